@@ -1,0 +1,5 @@
+"""Allow ``python -m seedfeed``."""
+
+from seedfeed.cli import main
+
+main()

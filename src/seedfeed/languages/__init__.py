@@ -1,0 +1,108 @@
+"""Language knowledge as data: one TOML table per language, extendable in feed.toml.
+
+The parser never branches on a language code. What differs between the
+site's editions (page leftovers, byline and caption cues, words that mark
+an event as coming, how numeric dates are ordered) lives in
+``languages/data/<code>.toml``; month and weekday names come from CLDR
+through Babel. A new language is a new file, and a user adds words to any
+table under ``[languages.<code>]`` in ``feed.toml``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+NumericOrder = Literal["dmy", "mdy", "ymd"]
+COMMON = "_common"
+
+_LIST_KEYS = ("leftovers", "byline_cues", "caption_cues", "future_cues", "relative_words")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LanguageTable:
+    """What the parser knows of one language."""
+
+    code: str
+    name: str
+    babel_locale: str
+    numeric_order: NumericOrder = "dmy"
+    direction: Literal["ltr", "rtl"] = "ltr"
+    year_offset: int = 0  # added to a written year: 543 for Thai Buddhist-era years
+    leftovers: tuple[str, ...] = ()
+    byline_cues: tuple[str, ...] = ()
+    caption_cues: tuple[str, ...] = ()
+    future_cues: tuple[str, ...] = ()
+    relative_words: tuple[str, ...] = ()
+
+
+def _table_from_mapping(code: str, data: Mapping[str, object], base: LanguageTable | None) -> LanguageTable:
+    table = base or LanguageTable(code=code, name=code, babel_locale=code)
+    changes: dict[str, object] = {}
+    for key, value in data.items():
+        if key in _LIST_KEYS:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f"[languages.{code}] {key} must be a list of strings")
+            # Extending, not replacing: a user adds words to the shipped table.
+            changes[key] = (*getattr(table, key), *(v for v in value if v not in getattr(table, key)))
+        elif key in ("name", "babel_locale", "numeric_order", "direction"):
+            if not isinstance(value, str):
+                raise ValueError(f"[languages.{code}] {key} must be a string")
+            changes[key] = value
+        elif key == "year_offset":
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError(f"[languages.{code}] year_offset must be an integer")
+            changes[key] = value
+        else:
+            raise ValueError(f"[languages.{code}] has an unknown key {key!r}")
+    if changes.get("numeric_order", table.numeric_order) not in ("dmy", "mdy", "ymd"):
+        raise ValueError(f"[languages.{code}] numeric_order must be dmy, mdy or ymd")
+    if changes.get("direction", table.direction) not in ("ltr", "rtl"):
+        raise ValueError(f"[languages.{code}] direction must be ltr or rtl")
+    for key in ("leftovers",):
+        for pattern in changes.get(key, ()):  # type: ignore[attr-defined]  # tuple of str
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"[languages.{code}] {key}: {pattern!r} is not a regular expression: {exc}") from exc
+    return replace(table, **changes)  # type: ignore[arg-type]  # keys checked above
+
+
+@cache
+def shipped_tables() -> Mapping[str, LanguageTable]:
+    """Return the tables shipped with the package, by language code."""
+    tables: dict[str, LanguageTable] = {}
+    folder = resources.files(__package__).joinpath("data")
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not item.name.endswith(".toml"):
+            continue
+        code = item.name.removesuffix(".toml")
+        data = tomllib.loads(item.read_text(encoding="utf-8"))
+        tables[code] = _table_from_mapping(code, data, None)
+    return tables
+
+
+def build_tables(extra: Mapping[str, Mapping[str, object]]) -> Mapping[str, LanguageTable]:
+    """Return the shipped tables extended by ``[languages.*]`` of feed.toml.
+
+    Raises ValueError naming the table and key when an extension is malformed.
+    """
+    tables = dict(shipped_tables())
+    for code, data in sorted(extra.items()):
+        tables[code] = _table_from_mapping(code, data, tables.get(code))
+    return tables
+
+
+def table_for(tables: Mapping[str, LanguageTable], language: str) -> LanguageTable | None:
+    """Return the table for a BCP 47 tag, trying "zh-Hant-TW", then "zh-Hant", then "zh"."""
+    parts = language.split("-")
+    for n in range(len(parts), 0, -1):
+        table = tables.get("-".join(parts[:n]))
+        if table is not None:
+            return table
+    return None

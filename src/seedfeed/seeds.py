@@ -1,0 +1,147 @@
+"""Read stage: a seed file's bytes become a ``Seed`` (text and front matter)."""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from pathlib import Path
+
+from seedfeed.errors import SeedError
+from seedfeed.model import FrontMatter, Notice, Seed
+from seedfeed.text import strip_xml_illegal
+
+SEED_SUFFIX = ".txt"
+_FRONT_KEYS = ("title", "date", "author", "link", "tags", "id", "language")
+_KEY_VALUE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)\s*:\s*(.*)")
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+
+
+def _decode_bytes(data: bytes, source: Path) -> tuple[str, str, tuple[Notice, ...]]:
+    """Return text, encoding name and notices; raise SeedError for binary data."""
+    if data.startswith(codecs.BOM_UTF8):
+        encoding, body = "utf-8-sig", data[len(codecs.BOM_UTF8) :]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding, body = "utf-16", data
+    else:
+        encoding, body = "utf-8", data
+    if encoding != "utf-16" and b"\x00" in body:
+        raise SeedError(source, None, "is a binary file (it contains NUL bytes), not a text seed")
+    try:
+        return body.decode(encoding), encoding, ()
+    except UnicodeDecodeError as exc:
+        if encoding == "utf-16":
+            raise SeedError(source, None, f"is not valid UTF-16 despite its byte order mark: {exc.reason}") from exc
+        utf8_error = exc
+    return _decode_legacy(body, source, utf8_error)
+
+
+def _decode_legacy(body: bytes, source: Path, utf8_error: UnicodeDecodeError) -> tuple[str, str, tuple[Notice, ...]]:
+    # charset-normalizer guesses a legacy single-byte encoding from the byte
+    # statistics; a guess is all it can be, so the seed carries a notice.
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body).best()
+    line = body[: utf8_error.start].count(b"\n") + 1
+    if best is None or best.encoding.startswith("utf"):
+        raise SeedError(source, line, f"is neither UTF-8 nor a recognisable legacy encoding ({utf8_error.reason})")
+    text = str(best)
+    if _looks_binary(text):
+        raise SeedError(source, None, "is a binary file, not a text seed")
+    notice = Notice(path=source, line=line, message=f"not UTF-8; decoded as {best.encoding} (a guess: re-save it as UTF-8)")
+    return text, best.encoding, (notice,)
+
+
+def _looks_binary(text: str) -> bool:
+    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t")
+    return controls > max(2, len(text) // 100)
+
+
+def _parse_tags(value: str) -> tuple[str, ...]:
+    inner = value.strip()
+    if inner.startswith("[") and inner.endswith("]"):
+        inner = inner[1:-1]
+    tags = (t.strip().strip("\"'").strip() for t in inner.split(","))
+    return tuple(dict.fromkeys(t for t in tags if t))
+
+
+def _split_front_matter(text: str, source: Path) -> tuple[FrontMatter, str, int, tuple[Notice, ...]]:
+    """Return front matter, body, the body's first line number and notices."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return FrontMatter(), text, 1, ()
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        raise SeedError(source, 1, "front matter starts with '---' but has no closing '---' line") from None
+    values: dict[str, str] = {}
+    lines_of: dict[str, int] = {}
+    notices: list[Notice] = []
+    for number, raw in enumerate(lines[1:end], start=2):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        match = _KEY_VALUE.fullmatch(raw.strip())
+        if not match:
+            raise SeedError(source, number, f"front matter line {raw.strip()!r} is not 'key: value'")
+        key, value = match.group(1).lower(), match.group(2).strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        if key not in _FRONT_KEYS:
+            notices.append(Notice(path=source, line=number, message=f"unknown front matter key {key!r} ignored (known: {', '.join(_FRONT_KEYS)})"))
+            continue
+        values[key], lines_of[key] = value, number
+    language = values.get("language") or None
+    if language is not None and not _LANGUAGE_TAG.fullmatch(language):
+        raise SeedError(source, lines_of["language"], f"language {language!r} is not a language tag (e.g. 'id', 'en', 'zh-Hant')")
+    front = FrontMatter(
+        title=values.get("title") or None,
+        date=values.get("date") or None,
+        date_line=lines_of.get("date"),
+        author=values.get("author") or None,
+        link=values.get("link") or None,
+        tags=_parse_tags(values.get("tags", "")),
+        id=values.get("id") or None,
+        language=language,
+    )
+    return front, "\n".join(lines[end + 1 :]), end + 2, tuple(notices)
+
+
+def decode_seed(data: bytes, *, source: Path, max_bytes: int = 2_000_000) -> Seed:
+    """Decode a seed's bytes: encoding, newlines, NFC, XML safety, front matter.
+
+    Raises SeedError for an oversized, binary, empty or undecodable seed and
+    for malformed front matter.
+    """
+    if len(data) > max_bytes:
+        raise SeedError(source, None, f"is {len(data):,} bytes, over the {max_bytes:,}-byte limit (max_seed_bytes)")
+    text, encoding, notices = _decode_bytes(data, source)
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text, removed = strip_xml_illegal(text)
+    if removed:
+        notices += (Notice(path=source, line=None, message=f"{removed} control character(s) that XML forbids were removed"),)
+    if not text.strip():
+        raise SeedError(source, None, "is empty (no title line)")
+    front, body, first_line, front_notices = _split_front_matter(text, source)
+    if not body.strip() and front.title is None:
+        raise SeedError(source, None, "has front matter but no article text")
+    return Seed(source=source, text=body, first_line=first_line, front_matter=front, encoding=encoding, notices=notices + front_notices)
+
+
+def read_seed(path: Path, *, max_bytes: int = 2_000_000) -> Seed:
+    """Read and decode one seed file.
+
+    Raises SeedError when the file cannot be read or decoded.
+    """
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise SeedError(path, None, f"cannot be read: {exc.strerror or exc}") from exc
+    if len(data) > max_bytes:
+        raise SeedError(path, None, f"is over the {max_bytes:,}-byte limit (max_seed_bytes)")
+    return decode_seed(data, source=path, max_bytes=max_bytes)
+
+
+def list_seeds(seeds_dir: Path) -> list[Path]:
+    """Return the seed files of a folder, sorted by name (hidden files skipped)."""
+    return sorted(p for p in seeds_dir.iterdir() if p.suffix == SEED_SUFFIX and not p.name.startswith(".") and p.is_file())

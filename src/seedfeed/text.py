@@ -1,0 +1,27 @@
+"""Text clean-up shared by every stage that handles untrusted seed text."""
+
+from __future__ import annotations
+
+import re
+
+# XML 1.0 §2.2 Char: tab, newline, carriage return, and everything from U+0020
+# except surrogates and U+FFFE/U+FFFF. Anything else makes a feed ill-formed.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Scraping leaves a space before closing punctuation ("diplomatik ." / "Reuters )")
+# and after an opening bracket. Only these marks: a space before ":;!?" is correct French.
+_SPACE_BEFORE = re.compile(r"(?<=\S)[ \t]+(?=[,.)\]}](?:\s|$|[,.)\]}\"'”’»]))")
+_SPACE_AFTER = re.compile(r"(?<=[(\[{])[ \t]+")
+
+
+def strip_xml_illegal(text: str) -> tuple[str, int]:
+    """Return the text without XML-illegal characters, and how many were removed."""
+    cleaned, count = _XML_ILLEGAL.subn("", text)
+    return cleaned, count
+
+
+def repair_spacing(line: str) -> str:
+    """Return a line with scraping artifacts in its spacing repaired."""
+    line = _SPACES.sub(" ", line).strip()
+    line = _SPACE_BEFORE.sub("", line)
+    return _SPACE_AFTER.sub("", line)
