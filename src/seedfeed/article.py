@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
+from typing import Literal
 
 from seedfeed.config import FeedConfig
 from seedfeed.dates import find_date, parse_front_matter_date
@@ -31,7 +32,9 @@ def _alternation(words: Sequence[str]) -> str:
 
 
 @cache
-def _line_patterns(tables: tuple[LanguageTable, ...]) -> tuple[re.Pattern[str], re.Pattern[str] | None, re.Pattern[str] | None]:
+def _line_patterns(
+    tables: tuple[LanguageTable, ...],
+) -> tuple[re.Pattern[str], re.Pattern[str] | None, re.Pattern[str] | None]:
     leftovers = [p for t in tables for p in t.leftovers]
     leftover = re.compile("|".join(f"(?:{p})" for p in leftovers) or r"(?!)", re.IGNORECASE)
     byline_cues = [c for t in tables for c in t.byline_cues]
@@ -94,7 +97,13 @@ def _parse_caption(line: str, pattern: re.Pattern[str] | None, position: int) ->
     return Caption(text=text, credit=credit, cue=match.group("cue").strip(), position=position)
 
 
-def compute_content_hash(title: str, paragraphs: Sequence[str], captions: Sequence[Caption], byline: Byline | None, seed: Seed) -> str:
+def compute_content_hash(
+    title: str,
+    paragraphs: Sequence[str],
+    captions: Sequence[Caption],
+    byline: Byline | None,
+    seed: Seed,
+) -> str:
     """Return a hash of what readers see: a touch keeps it, an edit changes it."""
     front = seed.front_matter
     payload = {
@@ -118,7 +127,7 @@ def parse_article(seed: Seed, config: FeedConfig, *, first_seen: datetime | None
     front = seed.front_matter
     notices: list[Notice] = list(seed.notices)
     language = front.language or config.language
-    language_source = "front-matter" if front.language else "feed"
+    language_source: Literal["front-matter", "detected", "feed"] = "front-matter" if front.language else "feed"
     tables = tables_for(language, config)
     leftover, byline_pattern, caption_pattern = _line_patterns(tables)
 
@@ -140,7 +149,11 @@ def parse_article(seed: Seed, config: FeedConfig, *, first_seen: datetime | None
         if byline is not None:
             numbered.pop()
     if front.author is not None:
-        byline = Byline(author=repair_spacing(front.author), sources=byline.sources if byline else (), cue=byline.cue if byline else None)
+        byline = Byline(
+            author=repair_spacing(front.author),
+            sources=byline.sources if byline else (),
+            cue=byline.cue if byline else None,
+        )
 
     paragraphs: list[str] = []
     paragraph_lines: list[int] = []
@@ -155,14 +168,22 @@ def parse_article(seed: Seed, config: FeedConfig, *, first_seen: datetime | None
 
     found: FoundDate | None
     if front.date is not None:
-        found = parse_front_matter_date(front.date, time_zone=config.time_zone, source=seed.source, line=front.date_line)
+        found = parse_front_matter_date(
+            front.date, time_zone=config.time_zone, source=seed.source, line=front.date_line
+        )
     else:
         found = find_date(
             title, paragraphs, tables=tables, time_zone=config.time_zone, first_seen=first_seen,
             line_numbers=[title_line, *paragraph_lines],
         )  # fmt: skip
         if found is None:
-            notices.append(Notice(path=seed.source, line=None, message="no date found in the title or first paragraphs; the first-seen time stands in"))
+            notices.append(
+                Notice(
+                    path=seed.source,
+                    line=None,
+                    message="no date found in the title or first paragraphs; the first-seen time stands in",
+                )
+            )
         elif found.provenance == "text+inferred-year":
             notices.append(Notice(path=seed.source, line=found.line, message=f"year inferred: {found.evidence}"))
     if byline is None:

@@ -147,13 +147,17 @@ def parse_config(data: Mapping[str, object], path: Path) -> FeedConfig:
     except ValueError as exc:
         raise ConfigError(f"{path}: {exc}") from exc
     ints = {}
-    for key, default, low in (("max_entries", 50, 1), ("max_seed_bytes", 2_000_000, 1), ("tombstone_days", 30, 0)):
+    for key, default, low in (
+        ("max_entries", 50, 1),
+        ("max_seed_bytes", 2_000_000, 1),
+        ("tombstone_days", 30, 0),
+    ):
         value = _get(data, key, int, path, default)
         assert isinstance(value, int)  # noqa: S101  # narrowed by _get
         if value < low:
             raise ConfigError(f"{path}: {key} must be at least {low}, not {value}")
         ints[key] = value
-    complete = _get(data, "complete", bool, path, False)
+    complete = _get(data, "complete", bool, path, default=False)
     subtitle = _get(data, "subtitle", str, path)
     email = _get(data, "author_email", str, path)
     uri = _get(data, "author_uri", str, path)

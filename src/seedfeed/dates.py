@@ -160,7 +160,13 @@ def _distance(day: date, mention: DateMention) -> int:
     return 0
 
 
-def infer_year(month: int, day: int, context: Iterable[DateMention], first_seen: datetime | None, time_zone: tzinfo) -> int | None:
+def infer_year(
+    month: int,
+    day: int,
+    context: Iterable[DateMention],
+    first_seen: datetime | None,
+    time_zone: tzinfo,
+) -> int | None:
     """Return the year a day-and-month most likely means, or None if nothing tells.
 
     With dated events in the text: the article is not older than an event it
@@ -227,7 +233,12 @@ def find_date(
     else:
         reason = "year inferred from the first-seen time"
     value = to_instant(date(year, main.month, main.day), time_zone)
-    return FoundDate(value=value, provenance="text+inferred-year", evidence=f"'{main.evidence}' ({reason})", line=number)
+    return FoundDate(
+        value=value,
+        provenance="text+inferred-year",
+        evidence=f"'{main.evidence}' ({reason})",
+        line=number,
+    )
 
 
 def parse_front_matter_date(raw: str, *, time_zone: tzinfo, source: Path, line: int | None) -> FoundDate:
@@ -239,7 +250,11 @@ def parse_front_matter_date(raw: str, *, time_zone: tzinfo, source: Path, line: 
     try:
         parsed = isoparse(raw.strip())
     except (ValueError, OverflowError) as exc:
-        raise DateError(source, line, f"date {raw!r} is not an ISO 8601 date (e.g. 2024-03-01 or 2024-03-01T09:30:00+07:00)") from exc
+        raise DateError(
+            source,
+            line,
+            f"date {raw!r} is not an ISO 8601 date (e.g. 2024-03-01 or 2024-03-01T09:30:00+07:00)",
+        ) from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=time_zone)
     try:

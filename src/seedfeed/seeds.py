@@ -44,11 +44,19 @@ def _decode_legacy(body: bytes, source: Path, utf8_error: UnicodeDecodeError) ->
     best = from_bytes(body).best()
     line = body[: utf8_error.start].count(b"\n") + 1
     if best is None or best.encoding.startswith("utf"):
-        raise SeedError(source, line, f"is neither UTF-8 nor a recognisable legacy encoding ({utf8_error.reason})")
+        raise SeedError(
+            source,
+            line,
+            f"is neither UTF-8 nor a recognisable legacy encoding ({utf8_error.reason})",
+        )
     text = str(best)
     if _looks_binary(text):
         raise SeedError(source, None, "is a binary file, not a text seed")
-    notice = Notice(path=source, line=line, message=f"not UTF-8; decoded as {best.encoding} (a guess: re-save it as UTF-8)")
+    notice = Notice(
+        path=source,
+        line=line,
+        message=f"not UTF-8; decoded as {best.encoding} (a guess: re-save it as UTF-8)",
+    )
     return text, best.encoding, (notice,)
 
 
@@ -87,12 +95,22 @@ def _split_front_matter(text: str, source: Path) -> tuple[FrontMatter, str, int,
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1]
         if key not in _FRONT_KEYS:
-            notices.append(Notice(path=source, line=number, message=f"unknown front matter key {key!r} ignored (known: {', '.join(_FRONT_KEYS)})"))
+            notices.append(
+                Notice(
+                    path=source,
+                    line=number,
+                    message=f"unknown front matter key {key!r} ignored (known: {', '.join(_FRONT_KEYS)})",
+                )
+            )
             continue
         values[key], lines_of[key] = value, number
     language = values.get("language") or None
     if language is not None and not _LANGUAGE_TAG.fullmatch(language):
-        raise SeedError(source, lines_of["language"], f"language {language!r} is not a language tag (e.g. 'id', 'en', 'zh-Hant')")
+        raise SeedError(
+            source,
+            lines_of["language"],
+            f"language {language!r} is not a language tag (e.g. 'id', 'en', 'zh-Hant')",
+        )
     front = FrontMatter(
         title=values.get("title") or None,
         date=values.get("date") or None,
@@ -113,18 +131,35 @@ def decode_seed(data: bytes, *, source: Path, max_bytes: int = 2_000_000) -> See
     for malformed front matter.
     """
     if len(data) > max_bytes:
-        raise SeedError(source, None, f"is {len(data):,} bytes, over the {max_bytes:,}-byte limit (max_seed_bytes)")
+        raise SeedError(
+            source,
+            None,
+            f"is {len(data):,} bytes, over the {max_bytes:,}-byte limit (max_seed_bytes)",
+        )
     text, encoding, notices = _decode_bytes(data, source)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text, removed = strip_xml_illegal(text)
     if removed:
-        notices += (Notice(path=source, line=None, message=f"{removed} control character(s) that XML forbids were removed"),)
+        notices += (
+            Notice(
+                path=source,
+                line=None,
+                message=f"{removed} control character(s) that XML forbids were removed",
+            ),
+        )
     if not text.strip():
         raise SeedError(source, None, "is empty (no title line)")
     front, body, first_line, front_notices = _split_front_matter(text, source)
     if not body.strip() and front.title is None:
         raise SeedError(source, None, "has front matter but no article text")
-    return Seed(source=source, text=body, first_line=first_line, front_matter=front, encoding=encoding, notices=notices + front_notices)
+    return Seed(
+        source=source,
+        text=body,
+        first_line=first_line,
+        front_matter=front,
+        encoding=encoding,
+        notices=notices + front_notices,
+    )
 
 
 def read_seed(path: Path, *, max_bytes: int = 2_000_000) -> Seed:
@@ -144,4 +179,6 @@ def read_seed(path: Path, *, max_bytes: int = 2_000_000) -> Seed:
 
 def list_seeds(seeds_dir: Path) -> list[Path]:
     """Return the seed files of a folder, sorted by name (hidden files skipped)."""
-    return sorted(p for p in seeds_dir.iterdir() if p.suffix == SEED_SUFFIX and not p.name.startswith(".") and p.is_file())
+    return sorted(
+        p for p in seeds_dir.iterdir() if p.suffix == SEED_SUFFIX and not p.name.startswith(".") and p.is_file()
+    )

@@ -49,7 +49,10 @@ def _table_from_mapping(code: str, data: Mapping[str, object], base: LanguageTab
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ValueError(f"[languages.{code}] {key} must be a list of strings")
             # Extending, not replacing: a user adds words to the shipped table.
-            changes[key] = (*getattr(table, key), *(v for v in value if v not in getattr(table, key)))
+            changes[key] = (
+                *getattr(table, key),
+                *(v for v in value if v not in getattr(table, key)),
+            )
         elif key in ("name", "babel_locale", "numeric_order", "direction"):
             if not isinstance(value, str):
                 raise ValueError(f"[languages.{code}] {key} must be a string")

@@ -1,0 +1,140 @@
+"""The ``seedfeed`` command: thin click commands over the library.
+
+Exit codes: 0 when everything was published or checked clean; 1 when
+something failed (a rejected seed, the others still published, as ``make -k``
+does; a fatal error); 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from seedfeed import __version__
+from seedfeed.build import BuildReport, build
+from seedfeed.errors import SeedfeedError
+from seedfeed.inspect import inspect_seed, to_json
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+
+
+class SeedfeedGroup(click.Group):
+    """A group that turns SeedfeedError into a one-line message and exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:  # click's own signature
+        """Run the command; a SeedfeedError becomes ``Error: <message>``."""
+        try:
+            return super().invoke(ctx)
+        except SeedfeedError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+def _echo_err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@click.group(cls=SeedfeedGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="seedfeed")
+def main() -> None:
+    """Publish a folder of plain-text news articles as a feed.
+
+    \b
+    Exit codes:
+      0  everything was published (or checked) clean
+      1  something failed: a seed was rejected (the others are still
+         published), a check found a problem, or a fatal error
+      2  usage error
+    """
+
+
+def report_json(report: BuildReport) -> dict[str, object]:
+    """Return the stable JSON object ``build --json`` prints."""
+    return {
+        "published": len(report.entries),
+        "new": report.count("new"),
+        "updated": report.count("updated"),
+        "removed": len(report.removed),
+        "unchanged": report.count("unchanged"),
+        "rejected": [{"path": str(e.path), "line": e.line, "problem": e.problem} for e in report.rejected],
+        "notices": [{"path": str(n.path), "line": n.line, "message": n.message} for n in report.notices],
+        "written": list(report.written),
+        "entries": [
+            {
+                "id": e.id,
+                "title": e.title,
+                "published": e.published.isoformat(),
+                "change": report.changes.get(e.stem),
+            }
+            for e in report.entries
+        ],
+    }
+
+
+@main.command("build", context_settings=CONTEXT_SETTINGS)
+@click.argument("seeds_dir", default="seeds", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    "out_dir",
+    default="public",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line and errors.")
+def build_command(seeds_dir: Path, out_dir: Path, *, as_json: bool, quiet: bool) -> None:
+    """Build the feed of SEEDS_DIR (default ./seeds) into --out (default ./public).
+
+    Every good seed is published; every bad one is reported with its path and
+    the reason, and the exit code is then 1.
+
+    \b
+    Example:
+      seedfeed build seeds --out public
+    """
+    # Whole seconds: the ledger records this moment for events and stays readable.
+    report = build(seeds_dir, out_dir, now=datetime.now(UTC).replace(microsecond=0))
+    for error in report.rejected:
+        _echo_err(f"rejected: {error}")
+    if not quiet:
+        for notice in report.notices:
+            _echo_err(f"warning: {notice}")
+    if as_json:
+        click.echo(json.dumps(report_json(report), ensure_ascii=False, indent=2))
+    else:
+        if not quiet:
+            for entry in report.entries:
+                click.echo(f"{report.changes.get(entry.stem, 'unchanged'):9} {entry.published.date()}  {entry.title}")
+        click.echo(f"{report.summary()} -> {out_dir / 'feed.atom'}")
+    if report.rejected:
+        sys.exit(1)
+
+
+@main.command("inspect", context_settings=CONTEXT_SETTINGS)
+@click.argument("seed", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the entry as a JSON object on stdout.")
+def inspect_command(seed: Path, *, as_json: bool) -> None:
+    """Show the entry SEED becomes and where each field came from.
+
+    The seed's folder supplies feed.toml and the ledger. Nothing is written.
+
+    \b
+    Example:
+      seedfeed inspect --json seeds/000_e462c374ae22f41e.txt
+    """
+    data = to_json(inspect_seed(seed))
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    width = max(len(k) for k in data)
+    for key, value in data.items():
+        if key in ("content_html", "paragraphs"):
+            continue
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+        click.echo(f"{key:>{width}}  {shown}")
