@@ -1,0 +1,156 @@
+"""A small static site: ``index.html`` and one page per article, from templates.
+
+Pages are made from Jinja2 templates in ``seedfeed/templates`` with
+autoescaping on, so seed text can never become markup; the one value passed
+through as HTML is ``Entry.content_html``, which the convert stage builds
+from escaped text. Links between pages are relative, so the site works from
+any folder, a local server or ``file://``; the feed links of autodiscovery
+are absolute, as readers resolve them against the page they were given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from functools import cache
+from typing import Literal
+from urllib.parse import quote
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_time
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from seedfeed.config import FeedConfig
+from seedfeed.languages import shipped_tables, table_for
+from seedfeed.model import Entry
+from seedfeed.writers.common import FEED_NAMES, FORMAT_TITLES, INDEX_NAME, MEDIA_TYPES, sort_entries
+
+ARTICLES_DIR = "articles"
+Direction = Literal["ltr", "rtl"]
+
+
+def page_path(stem: str) -> str:
+    """Return the path of an article's page under the output folder ("articles/<stem>.html").
+
+    The stem is a file's stem, so it holds no "/"; the path is the same on
+    disk and, percent-encoded by ``page_url``, in links.
+    """
+    return f"{ARTICLES_DIR}/{stem}.html"
+
+
+def page_url(config: FeedConfig, stem: str) -> str:
+    """Return the absolute URL of an article's page, an entry's link unless front matter has one."""
+    return config.url(quote(page_path(stem)))
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("seedfeed", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@cache
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+def find_direction(config: FeedConfig, language: str) -> Direction:
+    """Return the writing direction of a language: its table's, else CLDR's."""
+    table = table_for(config.languages, language) or table_for(shipped_tables(), language)
+    if table is not None and table.direction == "rtl":
+        return "rtl"
+    return "rtl" if _locale(language).character_order == "right-to-left" else "ltr"
+
+
+def format_display_date(value: datetime, config: FeedConfig, language: str) -> str:
+    """Return a date for readers, in the feed's time zone and the page's language."""
+    local = value.astimezone(config.time_zone)
+    text = format_date(local.date(), format="long", locale=_locale(language))
+    if (local.hour, local.minute) != (0, 0):
+        # A date without a time is midnight by convention; showing "00:00" would invent one.
+        text += " " + format_time(local.timetz(), format="short", locale=_locale(language))
+    return str(text)
+
+
+def _entry_view(entry: Entry, config: FeedConfig, *, prefix: str) -> dict[str, object]:
+    own_page = page_url(config, entry.stem)
+    return {
+        "title": entry.title,
+        "href": prefix + quote(page_path(entry.stem)),
+        "external": entry.link if entry.link != own_page else None,
+        "language": entry.language,
+        "dir": find_direction(config, entry.language),
+        "datetime": entry.published.astimezone(config.time_zone).isoformat(),
+        "date": format_display_date(entry.published, config, entry.language),
+        "updated_datetime": entry.updated.astimezone(config.time_zone).isoformat(),
+        "updated": (
+            format_display_date(entry.updated, config, entry.language)
+            if entry.updated != entry.published
+            else None
+        ),
+        "author": entry.author or config.author,
+        "sources": entry.sources,
+        "lead": entry.summary,
+        "content": Markup(entry.content_html),  # noqa: S704  # built from escaped seed text by convert
+        "categories": entry.categories,
+    }
+
+
+def _feeds(config: FeedConfig) -> list[dict[str, str]]:
+    return [
+        {
+            "href": config.url(name),
+            "type": MEDIA_TYPES[fmt],
+            "title": f"{config.title} ({FORMAT_TITLES[fmt]})",
+        }
+        for fmt, name in FEED_NAMES.items()
+        if fmt in config.formats
+    ]
+
+
+def render_index(config: FeedConfig, entries: Sequence[Entry]) -> bytes:
+    """Return ``index.html``: every entry, newest first, with its date, author and lead."""
+    template = _environment().get_template("index.html")
+    page = template.render(
+        feed={"title": config.title, "subtitle": config.subtitle, "author": config.author},
+        language=config.language,
+        dir=find_direction(config, config.language),
+        feeds=_feeds(config),
+        home=config.url(INDEX_NAME),
+        root="",
+        entries=[_entry_view(e, config, prefix="") for e in sort_entries(entries)],
+    )
+    return page.encode("utf-8")
+
+
+def render_article(config: FeedConfig, entry: Entry) -> bytes:
+    """Return the page of one article."""
+    template = _environment().get_template("article.html")
+    page = template.render(
+        feed={"title": config.title, "subtitle": config.subtitle, "author": config.author},
+        language=entry.language,
+        dir=find_direction(config, entry.language),
+        feeds=_feeds(config),
+        home=config.url(INDEX_NAME),
+        root="../",
+        entry=_entry_view(entry, config, prefix="../"),
+    )
+    return page.encode("utf-8")
+
+
+def render_site(config: FeedConfig, entries: Sequence[Entry]) -> Mapping[str, bytes]:
+    """Return every page of the site by its path under the output folder ("/"-separated)."""
+    pages: dict[str, bytes] = {INDEX_NAME: render_index(config, entries)}
+    for entry in sort_entries(entries):
+        pages[page_path(entry.stem)] = render_article(config, entry)
+    return pages
