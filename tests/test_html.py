@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import lxml.html
-from publish_support import entry_from_text, reference_config, reference_entry
 
+from publish_support import entry_from_text, reference_config, reference_entry
 from seedfeed.writers.html import page_path, page_url, render_site
 
 CONFIG = reference_config()

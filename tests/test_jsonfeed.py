@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from publish_support import entry_from_text, reference_config, reference_entry
 
+from publish_support import entry_from_text, reference_config, reference_entry
 from seedfeed.writers.jsonfeed import render_json_feed
 
 CONFIG = reference_config()

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from publish_support import entry_from_text, reference_config, reference_entry
 
+from publish_support import entry_from_text, reference_config, reference_entry
 from seedfeed.writers.rss import render_rss
 
 ATOM = "{http://www.w3.org/2005/Atom}"
