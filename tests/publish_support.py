@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from seedfeed.article import parse_article
 from seedfeed.config import FeedConfig, load_config
+from seedfeed.convert import EntryDates, to_entry
 from seedfeed.model import Article, Entry
 from seedfeed.seeds import decode_seed
-from seedfeed.writers.html import page_url
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -25,25 +24,16 @@ def reference_config(**changes: object) -> FeedConfig:
 
 
 def entry_from_article(article: Article, config: FeedConfig) -> Entry:
-    """Return the entry of an article, as the convert stage makes it."""
-    published = article.date.value if article.date else FIRST_SEEN
-    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in article.paragraphs)
-    return Entry(
-        id=article.id or f"tag:{config.id_authority},{config.id_date}:{article.stem}",
-        stem=article.stem,
-        title=article.title,
-        published=published,
-        updated=published,
-        date_source=article.date.provenance if article.date else "first-seen",
-        author=article.author,
-        sources=article.sources,
-        summary=article.lead,
-        content_html=paragraphs,
-        categories=article.tags,
-        link=article.link or page_url(config, article.stem),
-        language=article.language,
-        caption=None,
-    )
+    """Return the entry of a newly seen article, as the build makes it."""
+    if article.date is not None:
+        dates = EntryDates(
+            published=article.date.value,
+            updated=article.date.value,
+            provenance=article.date.provenance,
+        )
+    else:
+        dates = EntryDates(published=FIRST_SEEN, updated=FIRST_SEEN, provenance="first-seen")
+    return to_entry(article, dates, config)
 
 
 def entry_from_text(text: str, config: FeedConfig, *, name: str = "case.txt") -> Entry:

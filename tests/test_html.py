@@ -7,7 +7,8 @@ from dataclasses import replace
 import lxml.html
 
 from publish_support import entry_from_text, reference_config, reference_entry
-from seedfeed.writers.html import page_path, page_url, render_site
+from seedfeed.convert import page_path
+from seedfeed.writers.html import page_file, render_site
 
 CONFIG = reference_config()
 
@@ -100,9 +101,7 @@ def test_html_article_page_has_paragraphs_lang_and_dir() -> None:
     arabic = site["articles/002_ar.html"]
     assert (arabic.get("lang"), arabic.get("dir")) == ("ar", "rtl")
     assert arabic.find(".//p[@class='source']/a").get("href") == "https://example.com/ar/harbour"
-    assert _text(site["index.html"].findall(".//main/article")[0].find("h2")) == _text(
-        arabic.find(".//h1")
-    )
+    assert _text(site["index.html"].findall(".//main/article")[0].find("h2")) == _text(arabic.find(".//h1"))
     assert site["index.html"].findall(".//main/article")[0].get("dir") == "rtl"
 
 
@@ -121,6 +120,11 @@ def test_html_escapes_seed_markup() -> None:
     assert _text(index.find(".//main/article/h2")) == entry.title
 
 
-def test_html_page_url_percent_encodes_the_stem() -> None:
-    assert page_path("a b") == "articles/a b.html"
-    assert page_url(CONFIG, "a b") == "https://news.example.org/articles/a%20b.html"
+def test_html_page_file_and_link_of_an_odd_stem() -> None:
+    entry = entry_from_text("Title\nLead on 5 March 2024.\n", CONFIG, name="a b#1.txt")
+    pages = render_site(CONFIG, [entry])
+    assert page_file("a b#1") in pages
+    assert entry.link == "https://news.example.org/articles/a%20b%231.html"
+    index = lxml.html.fromstring(pages["index.html"])
+    assert index.find(".//main/article/h2/a").get("href") == page_path("a b#1")
+    assert page_path("a b#1") == "articles/a%20b%231.html"

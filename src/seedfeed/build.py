@@ -29,7 +29,11 @@ from seedfeed.ledger import (
 )
 from seedfeed.model import Article, Entry, Notice, Tombstone
 from seedfeed.seeds import list_seeds, read_seed
-from seedfeed.writers.atom import FEED_NAME, render_atom
+from seedfeed.writers.atom import FEED_NAME, feed_updated, render_atom
+from seedfeed.writers.common import FEED_NAMES
+from seedfeed.writers.html import render_site
+from seedfeed.writers.jsonfeed import render_json_feed
+from seedfeed.writers.rss import render_rss
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,6 +48,8 @@ class BuildReport:
     written: tuple[str, ...]  # output files whose bytes changed, relative to the output folder
     tombstones: tuple[Tombstone, ...] = ()
     out_dir: Path = field(default_factory=Path)
+    hub: str | None = None  # None: no WebSub hub to tell about changed feeds
+    changed_feeds: tuple[str, ...] = ()  # URLs of the feed documents whose bytes changed
 
     def count(self, change: Change) -> int:
         """Return how many published entries had this change."""
@@ -170,6 +176,21 @@ def build(
             out_dir, FEED_NAME, render_atom(config, entries, tombstones=tombstones)
         ):
             written.append(FEED_NAME)
+        # RSS says when the feed last changed as Atom does: its latest event, never the clock.
+        last = feed_updated(entries, tombstones, config) if entries or tombstones else None
+        if "rss" in config.formats and write_if_changed(
+            out_dir, FEED_NAMES["rss"], render_rss(config, entries, updated=last)
+        ):
+            written.append(FEED_NAMES["rss"])
+        if "json" in config.formats and write_if_changed(
+            out_dir, FEED_NAMES["json"], render_json_feed(config, entries)
+        ):
+            written.append(FEED_NAMES["json"])
+        if "html" in config.formats:
+            for relative, page in render_site(config, entries).items():
+                if write_if_changed(out_dir, relative, page):
+                    written.append(relative)
+        changed_feeds = tuple(config.url(name) for name in FEED_NAMES.values() if name in written)
         # The ledger goes last: a build killed before this point is simply redone.
         if write_if_changed(seeds_dir, LEDGER_NAME, render_ledger(new_ledger)):
             written.append(LEDGER_NAME)
@@ -182,4 +203,6 @@ def build(
             written=tuple(written),
             tombstones=tombstones,
             out_dir=out_dir,
+            hub=config.hub,
+            changed_feeds=changed_feeds,
         )

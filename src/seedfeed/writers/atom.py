@@ -66,6 +66,9 @@ def _build_generator(
         fg.subtitle(config.subtitle)
     fg.link(href=self_url, rel="self", type="application/atom+xml")
     fg.link(href=config.base_url, rel="alternate", type="text/html")
+    if config.hub:
+        # WebSub §4: a subscriber discovers the hub beside the self link.
+        fg.link(href=config.hub, rel="hub")
     for link in links:
         fg.link(href=link.href, rel=link.rel, type=link.type) if link.type else fg.link(href=link.href, rel=link.rel)
     fg.author(_author(config.author, config))

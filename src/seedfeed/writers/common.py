@@ -25,8 +25,8 @@ FORMAT_TITLES = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
 
 
 def sort_entries(entries: Iterable[Entry]) -> list[Entry]:
-    """Return entries newest first, ties broken by id so the order never depends on input order."""
-    return sorted(entries, key=lambda e: (e.published, e.updated, e.id), reverse=True)
+    """Return entries newest published first, ties broken by id, as the Atom feed orders them."""
+    return sorted(entries, key=lambda e: (-e.published.timestamp(), e.id))
 
 
 def newest_entries(config: FeedConfig, entries: Iterable[Entry]) -> list[Entry]:

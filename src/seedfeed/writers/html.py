@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Literal
-from urllib.parse import quote
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
@@ -22,26 +21,21 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from seedfeed.config import FeedConfig
+from seedfeed.convert import ARTICLES_DIR, page_path
 from seedfeed.languages import shipped_tables, table_for
 from seedfeed.model import Entry
 from seedfeed.writers.common import FEED_NAMES, FORMAT_TITLES, INDEX_NAME, MEDIA_TYPES, sort_entries
 
-ARTICLES_DIR = "articles"
 Direction = Literal["ltr", "rtl"]
 
 
-def page_path(stem: str) -> str:
-    """Return the path of an article's page under the output folder ("articles/<stem>.html").
+def page_file(stem: str) -> str:
+    """Return where an article's page is written under the output folder.
 
-    The stem is a file's stem, so it holds no "/"; the path is the same on
-    disk and, percent-encoded by ``page_url``, in links.
+    The stem is a file's stem, so it holds no "/"; ``convert.page_path`` is
+    the same path percent-encoded, as links and URLs carry it.
     """
     return f"{ARTICLES_DIR}/{stem}.html"
-
-
-def page_url(config: FeedConfig, stem: str) -> str:
-    """Return the absolute URL of an article's page, an entry's link unless front matter has one."""
-    return config.url(quote(page_path(stem)))
 
 
 @cache
@@ -83,10 +77,10 @@ def format_display_date(value: datetime, config: FeedConfig, language: str) -> s
 
 
 def _entry_view(entry: Entry, config: FeedConfig, *, prefix: str) -> dict[str, object]:
-    own_page = page_url(config, entry.stem)
+    own_page = config.url(page_path(entry.stem))
     return {
         "title": entry.title,
-        "href": prefix + quote(page_path(entry.stem)),
+        "href": prefix + page_path(entry.stem),
         "external": entry.link if entry.link != own_page else None,
         "language": entry.language,
         "dir": find_direction(config, entry.language),
@@ -94,9 +88,7 @@ def _entry_view(entry: Entry, config: FeedConfig, *, prefix: str) -> dict[str, o
         "date": format_display_date(entry.published, config, entry.language),
         "updated_datetime": entry.updated.astimezone(config.time_zone).isoformat(),
         "updated": (
-            format_display_date(entry.updated, config, entry.language)
-            if entry.updated != entry.published
-            else None
+            format_display_date(entry.updated, config, entry.language) if entry.updated != entry.published else None
         ),
         "author": entry.author or config.author,
         "sources": entry.sources,
@@ -152,5 +144,5 @@ def render_site(config: FeedConfig, entries: Sequence[Entry]) -> Mapping[str, by
     """Return every page of the site by its path under the output folder ("/"-separated)."""
     pages: dict[str, bytes] = {INDEX_NAME: render_index(config, entries)}
     for entry in sort_entries(entries):
-        pages[page_path(entry.stem)] = render_article(config, entry)
+        pages[page_file(entry.stem)] = render_article(config, entry)
     return pages
