@@ -134,11 +134,12 @@ def parse_article(seed: Seed, config: FeedConfig, *, first_seen: datetime | None
     numbered = [(seed.first_line + i, repair_spacing(raw)) for i, raw in enumerate(seed.text.split("\n"))]
     numbered = [(n, line) for n, line in numbered if line and not leftover.fullmatch(line)]
     title_line: int | None = None
-    if front.title is not None:
-        title = repair_spacing(front.title)
-    elif numbered:
+    if numbered:
+        # Line 1 is the title slot even when front matter overrides its text.
         title_line, title = numbered.pop(0)
-    else:
+    if front.title is not None:
+        title, title_line = repair_spacing(front.title), None
+    elif title_line is None:
         raise SeedError(seed.source, None, "has no title line")
     if not title:
         raise SeedError(seed.source, title_line, "has an empty title")

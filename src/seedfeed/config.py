@@ -17,6 +17,11 @@ from seedfeed.languages import LanguageTable, build_tables
 
 CONFIG_NAME = "feed.toml"
 FORMATS = ("atom", "rss", "json", "html")
+KNOWN_KEYS = (
+    "title", "subtitle", "base_url", "author", "author_email", "author_uri", "language", "time_zone",
+    "id_authority", "id_date", "max_entries", "max_seed_bytes", "complete", "tombstone_days", "hub",
+    "formats", "languages",
+)  # fmt: skip
 _TAG_DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 _AUTHORITY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[^@\s]+@[A-Za-z0-9.-]+")
 _OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})")
@@ -99,14 +104,9 @@ def parse_config(data: Mapping[str, object], path: Path) -> FeedConfig:
 
     Raises ConfigError naming the file and the key.
     """
-    known = {
-        "title", "subtitle", "base_url", "author", "author_email", "author_uri", "language",
-        "time_zone", "id_authority", "id_date", "max_entries", "max_seed_bytes", "complete",
-        "tombstone_days", "hub", "formats", "languages",
-    }  # fmt: skip
-    unknown = sorted(set(data) - known)
+    unknown = sorted(set(data) - set(KNOWN_KEYS))
     if unknown:
-        raise ConfigError(f"{path}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
+        raise ConfigError(f"{path}: unknown key {unknown[0]!r} (known: {', '.join(KNOWN_KEYS)})")
     for key in ("title", "base_url", "author", "language", "time_zone", "id_authority", "id_date"):
         if key not in data:
             raise ConfigError(f"{path}: missing key {key!r}")

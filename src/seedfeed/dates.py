@@ -111,8 +111,8 @@ def _is_valid(year: int | None, month: int, day: int | None) -> bool:
 
 def _has_future_cue(text: str, start: int, table: LanguageTable) -> bool:
     window = text[max(0, start - _FUTURE_WINDOW) : start]
-    # Only the clause the mention belongs to: stop at the last sentence end.
-    window = re.split(r"[.!?。！？]\s", window)[-1]
+    # Only the clause the mention belongs to: stop at the last sentence or clause end.
+    window = re.split(r"[.!?;,。！？；，、]\s?", window)[-1]
     return any(re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", window, re.IGNORECASE) for cue in table.future_cues)
 
 
@@ -253,7 +253,7 @@ def parse_front_matter_date(raw: str, *, time_zone: tzinfo, source: Path, line: 
         raise DateError(
             source,
             line,
-            f"date {raw!r} is not an ISO 8601 date (e.g. 2024-03-01 or 2024-03-01T09:30:00+07:00)",
+            f"{raw!r} is not an ISO 8601 date (e.g. 2024-03-01 or 2024-03-01T09:30:00+07:00)",
         ) from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=time_zone)

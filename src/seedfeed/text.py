@@ -10,8 +10,8 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 # Scraping leaves a space before closing punctuation ("diplomatik ." / "Reuters )")
 # and after an opening bracket. Only these marks: a space before ":;!?" is correct French.
-_SPACE_BEFORE = re.compile(r"(?<=\S)[ \t]+(?=[,.)\]}](?:\s|$|[,.)\]}\"'”’»]))")
-_SPACE_AFTER = re.compile(r"(?<=[(\[{])[ \t]+")
+_SPACE_BEFORE = re.compile(r"(?<=\S)[ \t]+(?=[,.)](?:\s|$|[,.)\"'”’»]))")
+_SPACE_AFTER = re.compile(r"(?<=\()[ \t]+")
 
 
 def strip_xml_illegal(text: str) -> tuple[str, int]:
