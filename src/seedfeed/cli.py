@@ -17,8 +17,11 @@ import click
 
 from seedfeed import __version__
 from seedfeed.build import BuildReport, build
+from seedfeed.config import CONFIG_NAME
 from seedfeed.errors import SeedfeedError
 from seedfeed.inspect import inspect_seed, to_json
+from seedfeed.serve import DEFAULT_HOST, DEFAULT_PORT, PreviewServer
+from seedfeed.websub import ping_hub
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
@@ -112,6 +115,10 @@ def build_command(seeds_dir: Path, out_dir: Path, *, as_json: bool, quiet: bool)
             for entry in report.entries:
                 click.echo(f"{report.changes.get(entry.stem, 'unchanged'):9} {entry.published.date()}  {entry.title}")
         click.echo(f"{report.summary()} -> {out_dir / 'feed.atom'}")
+    if report.hub and report.changed_feeds:
+        # A hub that is down costs subscribers only the push: never the build.
+        for notice in ping_hub(report.hub, report.changed_feeds, source=seeds_dir / CONFIG_NAME):
+            _echo_err(f"warning: {notice}")
     if report.rejected:
         sys.exit(1)
 
@@ -138,3 +145,40 @@ def inspect_command(seed: Path, *, as_json: bool) -> None:
             continue
         shown = ", ".join(map(str, value)) if isinstance(value, list) else value
         click.echo(f"{key:>{width}}  {shown}")
+
+
+@main.command("serve", context_settings=CONTEXT_SETTINGS)
+@click.argument("seeds_dir", default="seeds", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=DEFAULT_PORT,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port).",
+)
+@click.option(
+    "--out",
+    "-o",
+    "out_dir",
+    default=".seedfeed-cache/preview",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Preview folder to build into (never the published one).",
+)
+def serve_command(seeds_dir: Path, out_dir: Path, host: str, port: int) -> None:
+    """Serve a preview of SEEDS_DIR's feeds and site, rebuilt when seeds change.
+
+    Builds into --out with base URLs that follow the served address, then
+    serves it with feed media types, ETag/Last-Modified (304) and gzip.
+    Listens on loopback unless --host says otherwise. Ctrl-C stops.
+
+    \b
+    Example:
+      seedfeed serve seeds --port 8000
+      newsboat -u <(echo http://127.0.0.1:8000/feed.atom)
+    """
+    preview = PreviewServer(seeds_dir=seeds_dir, out_dir=out_dir, host=host, port=port, log=_echo_err)
+    url = preview.start()
+    _echo_err(f"Serving {url} (feeds: {url}feed.atom, {url}feed.rss, {url}feed.json); Ctrl-C stops")
+    preview.serve_until_interrupted()
