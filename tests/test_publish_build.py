@@ -12,6 +12,7 @@ import feedparser
 import lxml.html
 from lxml import etree
 
+from conftest import check_atom
 from publish_support import SEEDS, reference_config
 from seedfeed.build import build
 
@@ -43,6 +44,7 @@ def test_build_writes_all_formats_identically_on_rebuild(tmp_path: Path) -> None
         "index.html",
     ]
     assert set(first.written) >= set(files)
+    check_atom(files["feed.atom"])
     for name in ("feed.atom", "feed.rss"):
         parsed = feedparser.parse(files[name])
         assert parsed.bozo == 0, (name, parsed.get("bozo_exception"))
@@ -68,7 +70,7 @@ def test_build_honours_formats_and_hub(tmp_path: Path) -> None:
         "https://news.example.org/feed.atom",
         "https://news.example.org/feed.rss",
     )
-    atom = etree.parse(str(out / "feed.atom")).getroot()
+    atom = check_atom((out / "feed.atom").read_bytes())
     assert [link.get("href") for link in atom.findall(f"{ATOM}link[@rel='hub']")] == ["https://hub.example.net/"]
     rss = etree.parse(str(out / "feed.rss")).getroot()
     assert [link.get("href") for link in rss.findall(f"channel/{ATOM}link[@rel='hub']")] == ["https://hub.example.net/"]

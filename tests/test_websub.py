@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -10,7 +11,9 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
+from click.testing import CliRunner
 
+from seedfeed.cli import main
 from seedfeed.websub import ping_hub
 
 SOURCE = Path("seeds/feed.toml")
@@ -131,3 +134,39 @@ def test_websub_unreachable_hub_is_a_notice() -> None:
 def test_websub_refuses_a_non_http_hub() -> None:
     (notice,) = ping_hub("file:///etc/passwd", [TOPIC], source=SOURCE)
     assert "not an absolute http(s) URL" in notice.message
+
+
+def test_websub_build_pings_for_changed_feeds_only(hub_factory, tmp_path: Path) -> None:
+    hub = hub_factory([])
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    repo_seeds = Path(__file__).resolve().parent.parent / "seeds"
+    shutil.copy(repo_seeds / "000_e462c374ae22f41e.txt", seeds)
+    toml = (repo_seeds / "feed.toml").read_text(encoding="utf-8") + f'hub = "{hub.url}"\n'
+    (seeds / "feed.toml").write_text(toml, encoding="utf-8")
+    args = ["build", str(seeds), "--out", str(tmp_path / "public"), "--quiet"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert sorted(form["hub.url"][0] for _, form in hub.pings) == [
+        "https://news.example.org/feed.atom",
+        "https://news.example.org/feed.json",
+        "https://news.example.org/feed.rss",
+    ]
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0
+    assert len(hub.pings) == 3
+
+
+def test_websub_failed_ping_is_a_warning_not_a_failed_build(hub_factory, tmp_path: Path) -> None:
+    hub = hub_factory([400, 400, 400])
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    repo_seeds = Path(__file__).resolve().parent.parent / "seeds"
+    shutil.copy(repo_seeds / "000_e462c374ae22f41e.txt", seeds)
+    toml = (repo_seeds / "feed.toml").read_text(encoding="utf-8") + f'hub = "{hub.url}"\n'
+    (seeds / "feed.toml").write_text(toml, encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", str(seeds), "--out", str(tmp_path / "public"), "--quiet"])
+    assert result.exit_code == 0
+    assert result.stderr.count("warning: ") >= 3
+    assert "HTTP 400" in result.stderr
+    assert (tmp_path / "public" / "feed.atom").is_file()
