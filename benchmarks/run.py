@@ -1,0 +1,336 @@
+"""Time whole-process ``seedfeed build`` on generated corpora, and Hugo on the same corpus.
+
+For each corpus size N the runner times, as separate processes:
+
+- ``cold``: no ledger, no output folder and so no parse cache;
+- ``noop``: a rebuild with nothing changed;
+- ``new``: a rebuild after one new seed arrived;
+- ``edit``: a rebuild after one seed was edited;
+
+each ``--runs`` times (median, min and max), with the peak resident set of
+the build's process tree (the largest single process, from ``wait4``). A
+bare feedgen script that reads every seed and parses nothing is timed as a
+reference point, and when ``hugo`` is on PATH the same articles are built as
+a Hugo site (pages and an Atom feed) in the same run, with the ratio printed.
+Benchmarks print figures; nothing here is a test.
+
+    python benchmarks/run.py --size 1000 --size 10000 --runs 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generate_corpus import FEED_TOML, GENERATOR_VERSION, make_seed, seed_name, write_corpus  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SCENARIOS = ("cold", "noop", "new", "edit")
+
+HUGO_CONFIG = """\
+baseURL = "https://bench.example.org/"
+title = "Berita Dunia (benchmark)"
+languageCode = "id"
+disableKinds = ["taxonomy", "term", "sitemap", "robotsTXT", "404"]
+[mediaTypes."application/atom+xml"]
+suffixes = ["atom"]
+[outputFormats.Atom]
+mediaType = "application/atom+xml"
+baseName = "feed"
+[outputs]
+home = ["HTML", "Atom"]
+section = ["HTML"]
+page = ["HTML"]
+"""
+HUGO_LAYOUTS = {
+    "_default/single.html": (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>{{ .Title }}</title></head>'
+        "<body><h1>{{ .Title }}</h1>{{ .Content }}</body></html>\n"
+    ),
+    "_default/list.html": (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>{{ .Title }}</title></head><body><ul>'
+        '{{ range first 50 .RegularPages.ByDate.Reverse }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}'
+        "</ul></body></html>\n"
+    ),
+    "index.atom.atom": (
+        '{{ printf "<?xml version=\\"1.0\\" encoding=\\"utf-8\\"?>" | safeHTML }}\n'
+        '<feed xmlns="http://www.w3.org/2005/Atom">\n'
+        "<id>{{ .Permalink }}</id><title>{{ .Site.Title }}</title>"
+        "{{ $pages := first 50 .Site.RegularPages.ByDate.Reverse }}"
+        '{{ with index $pages 0 }}<updated>{{ .Date.Format "2006-01-02T15:04:05Z07:00" | safeHTML }}</updated>{{ end }}\n'
+        '<author><name>Redaksi Berita Dunia</name></author><link rel="self" href="{{ .Permalink }}feed.atom"/>\n'
+        "{{ range $pages }}<entry><id>{{ .Permalink }}</id><title>{{ .Title }}</title>"
+        '<updated>{{ .Date.Format "2006-01-02T15:04:05Z07:00" | safeHTML }}</updated><link href="{{ .Permalink }}"/>'
+        '<content type="html">{{ .Content | html }}</content></entry>\n'
+        "{{ end }}</feed>\n"
+    ),
+}
+
+
+@dataclass
+class Timing:
+    """The runs of one tool in one scenario."""
+
+    seconds: list[float] = field(default_factory=list)
+    peak_rss_kib: list[int] = field(default_factory=list)
+
+    def summary(self) -> dict[str, float]:
+        """Return median, min, max (seconds) and peak RSS (MiB)."""
+        return {
+            "median": statistics.median(self.seconds),
+            "min": min(self.seconds),
+            "max": max(self.seconds),
+            "peak_rss_mib": max(self.peak_rss_kib) / 1024,
+        }
+
+
+def run_timed(command: Sequence[str], *, env: dict[str, str] | None = None) -> tuple[float, int]:
+    """Run a command to its end; return wall seconds and the peak RSS (KiB) of its process tree."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    assert process.stderr is not None
+    errors = process.stderr.read()
+    # wait4 gives this child's own resource usage (its reaped workers included),
+    # where RUSAGE_CHILDREN would be the maximum over every child so far.
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    process.stderr.close()
+    if process.returncode not in (0, 1):
+        sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{errors.decode(errors='replace')[-3000:]}")
+    return elapsed, usage.ru_maxrss
+
+
+class Corpus:
+    """A generated seeds folder of N seeds, its output folders and a Hugo site of the same articles."""
+
+    def __init__(self, root: Path, size: int) -> None:
+        self.size = size
+        self.root = root / f"n{size}"
+        self.seeds = self.root / "seeds"
+        self.out = self.root / "public"
+        self.bare_out = self.root / "bare"
+        self.hugo = self.root / "hugo"
+        self.added: list[int] = []
+        self.edited: list[int] = []
+
+    def ensure(self, *, with_hugo: bool) -> None:
+        """Generate the corpus unless an identical one is already there."""
+        stamp = self.root / "corpus.stamp"
+        wanted = f"{GENERATOR_VERSION} {self.size}"
+        if not (stamp.exists() and stamp.read_text(encoding="utf-8") == wanted):
+            started = time.perf_counter()
+            shutil.rmtree(self.root, ignore_errors=True)
+            write_corpus(self.size, self.seeds)
+            self._write_hugo_site()
+            self.root.joinpath("corpus.stamp").write_text(wanted, encoding="utf-8")
+            print(f"  generated {self.size:,} seeds in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        elif with_hugo and not (self.hugo / "hugo.toml").exists():
+            self._write_hugo_site()
+        self.restore()
+
+    def _write_hugo_site(self) -> None:
+        shutil.rmtree(self.hugo, ignore_errors=True)
+        (self.hugo / "content" / "posts").mkdir(parents=True)
+        (self.hugo / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
+        for name, text in HUGO_LAYOUTS.items():
+            path = self.hugo / "layouts" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        for index in range(self.size):
+            self.write_hugo_page(index)
+
+    def write_hugo_page(self, index: int, *, edit: int = 0) -> None:
+        """Write seed ``index`` as a Hugo page: front matter with its title and date, Markdown body."""
+        seed = make_seed(index, edit=edit)
+        title = json.dumps(seed.title, ensure_ascii=False)
+        front = f"---\ntitle: {title}\ndate: {seed.day.isoformat()}T00:00:00+07:00\n---\n"
+        body = "\n\n".join(seed.body)
+        page = self.hugo / "content" / "posts" / (Path(seed.name).stem + ".md")
+        page.write_text(front + body + "\n", encoding="utf-8")
+
+    def restore(self) -> None:
+        """Return the seeds folder to the generated corpus: no ledger, no added or edited seeds."""
+        expected = {seed_name(i) for i in range(self.size)} | {"feed.toml"}
+        for path in self.seeds.iterdir():
+            if path.name not in expected:
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+        for index in self.edited:
+            self.seeds.joinpath(seed_name(index)).write_bytes(make_seed(index).data)
+        (self.seeds / "feed.toml").write_text(FEED_TOML, encoding="utf-8")
+        posts = self.hugo / "content" / "posts"
+        if posts.exists():
+            for index in self.added:
+                posts.joinpath(Path(seed_name(index)).stem + ".md").unlink(missing_ok=True)
+            for index in self.edited:
+                self.write_hugo_page(index)
+        self.added, self.edited = [], []
+        for folder in (self.out, self.bare_out, self.hugo / "public", self.hugo / "resources"):
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def add_seed(self, *, hugo: bool) -> None:
+        """Add one new seed (the next index after the corpus and earlier additions)."""
+        index = self.size + len(self.added)
+        self.added.append(index)
+        self.seeds.joinpath(seed_name(index)).write_bytes(make_seed(index).data)
+        if hugo:
+            self.write_hugo_page(index)
+
+    def edit_seed(self, run: int, *, hugo: bool) -> None:
+        """Edit one seed, a different one on each run."""
+        index = (run * 7919) % self.size
+        self.edited.append(index)
+        self.seeds.joinpath(seed_name(index)).write_bytes(make_seed(index, edit=run + 1).data)
+        if hugo:
+            self.write_hugo_page(index, edit=run + 1)
+
+    def clear_build_state(self) -> None:
+        """Remove the ledger, the output folder (and with it the parse cache)."""
+        expected_suffixes = (".txt", ".toml")
+        for path in self.seeds.iterdir():
+            if not path.name.endswith(expected_suffixes) or path.name.startswith("."):
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+        shutil.rmtree(self.out, ignore_errors=True)
+
+
+def measure(runs: int, before: Callable[[int], None], command: Sequence[str], env: dict[str, str] | None = None) -> Timing:
+    """Run ``before(run)`` untimed, then the command timed, ``runs`` times."""
+    timing = Timing()
+    for run in range(runs):
+        before(run)
+        seconds, rss = run_timed(command, env=env)
+        timing.seconds.append(seconds)
+        timing.peak_rss_kib.append(rss)
+    return timing
+
+
+def bench_size(corpus: Corpus, runs: int, *, hugo: str | None, build_args: Sequence[str], scenarios: Sequence[str]) -> dict[str, dict[str, dict[str, float]]]:
+    """Time every scenario on one corpus; return summaries by scenario and tool."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "src"), env.get("PYTHONPATH")]))
+    seedfeed = [sys.executable, "-m", "seedfeed", "build", str(corpus.seeds), "--out", str(corpus.out), *build_args]
+    results: dict[str, dict[str, dict[str, float]]] = {}
+
+    def nothing(_run: int) -> None:
+        return None
+
+    def record(scenario: str, tool: str, timing: Timing) -> None:
+        results.setdefault(scenario, {})[tool] = timing.summary()
+        s = timing.summary()
+        print(
+            f"  {scenario:<5} {tool:<9} median {s['median']:8.3f} s  (min {s['min']:.3f}, max {s['max']:.3f})  peak RSS {s['peak_rss_mib']:7.1f} MiB",
+            file=sys.stderr,
+        )
+
+    bare = [sys.executable, str(REPO / "benchmarks" / "bare_feedgen.py"), str(corpus.seeds), str(corpus.bare_out)]
+    record("cold", "bare", measure(runs, nothing, bare))
+
+    if "cold" in scenarios:
+        record("cold", "seedfeed", measure(runs, lambda _run: corpus.clear_build_state(), seedfeed, env))
+    else:
+        corpus.clear_build_state()
+        run_timed(seedfeed, env=env)
+    if "noop" in scenarios:
+        record("noop", "seedfeed", measure(runs, nothing, seedfeed, env))
+    if "new" in scenarios:
+        record("new", "seedfeed", measure(runs, lambda _run: corpus.add_seed(hugo=False), seedfeed, env))
+    if "edit" in scenarios:
+        record("edit", "seedfeed", measure(runs, lambda run: corpus.edit_seed(run, hugo=False), seedfeed, env))
+    corpus.restore()
+
+    if hugo is not None:
+        command = [hugo, "--quiet", "--source", str(corpus.hugo)]
+
+        def clear_hugo(_run: int) -> None:
+            for folder in (corpus.hugo / "public", corpus.hugo / "resources"):
+                shutil.rmtree(folder, ignore_errors=True)
+
+        if "cold" in scenarios:
+            record("cold", "hugo", measure(runs, clear_hugo, command))
+        else:
+            clear_hugo(0)
+            run_timed(command)
+        if "noop" in scenarios:
+            record("noop", "hugo", measure(runs, nothing, command))
+        if "new" in scenarios:
+            record("new", "hugo", measure(runs, lambda _run: corpus.add_seed(hugo=True), command))
+        if "edit" in scenarios:
+            record("edit", "hugo", measure(runs, lambda run: corpus.edit_seed(run, hugo=True), command))
+        corpus.restore()
+    return results
+
+
+def render_markdown(size: int, results: dict[str, dict[str, dict[str, float]]]) -> str:
+    """Return one size's figures as a Markdown table."""
+    lines = [
+        f"#### N = {size:,}",
+        "",
+        "| scenario | tool | median (s) | min–max (s) | peak RSS (MiB) | Hugo ÷ seedfeed |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for scenario in SCENARIOS:
+        tools = results.get(scenario, {})
+        for tool in ("seedfeed", "hugo", "bare"):
+            if tool not in tools:
+                continue
+            s = tools[tool]
+            ratio = ""
+            if tool == "hugo" and "seedfeed" in tools:
+                ratio = f"{s['median'] / tools['seedfeed']['median']:.1f}×"
+            lines.append(
+                f"| {scenario} | {tool} | {s['median']:.3f} | {s['min']:.3f}–{s['max']:.3f} | {s['peak_rss_mib']:.0f} | {ratio} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    """Run the benchmarks the command line asks for."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, action="append", help="corpus size N (repeatable; default 1000 and 10000)")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per scenario (default 5)")
+    parser.add_argument("--scenario", action="append", choices=SCENARIOS, help="scenarios to time (default all)")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "seedfeed-bench", help="where corpora are generated and kept")
+    parser.add_argument("--no-hugo", action="store_true", help="skip Hugo even when it is on PATH")
+    parser.add_argument("--build-arg", action="append", default=[], help="extra argument for seedfeed build (repeatable), e.g. --build-arg=--jobs=2")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    args = parser.parse_args()
+    sizes = args.size or [1000, 10000]
+    scenarios = args.scenario or list(SCENARIOS)
+    hugo = None if args.no_hugo else shutil.which("hugo")
+    if hugo is None and not args.no_hugo:
+        print("hugo is not on PATH: timing seedfeed only", file=sys.stderr)
+
+    report: dict[str, object] = {"runs": args.runs, "python": sys.version.split()[0], "sizes": {}}
+    markdown: list[str] = []
+    for size in sizes:
+        print(f"N = {size:,}", file=sys.stderr)
+        corpus = Corpus(args.work, size)
+        corpus.ensure(with_hugo=hugo is not None)
+        results = bench_size(corpus, args.runs, hugo=hugo, build_args=args.build_arg, scenarios=scenarios)
+        report["sizes"][str(size)] = results  # type: ignore[index]  # built here as a dict
+        markdown.append(render_markdown(size, results))
+    print("\n".join(markdown))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
