@@ -83,7 +83,9 @@ def _parse_byline(line: str, pattern: re.Pattern[str] | None) -> Byline | None:
 
 
 def _parse_caption(line: str, pattern: re.Pattern[str] | None, position: int) -> Caption | None:
-    if pattern is None:
+    # Every credit follows a colon; most lines have none, and the caption
+    # pattern is slow to fail on a long paragraph.
+    if pattern is None or (":" not in line and "：" not in line):
         return None
     match = pattern.fullmatch(line)
     if not match or not match.group("text").strip():

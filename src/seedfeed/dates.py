@@ -96,24 +96,39 @@ def _patterns(locale: str) -> tuple[re.Pattern[str], ...]:
     )
 
 
+_DIGIT = re.compile(r"\d")
 _ISO = re.compile(r"(?<![\d-])(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?![\d-])")
 
 
 def _is_valid(year: int | None, month: int, day: int | None) -> bool:
     if not 1 <= month <= 12:
         return False
-    if day is None:
+    if day is None or 1 <= day <= 28:  # every month has 28 days: no calendar look-up
         return True
     # Without a year, 29 February stays possible; infer_year then keeps to leap years.
     limit = calendar.monthrange(year if year is not None else 2000, month)[1]
     return 1 <= day <= limit
 
 
+_CLAUSE_END = re.compile(r"[.!?;,。！？；，、]\s?")
+
+
+@cache
+def _future_pattern(cues: tuple[str, ...]) -> re.Pattern[str] | None:
+    # One alternation finds a cue exactly when one of the cues would alone.
+    if not cues:
+        return None
+    return re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(cue) for cue in cues)})(?!\w)", re.IGNORECASE)
+
+
 def _has_future_cue(text: str, start: int, table: LanguageTable) -> bool:
+    pattern = _future_pattern(table.future_cues)
+    if pattern is None:
+        return False
     window = text[max(0, start - _FUTURE_WINDOW) : start]
     # Only the clause the mention belongs to: stop at the last sentence or clause end.
-    window = re.split(r"[.!?;,。！？；，、]\s?", window)[-1]
-    return any(re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", window, re.IGNORECASE) for cue in table.future_cues)
+    window = _CLAUSE_END.split(window)[-1]
+    return pattern.search(window) is not None
 
 
 def find_mentions(lines: Sequence[str], tables: Sequence[LanguageTable]) -> list[DateMention]:
@@ -123,12 +138,16 @@ def find_mentions(lines: Sequence[str], tables: Sequence[LanguageTable]) -> list
     English date in an Indonesian article is still found.
     """
     mentions: list[DateMention] = []
+    patterns: list[tuple[re.Pattern[str], LanguageTable]] = [(_ISO, tables[0])] if tables else []
+    for table in tables:
+        patterns.extend((p, table) for p in _patterns(table.babel_locale))
     for index, text in enumerate(lines):
+        # Every form has a day or a year in digits; most lines have none, and
+        # one search for a digit costs less than the month-name patterns.
+        if not _DIGIT.search(text):
+            continue
         taken: list[tuple[int, int]] = []
         found: list[DateMention] = []
-        patterns: list[tuple[re.Pattern[str], LanguageTable]] = [(_ISO, tables[0])] if tables else []
-        for table in tables:
-            patterns.extend((p, table) for p in _patterns(table.babel_locale))
         for pattern, table in patterns:
             names = month_names(table.babel_locale)
             for match in pattern.finditer(text):
@@ -152,14 +171,6 @@ def find_mentions(lines: Sequence[str], tables: Sequence[LanguageTable]) -> list
     return mentions
 
 
-def _distance(day: date, mention: DateMention) -> int:
-    if day < mention.first_day:
-        return (mention.first_day - day).days
-    if day > mention.last_day:
-        return (day - mention.last_day).days
-    return 0
-
-
 def infer_year(
     month: int,
     day: int,
@@ -179,11 +190,20 @@ def infer_year(
         years = [m.year for m in events if m.year is not None]
         # Eight years either side always holds two leap years for 29 February.
         candidates = [y for y in range(min(years) - 8, max(years) + 9) if _is_valid(y, month, day)]
+        # Each event's span once, not once per candidate year: this runs for most seeds.
+        spans = [(m.first_day, m.last_day, m.is_future) for m in events]
 
         def score(year: int) -> tuple[int, int, int]:
             when = date(year, month, day)
-            broken = sum(1 for m in events if (when > m.last_day if m.is_future else when < m.first_day))
-            return broken, sum(_distance(when, m) for m in events), -year
+            broken = distance = 0
+            for first, last, is_future in spans:
+                if (when > last) if is_future else (when < first):
+                    broken += 1
+                if when < first:
+                    distance += (first - when).days
+                elif when > last:
+                    distance += (when - last).days
+            return broken, distance, -year
 
         return min(candidates, key=score)
     if first_seen is None:
