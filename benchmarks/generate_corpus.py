@@ -202,7 +202,9 @@ def make_seed(index: int, *, edit: int = 0) -> GeneratedSeed:
         front = ["---", f"date: {day.isoformat()}T09:30:00+07:00", f"tags: [{tags}]", f"language: {language}", "---"]
         lines = front + lines
     text = "\n".join(lines)
-    return GeneratedSeed(name=seed_name(index), data=text.encode("utf-8"), title=title, day=day, language=language, body=tuple(body))
+    return GeneratedSeed(
+        name=seed_name(index), data=text.encode("utf-8"), title=title, day=day, language=language, body=tuple(body)
+    )
 
 
 def write_corpus(count: int, seeds_dir: Path) -> None:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate_corpus import FEED_TOML, GENERATOR_VERSION, make_seed, seed_name, write_corpus  # noqa: E402
+from generate_corpus import FEED_TOML, GENERATOR_VERSION, make_seed, seed_name, write_corpus
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = ("cold", "noop", "new", "edit")
@@ -61,7 +61,8 @@ HUGO_LAYOUTS = {
     ),
     "_default/list.html": (
         '<!DOCTYPE html><html><head><meta charset="utf-8"><title>{{ .Title }}</title></head><body><ul>'
-        '{{ range first 50 .RegularPages.ByDate.Reverse }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}'
+        "{{ range first 50 .RegularPages.ByDate.Reverse }}"
+        '<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}'
         "</ul></body></html>\n"
     ),
     "index.atom.atom": (
@@ -69,7 +70,8 @@ HUGO_LAYOUTS = {
         '<feed xmlns="http://www.w3.org/2005/Atom">\n'
         "<id>{{ .Permalink }}</id><title>{{ .Site.Title }}</title>"
         "{{ $pages := first 50 .Site.RegularPages.ByDate.Reverse }}"
-        '{{ with index $pages 0 }}<updated>{{ .Date.Format "2006-01-02T15:04:05Z07:00" | safeHTML }}</updated>{{ end }}\n'
+        "{{ with index $pages 0 }}"
+        '<updated>{{ .Date.Format "2006-01-02T15:04:05Z07:00" | safeHTML }}</updated>{{ end }}\n'
         '<author><name>Redaksi Berita Dunia</name></author><link rel="self" href="{{ .Permalink }}feed.atom"/>\n'
         "{{ range $pages }}<entry><id>{{ .Permalink }}</id><title>{{ .Title }}</title>"
         '<updated>{{ .Date.Format "2006-01-02T15:04:05Z07:00" | safeHTML }}</updated><link href="{{ .Permalink }}"/>'
@@ -100,8 +102,7 @@ def run_timed(command: Sequence[str], *, env: dict[str, str] | None = None) -> t
     """Run a command to its end; return wall seconds and the peak RSS (KiB) of its process tree."""
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    assert process.stderr is not None
-    errors = process.stderr.read()
+    errors = process.stderr.read() if process.stderr is not None else b""
     # wait4 gives this child's own resource usage (its reaped workers included),
     # where RUSAGE_CHILDREN would be the maximum over every child so far.
     _, status, usage = os.wait4(process.pid, 0)
@@ -211,7 +212,9 @@ class Corpus:
         shutil.rmtree(self.out, ignore_errors=True)
 
 
-def measure(runs: int, before: Callable[[int], None], command: Sequence[str], env: dict[str, str] | None = None) -> Timing:
+def measure(
+    runs: int, before: Callable[[int], None], command: Sequence[str], env: dict[str, str] | None = None
+) -> Timing:
     """Run ``before(run)`` untimed, then the command timed, ``runs`` times."""
     timing = Timing()
     for run in range(runs):
@@ -222,7 +225,9 @@ def measure(runs: int, before: Callable[[int], None], command: Sequence[str], en
     return timing
 
 
-def bench_size(corpus: Corpus, runs: int, *, hugo: str | None, build_args: Sequence[str], scenarios: Sequence[str]) -> dict[str, dict[str, dict[str, float]]]:
+def bench_size(
+    corpus: Corpus, runs: int, *, hugo: str | None, build_args: Sequence[str], scenarios: Sequence[str]
+) -> dict[str, dict[str, dict[str, float]]]:
     """Time every scenario on one corpus; return summaries by scenario and tool."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "src"), env.get("PYTHONPATH")]))
@@ -236,7 +241,8 @@ def bench_size(corpus: Corpus, runs: int, *, hugo: str | None, build_args: Seque
         results.setdefault(scenario, {})[tool] = timing.summary()
         s = timing.summary()
         print(
-            f"  {scenario:<5} {tool:<9} median {s['median']:8.3f} s  (min {s['min']:.3f}, max {s['max']:.3f})  peak RSS {s['peak_rss_mib']:7.1f} MiB",
+            f"  {scenario:<5} {tool:<9} median {s['median']:8.3f} s  (min {s['min']:.3f}, max {s['max']:.3f})"
+            f"  peak RSS {s['peak_rss_mib']:7.1f} MiB",
             file=sys.stderr,
         )
 
@@ -296,7 +302,8 @@ def render_markdown(size: int, results: dict[str, dict[str, dict[str, float]]]) 
             if tool == "hugo" and "seedfeed" in tools:
                 ratio = f"{s['median'] / tools['seedfeed']['median']:.1f}×"
             lines.append(
-                f"| {scenario} | {tool} | {s['median']:.3f} | {s['min']:.3f}–{s['max']:.3f} | {s['peak_rss_mib']:.0f} | {ratio} |"
+                f"| {scenario} | {tool} | {s['median']:.3f} | {s['min']:.3f}–{s['max']:.3f}"
+                f" | {s['peak_rss_mib']:.0f} | {ratio} |"
             )
     return "\n".join(lines) + "\n"
 
@@ -307,9 +314,19 @@ def main() -> None:
     parser.add_argument("--size", type=int, action="append", help="corpus size N (repeatable; default 1000 and 10000)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per scenario (default 5)")
     parser.add_argument("--scenario", action="append", choices=SCENARIOS, help="scenarios to time (default all)")
-    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "seedfeed-bench", help="where corpora are generated and kept")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "seedfeed-bench",
+        help="where corpora are generated and kept",
+    )
     parser.add_argument("--no-hugo", action="store_true", help="skip Hugo even when it is on PATH")
-    parser.add_argument("--build-arg", action="append", default=[], help="extra argument for seedfeed build (repeatable), e.g. --build-arg=--jobs=2")
+    parser.add_argument(
+        "--build-arg",
+        action="append",
+        default=[],
+        help="extra argument for seedfeed build (repeatable), e.g. --build-arg=--jobs=2",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args()
     sizes = args.size or [1000, 10000]
