@@ -13,13 +13,13 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
-from typing import Literal
 
 from seedfeed.config import FeedConfig
-from seedfeed.dates import find_date, parse_front_matter_date
+from seedfeed.dates import MAIN_LINES, find_date, find_relative_words, parse_front_matter_date
+from seedfeed.detect import detect_language
 from seedfeed.errors import SeedError
 from seedfeed.languages import COMMON, LanguageTable, table_for
-from seedfeed.model import Article, Byline, Caption, FoundDate, Notice, Seed
+from seedfeed.model import Article, Byline, Caption, FoundDate, LanguageSource, Notice, Seed
 from seedfeed.text import repair_spacing
 
 _MAX_AUTHOR_WORDS = 6
@@ -119,6 +119,16 @@ def compute_content_hash(
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
+def choose_language(seed: Seed, config: FeedConfig) -> tuple[str, LanguageSource]:
+    """Return a seed's language and where it came from: front matter, else detection, else the feed."""
+    if seed.front_matter.language:
+        return seed.front_matter.language, "front-matter"
+    detection = detect_language(seed.text, candidates=[code for code in config.languages if code != COMMON])
+    if detection is not None:
+        return detection.language, "detected"
+    return config.language, "feed"
+
+
 def parse_article(seed: Seed, config: FeedConfig, *, first_seen: datetime | None = None) -> Article:
     """Return the article a seed holds.
 
@@ -128,8 +138,10 @@ def parse_article(seed: Seed, config: FeedConfig, *, first_seen: datetime | None
     """
     front = seed.front_matter
     notices: list[Notice] = list(seed.notices)
-    language = front.language or config.language
-    language_source: Literal["front-matter", "detected", "feed"] = "front-matter" if front.language else "feed"
+    language, language_source = choose_language(seed, config)
+    if language.casefold() != config.language.casefold():
+        message = f"language {language!r} ({language_source}) differs from the feed's {config.language!r}"
+        notices.append(Notice(path=seed.source, line=None, message=message))
     tables = tables_for(language, config)
     leftover, byline_pattern, caption_pattern = _line_patterns(tables)
 
@@ -180,13 +192,10 @@ def parse_article(seed: Seed, config: FeedConfig, *, first_seen: datetime | None
             line_numbers=[title_line, *paragraph_lines],
         )  # fmt: skip
         if found is None:
-            notices.append(
-                Notice(
-                    path=seed.source,
-                    line=None,
-                    message="no date found in the title or first paragraphs; the first-seen time stands in",
-                )
-            )
+            relative = find_relative_words([title, *paragraphs[:MAIN_LINES]], tables)
+            why = f" (only relative words: {', '.join(repr(w) for w in relative[:3])})" if relative else ""
+            message = f"no date found in the title or first paragraphs{why}; the first-seen time stands in"
+            notices.append(Notice(path=seed.source, line=None, message=message))
         elif found.provenance == "text+inferred-year":
             notices.append(Notice(path=seed.source, line=found.line, message=f"year inferred: {found.evidence}"))
     if byline is None:

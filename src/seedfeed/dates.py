@@ -13,12 +13,12 @@ import calendar
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 from pathlib import Path
 
 from babel.core import Locale, UnknownLocaleError
-from babel.dates import get_month_names
+from babel.dates import get_day_names, get_month_names
 from dateutil.parser import isoparse
 
 from seedfeed.errors import DateError
@@ -29,6 +29,7 @@ from seedfeed.model import FoundDate
 # the paragraphs right after it. A date further down dates background history.
 MAIN_LINES = 3
 _FUTURE_WINDOW = 60  # characters before a mention searched for a "coming" cue
+_ERA_YEAR_FLOOR = 1900  # an era year minus its offset is at least this
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,15 +61,14 @@ class DateMention:
 def month_names(locale: str) -> Mapping[str, int]:
     """Return every CLDR month name of a locale, casefolded, mapped to 1..12."""
     names: dict[str, int] = {}
-    try:
-        loc = Locale.parse(locale)
-    except (UnknownLocaleError, ValueError):
+    loc = _locale(locale)
+    if loc is None:
         return names
     for width in ("wide", "abbreviated"):
         for context in ("format", "stand-alone"):
             for number, name in get_month_names(width, context, loc).items():
                 key = name.casefold().rstrip(".")
-                # Numeric "names" (zh "10月") are matched by dedicated patterns.
+                # Numeric "names" (zh "10月", vi "tháng 10") are the templates' job.
                 if key and not any(ch.isdigit() for ch in key):
                     names.setdefault(key, number)
     # English news style also shortens "September" to "Sept."
@@ -78,30 +78,127 @@ def month_names(locale: str) -> Mapping[str, int]:
 
 
 @cache
-def _patterns(locale: str) -> tuple[re.Pattern[str], ...]:
-    names = month_names(locale)
-    if not names:
+def weekday_names(locale: str) -> tuple[str, ...]:
+    """Return every CLDR weekday name of a locale, casefolded, longest first."""
+    loc = _locale(locale)
+    if loc is None:
         return ()
-    month = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    m = rf"(?P<month>{month})\.?"
-    day = r"(?P<day>[0-3]?\d)"
-    year = r"(?P<year>\d{4})"
-    return (
-        # 18 Oktober 2023 / 18 October 2023 / 18 Oktober
-        re.compile(rf"(?<![\w.]){day}\.?\s+{m}(?:,?\s+{year})?(?![\w])", re.IGNORECASE),
-        # October 18, 2023 / Oct. 18
-        re.compile(rf"(?<![\w]){m}\s+{day}(?:st|nd|rd|th)?(?![\w])(?:,?\s+{year}(?!\d))?", re.IGNORECASE),
-        # Desember 2022 / December 2022
-        re.compile(rf"(?<![\w]){m},?\s+{year}(?!\d)", re.IGNORECASE),
-    )
+    names: set[str] = set()
+    for width in ("wide", "abbreviated"):
+        for context in ("format", "stand-alone"):
+            names.update(n.casefold().rstrip(".") for n in get_day_names(width, context, loc).values())
+    return tuple(sorted((n for n in names if n), key=lambda n: (-len(n), n)))
 
 
 _DIGIT = re.compile(r"\d")
-_ISO = re.compile(r"(?<![\d-])(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?![\d-])")
+
+
+def _locale(locale: str) -> Locale | None:
+    try:
+        return Locale.parse(locale)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return None
+
+
+def _table_months(table: LanguageTable) -> Mapping[str, int]:
+    return {**month_names(table.babel_locale), **dict(table.month_aliases)}
+
+
+# Numeric forms every language of an order writes. Only the article's own
+# language contributes them: "05/03/2024" means 5 March in Indonesian and
+# May 3 in American English, and the article's language decides.
+NUMERIC_TEMPLATES: Mapping[str, tuple[str, ...]] = {
+    "dmy": ("{day}/{mon}/{year}", "{day}.{mon}.{year}", "{day}-{mon}-{year}", "{weekday}<,> ({day}/{mon})",
+            "{weekday}, {day}/{mon}", "{weekday}<,> ({day}.{mon}.)", "{weekday}, {day}.{mon}."),
+    "mdy": ("{mon}/{day}/{year}", "{weekday}<,> ({mon}/{day})", "{weekday}, {mon}/{day}"),
+    "ymd": ("{year}/{mon}/{day}", "{year}.{mon}.{day}", "{year}-{mon}-{day}"),
+}  # fmt: skip
+_ISO_TEMPLATE = "{year}-{mon}-{day}"
+_PLACEHOLDER = re.compile(r"\{(day|mon|month|year|weekday)\}|<|>|\[([^\]]+)\]| |[^{}<>\[\] ]+")
+
+
+def compile_template(template: str, table: LanguageTable) -> re.Pattern[str] | None:
+    """Return the regular expression a date template stands for in a language.
+
+    The syntax: ``{day}``, ``{mon}`` (a month number), ``{month}`` (a month
+    name of the language, CLDR or alias, optionally abbreviated with "."),
+    ``{year}``, ``{weekday}`` (any CLDR weekday name); ``<…>`` is optional,
+    ``[,.]`` is one optional character of the set, a space is a run of
+    spaces (optional where words are not spaced), anything else is literal.
+    Returns None for a template needing names the language does not have.
+    Raises ValueError for a malformed template.
+    """
+    if not re.search(r"\{(?:mon|month)\}", template) or ("{day}" not in template and "{year}" not in template):
+        raise ValueError(f"date template {template!r} needs {{day}} or {{year}} and {{mon}} or {{month}}")
+    parts: list[str] = []
+    depth = 0
+    position = 0
+    space = r"\s+" if table.word_boundaries else r"\s*"
+    for match in _PLACEHOLDER.finditer(template):
+        if match.start() != position:
+            break
+        position = match.end()
+        piece = match.group(0)
+        name = match.group(1)
+        if name == "day":
+            suffix = "|".join(re.escape(s) for s in sorted(table.day_suffixes, key=len, reverse=True))
+            parts.append(r"(?P<day>\d{1,2})" + (f"(?:{suffix})?" if suffix else "") + r"(?!\d)")
+        elif name == "mon":
+            parts.append(r"(?P<mon>\d{1,2})(?!\d)")
+        elif name == "year":
+            parts.append(r"(?P<year>\d{4})(?!\d)")
+        elif name == "month":
+            months = _table_months(table)
+            if not months:
+                return None
+            alternation = "|".join(re.escape(n) for n in sorted(months, key=lambda n: (-len(n), n)))
+            # The dot of an abbreviation ("Oct. 18", "18 Okt. 2023") only where
+            # a number follows: a sentence's full stop is not part of the date.
+            end = r"(?!\w)" if table.word_boundaries else ""
+            parts.append(rf"(?P<month>{alternation})(?:\.(?=\s*\d)|{end})")
+        elif name == "weekday":
+            days = weekday_names(table.babel_locale)
+            if not days:
+                return None
+            alternation = "|".join(re.escape(n) for n in days)
+            end = r"(?!\w)" if table.word_boundaries else ""
+            parts.append(rf"(?:{alternation})(?:\.|{end})")
+        elif piece == "<":
+            depth += 1
+            parts.append("(?:")
+        elif piece == ">":
+            depth -= 1
+            if depth < 0:
+                break
+            parts.append(")?")
+        elif match.group(2) is not None:
+            parts.append(f"[{re.escape(match.group(2))}]?")
+        elif piece == " ":
+            parts.append(space)
+        else:
+            parts.append(re.escape(piece))
+    if position != len(template) or depth != 0:
+        raise ValueError(f"date template {template!r} is malformed near column {position + 1}")
+    # A date does not start inside a number ("1.18/10") or, in spaced
+    # scripts, inside a word; it does not end inside a longer number.
+    head = r"(?<![\d/])(?<!\d[.,:-])" + (r"(?<!\w)" if table.word_boundaries else "")
+    tail = r"(?![/.:-]?\d)"
+    return re.compile(head + "".join(parts) + tail, re.IGNORECASE)
+
+
+@cache
+def _patterns(table: LanguageTable, *, is_primary: bool) -> tuple[re.Pattern[str], ...]:
+    templates = list(table.date_patterns)
+    if is_primary:
+        templates += [_ISO_TEMPLATE, *NUMERIC_TEMPLATES.get(table.numeric_order, ())]
+    compiled = (compile_template(t, table) for t in templates)
+    return tuple(p for p in compiled if p is not None)
 
 
 def _is_valid(year: int | None, month: int, day: int | None) -> bool:
     if not 1 <= month <= 12:
+        return False
+    if year is not None and not MINYEAR <= year <= MAXYEAR:
         return False
     if day is None or 1 <= day <= 28:  # every month has 28 days: no calendar look-up
         return True
@@ -114,15 +211,25 @@ _CLAUSE_END = re.compile(r"[.!?;,。！？；，、]\s?")
 
 
 @cache
-def _future_pattern(cues: tuple[str, ...]) -> re.Pattern[str] | None:
+def _future_pattern(cues: tuple[str, ...], *, word_boundaries: bool) -> re.Pattern[str] | None:
     # One alternation finds a cue exactly when one of the cues would alone.
     if not cues:
         return None
-    return re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(cue) for cue in cues)})(?!\w)", re.IGNORECASE)
+    edge, tail = (r"(?<!\w)", r"(?!\w)") if word_boundaries else ("", "")
+    return re.compile(rf"{edge}(?:{'|'.join(re.escape(cue) for cue in cues)}){tail}", re.IGNORECASE)
+
+
+def _to_year(written: str, table: LanguageTable) -> int:
+    year = int(written)
+    # An era year (Thai Buddhist era: 2566 is 2023) is recognised by being
+    # too late to be a Gregorian year of news; the same text may use both.
+    if table.year_offset and year >= _ERA_YEAR_FLOOR + table.year_offset:
+        return year - table.year_offset
+    return year
 
 
 def _has_future_cue(text: str, start: int, table: LanguageTable) -> bool:
-    pattern = _future_pattern(table.future_cues)
+    pattern = _future_pattern(table.future_cues, word_boundaries=table.word_boundaries)
     if pattern is None:
         return False
     window = text[max(0, start - _FUTURE_WINDOW) : start]
@@ -135,40 +242,62 @@ def find_mentions(lines: Sequence[str], tables: Sequence[LanguageTable]) -> list
     """Return every date and month-year mention in the lines, in text order.
 
     The first table is the article's language; the others are tried too, so an
-    English date in an Indonesian article is still found.
+    English date in an Indonesian article is still found. Where two readings
+    overlap, the more complete one wins (day and year), then the longer, then
+    the earlier, then the article's language.
     """
     mentions: list[DateMention] = []
-    patterns: list[tuple[re.Pattern[str], LanguageTable]] = [(_ISO, tables[0])] if tables else []
-    for table in tables:
-        patterns.extend((p, table) for p in _patterns(table.babel_locale))
     for index, text in enumerate(lines):
         # Every form has a day or a year in digits; most lines have none, and
         # one search for a digit costs less than the month-name patterns.
         if not _DIGIT.search(text):
             continue
-        taken: list[tuple[int, int]] = []
-        found: list[DateMention] = []
-        for pattern, table in patterns:
-            names = month_names(table.babel_locale)
-            for match in pattern.finditer(text):
-                if any(match.start() < e and s < match.end() for s, e in taken):
-                    continue
-                groups = match.groupdict()
-                raw_month = groups["month"]
-                month = int(raw_month) if raw_month.isdigit() else names.get(raw_month.casefold().rstrip("."), 0)
-                day = int(groups["day"]) if groups.get("day") else None
-                year = int(groups["year"]) - table.year_offset if groups.get("year") else None
-                if not _is_valid(year, month, day):
-                    continue
-                taken.append((match.start(), match.end()))
-                found.append(
-                    DateMention(
-                        year=year, month=month, day=day, line=index, start=match.start(), end=match.end(),
-                        evidence=match.group(0), is_future=_has_future_cue(text, match.start(), table),
-                    )
-                )  # fmt: skip
-        mentions.extend(sorted(found, key=lambda m: m.start))
+        candidates: list[tuple[int, int, int, int, DateMention]] = []
+        for rank, table in enumerate(tables):
+            months = _table_months(table)
+            for pattern in _patterns(table, is_primary=rank == 0):
+                for match in pattern.finditer(text):
+                    mention = _to_mention(match, table, months, text, index)
+                    if mention is not None:
+                        known = (mention.year is not None) + (mention.day is not None)
+                        candidates.append((-known, -(match.end() - match.start()), match.start(), rank, mention))
+        taken: list[DateMention] = []
+        for *_, mention in sorted(candidates, key=lambda c: c[:4]):
+            if not any(mention.start < t.end and t.start < mention.end for t in taken):
+                taken.append(mention)
+        mentions.extend(sorted(taken, key=lambda m: m.start))
     return mentions
+
+
+def _to_mention(
+    match: re.Match[str], table: LanguageTable, months: Mapping[str, int], text: str, index: int
+) -> DateMention | None:
+    groups = match.groupdict()
+    if groups.get("mon") is not None:
+        month = int(groups["mon"])
+    else:
+        month = months.get(groups["month"].casefold().rstrip("."), 0)
+    day = int(groups["day"]) if groups.get("day") else None
+    year = _to_year(groups["year"], table) if groups.get("year") else None
+    if not _is_valid(year, month, day):
+        return None
+    return DateMention(
+        year=year, month=month, day=day, line=index, start=match.start(), end=match.end(),
+        evidence=match.group(0), is_future=_has_future_cue(text, match.start(), table),
+    )  # fmt: skip
+
+
+def find_relative_words(lines: Sequence[str], tables: Sequence[LanguageTable]) -> tuple[str, ...]:
+    """Return the relative date words ("kemarin", "hôm qua") the lines use, in table order."""
+    found: list[str] = []
+    for table in tables:
+        edge = r"(?<!\w)" if table.word_boundaries else ""
+        tail = r"(?!\w)" if table.word_boundaries else ""
+        for word in table.relative_words:
+            pattern = re.compile(rf"{edge}{re.escape(word)}{tail}", re.IGNORECASE)
+            if word not in found and any(pattern.search(line) for line in lines):
+                found.append(word)
+    return tuple(found)
 
 
 def infer_year(
@@ -237,7 +366,9 @@ def find_date(
     """
     lines = [title, *paragraphs]
     mentions = find_mentions(lines, tables)
-    main = next((m for m in mentions if m.day is not None and m.line <= MAIN_LINES), None)
+    in_main = [m for m in mentions if m.day is not None and m.line <= MAIN_LINES]
+    # An event the lead announces as coming is not the day of the report.
+    main = next((m for m in in_main if not m.is_future), in_main[0] if in_main else None)
     if main is None or main.day is None:
         return None
     number = line_numbers[main.line] if main.line < len(line_numbers) else None

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 Provenance = Literal["front-matter", "text", "text+inferred-year", "first-seen"]
+LanguageSource = Literal["front-matter", "detected", "feed"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,7 +95,7 @@ class Article:
     captions: tuple[Caption, ...]
     byline: Byline | None  # None: no byline was recognised
     language: str
-    language_source: Literal["front-matter", "detected", "feed"]
+    language_source: LanguageSource
     date: FoundDate | None  # None: build falls back to the ledger's first-seen time
     link: str | None  # None: the entry links to its page on the site
     tags: tuple[str, ...]

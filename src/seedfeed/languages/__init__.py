@@ -21,7 +21,9 @@ from typing import Literal
 NumericOrder = Literal["dmy", "mdy", "ymd"]
 COMMON = "_common"
 
-_LIST_KEYS = ("leftovers", "byline_cues", "caption_cues", "future_cues", "relative_words")
+_LIST_KEYS = (
+    "leftovers", "byline_cues", "caption_cues", "future_cues", "relative_words", "date_patterns", "day_suffixes",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,6 +41,15 @@ class LanguageTable:
     caption_cues: tuple[str, ...] = ()
     future_cues: tuple[str, ...] = ()
     relative_words: tuple[str, ...] = ()
+    # Date templates beyond the numeric ones numeric_order implies, e.g.
+    # "{day} de {month}< de {year}>": see dates.compile_template for the syntax.
+    date_patterns: tuple[str, ...] = ()
+    day_suffixes: tuple[str, ...] = ()  # written after a day number: "18th", "1er"
+    # Month forms CLDR lacks (Russian prepositional "октябре"), casefolded, to 1..12.
+    month_aliases: tuple[tuple[str, int], ...] = ()
+    # False for scripts written without spaces between words (Thai, Chinese,
+    # Japanese, Korean): a date there may touch the words around it.
+    word_boundaries: bool = True
 
 
 def _table_from_mapping(code: str, data: Mapping[str, object], base: LanguageTable | None) -> LanguageTable:
@@ -56,6 +67,19 @@ def _table_from_mapping(code: str, data: Mapping[str, object], base: LanguageTab
         elif key in ("name", "babel_locale", "numeric_order", "direction"):
             if not isinstance(value, str):
                 raise ValueError(f"[languages.{code}] {key} must be a string")
+            changes[key] = value
+        elif key == "month_aliases":
+            if not isinstance(value, dict) or not all(
+                isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 12
+                for k, v in value.items()
+            ):
+                raise ValueError(f"[languages.{code}] month_aliases must map words to month numbers 1..12")
+            aliases = dict(table.month_aliases)
+            aliases.update((k.casefold(), v) for k, v in value.items())
+            changes[key] = tuple(sorted(aliases.items()))
+        elif key == "word_boundaries":
+            if not isinstance(value, bool):
+                raise ValueError(f"[languages.{code}] word_boundaries must be true or false")
             changes[key] = value
         elif key == "year_offset":
             if not isinstance(value, int) or isinstance(value, bool):
