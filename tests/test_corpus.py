@@ -62,8 +62,8 @@ def test_corpus_seed_gives_expected_fields(path: Path) -> None:
         assert local.date().isoformat() == expected["date"]
         assert (local.hour, local.minute) == (0, 0)
         assert article.date.provenance == expected["date_source"]
-    credits = [c.credit for c in article.captions]
-    assert credits == [expected["caption_credit"]]
+    caption_credits = [c.credit for c in article.captions]
+    assert caption_credits == [expected["caption_credit"]]
     seen = "\n".join((article.title, *article.paragraphs, *(c.text for c in article.captions)))
     for leftover in expected["absent"]:
         assert leftover not in seen
