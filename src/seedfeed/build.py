@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from seedfeed.archive import ARCHIVE_DIR, FEED_NAME, Document, order_entries, plan_documents
 from seedfeed.article import parse_article
 from seedfeed.config import FeedConfig, load_config
 from seedfeed.convert import EntryDates, entry_id, to_entry
 from seedfeed.errors import LedgerError, SeedError
-from seedfeed.fsutil import build_lock, write_if_changed
+from seedfeed.fsutil import atomic_write, build_lock, remove_stale_temp_files, write_if_changed
 from seedfeed.ledger import (
+    CORRUPT_SUFFIX,
     LEDGER_NAME,
     Change,
     Ledger,
@@ -29,7 +31,7 @@ from seedfeed.ledger import (
 )
 from seedfeed.model import Article, Entry, Notice, Tombstone
 from seedfeed.seeds import list_seeds, read_seed
-from seedfeed.writers.atom import FEED_NAME, feed_updated, render_atom
+from seedfeed.writers.atom import ATOM_TYPE, FeedLink, feed_updated, render_atom
 from seedfeed.writers.common import FEED_NAMES
 from seedfeed.writers.html import render_site
 from seedfeed.writers.jsonfeed import render_json_feed
@@ -50,6 +52,8 @@ class BuildReport:
     out_dir: Path = field(default_factory=Path)
     hub: str | None = None  # None: no WebSub hub to tell about changed feeds
     changed_feeds: tuple[str, ...] = ()  # URLs of the feed documents whose bytes changed
+    documents: tuple[str, ...] = ()  # every Atom document of the feed, relative to out_dir
+    subscription: tuple[Entry, ...] = ()  # what the subscription document holds, in order
 
     def count(self, change: Change) -> int:
         """Return how many published entries had this change."""
@@ -80,11 +84,6 @@ def entry_dates(article: Article, record: LedgerRecord | None, now: datetime) ->
     return EntryDates(published=first_seen, updated=first_seen, provenance="first-seen")
 
 
-def order_entries(entries: Sequence[Entry]) -> list[Entry]:
-    """Return entries newest published first; ties broken by id for stable bytes."""
-    return sorted(entries, key=lambda e: (-e.published.timestamp(), e.id))
-
-
 def parse_seeds(
     paths: Sequence[Path],
     config: FeedConfig,
@@ -108,6 +107,52 @@ def parse_seeds(
     return articles, rejected
 
 
+def claim_ids(
+    drafts: Sequence[tuple[Article, str, EntryDates]], ledger: Ledger
+) -> tuple[list[tuple[Article, str, EntryDates]], list[SeedError]]:
+    """Return the drafts whose ids are unique, and a SeedError for each other.
+
+    RFC 4287 §4.2.6: an id names one entry. When two seeds claim one (front
+    matter ``id``), the one the ledger knew first keeps it, else the first by name.
+    """
+
+    def seniority(draft: tuple[Article, str, EntryDates]) -> tuple[int, str]:
+        record = ledger.records.get(draft[0].stem)
+        return (record.arrival if record is not None and record.id == draft[1] else ledger.next_arrival, draft[0].stem)
+
+    owners: dict[str, Article] = {}
+    kept: list[tuple[Article, str, EntryDates]] = []
+    rejected: list[SeedError] = []
+    for draft in sorted(drafts, key=seniority):
+        article, id_, _dates = draft
+        owner = owners.setdefault(id_, article)
+        if owner is article:
+            kept.append(draft)
+        else:
+            rejected.append(SeedError(article.source, None, f"id {id_!r} is already the id of {owner.source.name}"))
+    return kept, rejected
+
+
+def _load_ledger(path: Path, notices: list[Notice]) -> Ledger:
+    """Return the ledger, or an empty one with a notice when it is corrupt.
+
+    A corrupt ledger is copied aside first, so nothing it held is lost.
+    """
+    try:
+        return load_ledger(path)
+    except LedgerError as exc:
+        message = str(exc).removeprefix(f"{path}: ")
+        aside = path.with_name(path.name + CORRUPT_SUFFIX)
+        try:
+            atomic_write(aside, path.read_bytes())
+        except OSError as copy_exc:
+            message += f"; it could not be set aside ({copy_exc.strerror or copy_exc})"
+        else:
+            message += f"; set aside as {aside.name}"
+        notices.append(Notice(path=path, line=None, message=message + "; a new ledger was started"))
+        return Ledger()
+
+
 def build(
     seeds_dir: Path,
     out_dir: Path,
@@ -124,17 +169,14 @@ def build(
     """
     config = config or load_config(seeds_dir)
     with build_lock(seeds_dir, timeout=lock_timeout):
+        # Under the lock no other build writes: a temp file now is a killed build's.
+        remove_stale_temp_files(seeds_dir, out_dir, out_dir / ARCHIVE_DIR)
         notices: list[Notice] = []
         ledger_path = seeds_dir / LEDGER_NAME
-        try:
-            ledger = load_ledger(ledger_path)
-        except LedgerError as exc:
-            notices.append(Notice(path=ledger_path, line=None, message=str(exc).removeprefix(f"{ledger_path}: ")))
-            ledger = Ledger()
+        ledger = _load_ledger(ledger_path, notices)
         paths = list_seeds(seeds_dir)
         articles, rejected = parse_seeds(paths, config, ledger, now)
 
-        observed: list[Observation] = []
         drafts: list[tuple[Article, str, EntryDates]] = []
         for article in articles:
             try:
@@ -142,19 +184,15 @@ def build(
             except SeedError as exc:
                 rejected.append(exc)
                 continue
-            dates = entry_dates(article, ledger.records.get(article.stem), now)
-            observed.append(
-                Observation(
-                    stem=article.stem,
-                    id=id_,
-                    content_hash=article.content_hash,
-                    published=dates.published,
-                )
-            )
-            drafts.append((article, id_, dates))
-        rejected_stems = {e.path.stem for e in rejected}
+            drafts.append((article, id_, entry_dates(article, ledger.records.get(article.stem), now)))
+        drafts, duplicates = claim_ids(drafts, ledger)
+        rejected.extend(duplicates)
+        observed = [
+            Observation(stem=a.stem, id=id_, content_hash=a.content_hash, published=d.published) for a, id_, d in drafts
+        ]
         cutoff = now - timedelta(days=config.tombstone_days)
-        new_ledger, changes = reconcile(ledger, observed, kept=rejected_stems, now=now, tombstone_cutoff=cutoff)
+        result = reconcile(ledger, observed, kept={e.path.stem for e in rejected}, now=now, tombstone_cutoff=cutoff)
+        new_ledger = result.ledger
 
         entries: list[Entry] = []
         for article, _id, dates in drafts:
@@ -166,38 +204,46 @@ def build(
             )
             entries.append(entry)
             notices.extend(entry.notices)
-        entries = order_entries(entries)
         tombstones = tuple(Tombstone(ref=t.id, when=t.when.astimezone(config.time_zone)) for t in new_ledger.tombstones)
-        removed = tuple(t.id for t in new_ledger.tombstones if t.when == now)
 
+        # The ledger goes first: every output is a function of the seeds and the
+        # ledger, so a build killed after this point is completed, byte for byte,
+        # by the next one; written last, a killed build would let the next one
+        # decide first-seen and edit times anew for entries readers already have.
         written: list[str] = []
+        if write_if_changed(seeds_dir, LEDGER_NAME, render_ledger(new_ledger)):
+            written.append(LEDGER_NAME)
         out_dir.mkdir(parents=True, exist_ok=True)
-        if "atom" in config.formats and write_if_changed(
-            out_dir, FEED_NAME, render_atom(config, entries, tombstones=tombstones)
-        ):
-            written.append(FEED_NAME)
-        # RSS says when the feed last changed as Atom does: its latest event, never the clock.
-        last = feed_updated(entries, tombstones, config) if entries or tombstones else None
-        if "rss" in config.formats and write_if_changed(
-            out_dir, FEED_NAMES["rss"], render_rss(config, entries, updated=last)
-        ):
-            written.append(FEED_NAMES["rss"])
-        if "json" in config.formats and write_if_changed(
-            out_dir, FEED_NAMES["json"], render_json_feed(config, entries)
-        ):
-            written.append(FEED_NAMES["json"])
+        documents = plan_documents(
+            config,
+            entries,
+            arrivals={r.stem: r.arrival for r in new_ledger.records.values()},
+            last_arrival=new_ledger.next_arrival - 1,
+            tombstones=tombstones,
+        )
+        published = next(d for d in documents if d.path == FEED_NAME)
+        # Pages before the feeds that link to them: a reader never follows a link to nothing.
         if "html" in config.formats:
             for relative, page in render_site(config, entries).items():
                 if write_if_changed(out_dir, relative, page):
                     written.append(relative)
+        if "atom" in config.formats:
+            written.extend(write_documents(out_dir, config, documents))
+        # RSS and JSON Feed hold what the Atom subscription document holds; RSS says
+        # when the feed last changed as Atom does: its latest event, never the clock.
+        shown = published.entries
+        last = feed_updated(shown, tombstones, config) if shown or tombstones else None
+        if "rss" in config.formats and write_if_changed(
+            out_dir, FEED_NAMES["rss"], render_rss(config, shown, updated=last)
+        ):
+            written.append(FEED_NAMES["rss"])
+        if "json" in config.formats and write_if_changed(out_dir, FEED_NAMES["json"], render_json_feed(config, shown)):
+            written.append(FEED_NAMES["json"])
         changed_feeds = tuple(config.url(name) for name in FEED_NAMES.values() if name in written)
-        # The ledger goes last: a build killed before this point is simply redone.
-        if write_if_changed(seeds_dir, LEDGER_NAME, render_ledger(new_ledger)):
-            written.append(LEDGER_NAME)
         return BuildReport(
-            entries=tuple(entries),
-            changes=changes,
-            removed=removed,
+            entries=order_entries(entries),
+            changes=dict(result.changes),
+            removed=result.removed,
             rejected=tuple(sorted(rejected, key=lambda e: str(e.path))),
             notices=tuple(notices),
             written=tuple(written),
@@ -205,4 +251,31 @@ def build(
             out_dir=out_dir,
             hub=config.hub,
             changed_feeds=changed_feeds,
+            documents=tuple(d.path for d in documents),
+            subscription=published.entries,
         )
+
+
+def write_documents(out_dir: Path, config: FeedConfig, documents: Sequence[Document]) -> list[str]:
+    """Render and write each Atom document in order; return the paths whose bytes changed.
+
+    Raises OutputError when a file cannot be written.
+    """
+    written: list[str] = []
+    for document in documents:
+        links: list[FeedLink] = []
+        if document.current is not None:
+            links.append(FeedLink(href=config.url(document.current), rel="current", type=ATOM_TYPE))
+        if document.prev_archive is not None:
+            links.append(FeedLink(href=config.url(document.prev_archive), rel="prev-archive", type=ATOM_TYPE))
+        data = render_atom(
+            config,
+            document.entries,
+            tombstones=document.tombstones,
+            self_url=config.url(document.path),
+            links=links,
+            kind=None if document.kind == "subscription" else document.kind,
+        )
+        if write_if_changed(out_dir, document.path, data):
+            written.append(document.path)
+    return written

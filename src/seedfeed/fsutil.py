@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -17,6 +18,8 @@ from pathlib import Path
 from seedfeed.errors import LockError, OutputError
 
 LOCK_NAME = ".seedfeed.lock"
+# What atomic_write's mkstemp names look like: ".<name>.<8 random chars>.tmp".
+_TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -69,11 +72,34 @@ def write_if_changed(root: Path, relative: str, data: bytes) -> bool:
     try:
         if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
             return False
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():
+            path.parent.mkdir(parents=True)
+            # The new folder's own entry must reach the disk too, or a crash loses the file in it.
+            _fsync_dir(path.parent.parent)
         atomic_write(path, data)
     except OSError as exc:
         raise OutputError(f"{path}: cannot be written: {exc.strerror or exc}") from exc
     return True
+
+
+def remove_stale_temp_files(*folders: Path) -> list[Path]:
+    """Delete the temporary files a killed write left behind; return them.
+
+    Call only under the build lock: then no write is in flight, and any file
+    named like atomic_write's temporaries is debris. Missing folders are skipped.
+    """
+    removed: list[Path] = []
+    for folder in folders:
+        try:
+            candidates = [p for p in folder.iterdir() if _TEMP_NAME.fullmatch(p.name) and p.is_file()]
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise OutputError(f"{folder}: cannot be listed: {exc.strerror or exc}") from exc
+        for path in candidates:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 @contextlib.contextmanager

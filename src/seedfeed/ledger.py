@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -19,6 +19,8 @@ from seedfeed.errors import LedgerError
 
 LEDGER_NAME = "seedfeed-ledger.json"
 LEDGER_FORMAT = 1
+# A corrupt ledger is copied to this name before a new one is started.
+CORRUPT_SUFFIX = ".corrupt"
 
 Change = Literal["new", "updated", "unchanged"]
 
@@ -47,15 +49,18 @@ class LedgerTombstone:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Ledger:
-    """Every entry's record, by stem, and the tombstones."""
+    """Every entry's record, by stem, the tombstones, and the arrival counter."""
 
     records: Mapping[str, LedgerRecord] = field(default_factory=dict)
     tombstones: tuple[LedgerTombstone, ...] = ()
+    # The last arrival number ever given, deleted entries included: a number
+    # is never reused, so an archive page's slots never shift. 0: none yet.
+    last_arrival: int = 0
 
     @property
     def next_arrival(self) -> int:
         """Return the arrival number the next new seed gets."""
-        return max((r.arrival for r in self.records.values()), default=0) + 1
+        return max([self.last_arrival, *(r.arrival for r in self.records.values())]) + 1
 
 
 def _time(value: datetime) -> str:
@@ -71,6 +76,13 @@ def _parse_time(value: object, what: str) -> datetime:
     return parsed
 
 
+def _parse_arrival(value: object) -> int:
+    # bool is an int to Python, and "3" or 3.5 would be a hand edit gone wrong.
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"arrival {value!r} is not a whole number from 1")
+    return value
+
+
 def render_ledger(ledger: Ledger) -> bytes:
     """Return the ledger's file bytes: stable order, one record per line."""
     records = [
@@ -84,7 +96,10 @@ def render_ledger(ledger: Ledger) -> bytes:
         {"stem": t.stem, "id": t.id, "when": _time(t.when)}
         for t in sorted(ledger.tombstones, key=lambda t: (t.when, t.id))
     ]
-    body = f'  "format": {LEDGER_FORMAT},\n  "entries": {_array(records)},\n  "tombstones": {_array(tombstones)}'
+    body = (
+        f'  "format": {LEDGER_FORMAT},\n  "last_arrival": {ledger.next_arrival - 1},\n'
+        f'  "entries": {_array(records)},\n  "tombstones": {_array(tombstones)}'
+    )
     return ("{\n" + body + "\n}\n").encode()
 
 
@@ -94,34 +109,52 @@ def _array(items: Sequence[Mapping[str, object]]) -> str:
     return "[\n" + ",\n".join("    " + json.dumps(i, ensure_ascii=False) for i in items) + "\n  ]"
 
 
-def _check_format(doc: object) -> None:
+def _check_format(doc: object) -> dict[str, object]:
     if not isinstance(doc, dict) or doc.get("format") != LEDGER_FORMAT:
         raise ValueError(f"not a seedfeed ledger of format {LEDGER_FORMAT}")
+    for key in ("entries", "tombstones"):
+        if not isinstance(doc.get(key), list) or not all(isinstance(i, dict) for i in doc[key]):
+            raise ValueError(f"{key!r} is not a list of objects")
+    return doc
+
+
+def _parse_records(items: object) -> dict[str, LedgerRecord]:
+    records: dict[str, LedgerRecord] = {}
+    ids: set[str] = set()
+    arrivals: set[int] = set()
+    for item in items:  # type: ignore[attr-defined]  # checked to be a list of dicts
+        record = LedgerRecord(
+            id=str(item["id"]), stem=str(item["stem"]), content_hash=str(item["content_hash"]),
+            published=_parse_time(item["published"], "published"), updated=_parse_time(item["updated"], "updated"),
+            first_seen=_parse_time(item["first_seen"], "first_seen"), arrival=_parse_arrival(item["arrival"]),
+        )  # fmt: skip
+        if record.stem in records or record.id in ids or record.arrival in arrivals:
+            raise ValueError(f"entry {record.stem!r} repeats a stem, id or arrival number")
+        records[record.stem] = record
+        ids.add(record.id)
+        arrivals.add(record.arrival)
+    return records
 
 
 def parse_ledger(data: bytes, path: Path) -> Ledger:
     """Return the ledger a file's bytes hold.
 
-    Raises LedgerError naming the file when it is not a ledger of a known format.
+    Raises LedgerError naming the file when it is not a ledger of a known
+    format, or when two records claim one stem, one id or one arrival number.
     """
     try:
-        doc = json.loads(data.decode("utf-8"))
-        _check_format(doc)
-        records: dict[str, LedgerRecord] = {}
-        for item in doc["entries"]:
-            record = LedgerRecord(
-                id=str(item["id"]), stem=str(item["stem"]), content_hash=str(item["content_hash"]),
-                published=_parse_time(item["published"], "published"), updated=_parse_time(item["updated"], "updated"),
-                first_seen=_parse_time(item["first_seen"], "first_seen"), arrival=int(item["arrival"]),
-            )  # fmt: skip
-            records[record.stem] = record
+        doc = _check_format(json.loads(data.decode("utf-8")))
+        records = _parse_records(doc["entries"])
         tombstones = tuple(
             LedgerTombstone(id=str(t["id"]), stem=str(t["stem"]), when=_parse_time(t["when"], "when"))
-            for t in doc["tombstones"]
+            for t in doc["tombstones"]  # type: ignore[attr-defined]  # checked to be a list of dicts
         )
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise LedgerError(f"{path}: is corrupt ({exc}); it was set aside and a new ledger started") from exc
-    return Ledger(records=records, tombstones=tombstones)
+        last = doc.get("last_arrival", 0)
+        last_arrival = 0 if last == 0 else _parse_arrival(last)
+    # RecursionError: json refuses nesting deeper than the interpreter's stack.
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError) as exc:
+        raise LedgerError(f"{path}: is corrupt ({exc})") from exc
+    return Ledger(records=records, tombstones=tombstones, last_arrival=last_arrival)
 
 
 def load_ledger(path: Path) -> Ledger:
@@ -148,6 +181,15 @@ class Observation:
     published: datetime  # aware: from front matter or text; first-seen stands in otherwise
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reconciliation:
+    """The ledger after a build, and what the build changed."""
+
+    ledger: Ledger
+    changes: Mapping[str, Change]  # by stem, for every observed seed
+    removed: tuple[str, ...]  # ids this build found gone (and announced by a tombstone)
+
+
 def reconcile(
     ledger: Ledger,
     observed: Iterable[Observation],
@@ -155,20 +197,29 @@ def reconcile(
     kept: Iterable[str],
     now: datetime,
     tombstone_cutoff: datetime,
-) -> tuple[Ledger, dict[str, Change]]:
+) -> Reconciliation:
     """Return the ledger after a build and what changed for each observed stem.
 
     ``kept`` names seeds that exist but were rejected: their records stay, so a
     seed that is broken for one build neither vanishes nor comes back as new.
-    A vanished seed becomes a tombstone, kept while ``when`` is after the cutoff.
+    A seed renamed with its front matter id kept is the same entry, moved.
+    A vanished id becomes a tombstone, kept while ``when`` is after the cutoff.
+    The caller guarantees that no two observations share an id.
     """
-    records = dict(ledger.records)
+    observed = sorted(observed, key=lambda o: (o.published, o.id))
+    kept = set(kept)
+    present = {o.stem for o in observed} | kept
+    old_by_id = {r.id: r for r in ledger.records.values() if r.stem not in present}
+    observed_ids = {o.id for o in observed}
+    # A rejected seed keeps its record, unless a published seed now claims its id.
+    records = {s: r for s, r in ledger.records.items() if s in kept and r.id not in observed_ids}
     changes: dict[str, Change] = {}
     arrival = ledger.next_arrival
-    seen: set[str] = set(kept)
-    for obs in sorted(observed, key=lambda o: (o.published, o.stem)):
-        seen.add(obs.stem)
-        old = records.get(obs.stem)
+    for obs in observed:
+        old = ledger.records.get(obs.stem)
+        if old is None or old.id != obs.id:
+            # A renamed seed whose front matter keeps its id is the same entry.
+            old = old_by_id.pop(obs.id, None)
         if old is None or old.id != obs.id:
             records[obs.stem] = LedgerRecord(
                 id=obs.id, stem=obs.stem, content_hash=obs.content_hash, published=obs.published,
@@ -177,18 +228,22 @@ def reconcile(
             arrival += 1
             changes[obs.stem] = "new"
         elif old.content_hash != obs.content_hash:
+            # A clock set back must not hide an edit: updated only moves forward.
+            updated = max(now, obs.published, old.updated + timedelta(seconds=1))
             records[obs.stem] = replace(
-                old,
-                content_hash=obs.content_hash,
-                published=obs.published,
-                updated=max(now, obs.published),
+                old, stem=obs.stem, content_hash=obs.content_hash, published=obs.published, updated=updated
             )
             changes[obs.stem] = "updated"
         else:
-            records[obs.stem] = replace(old, published=obs.published, updated=max(old.updated, obs.published))
+            records[obs.stem] = replace(
+                old, stem=obs.stem, published=obs.published, updated=max(old.updated, obs.published)
+            )
             changes[obs.stem] = "unchanged"
-    gone = sorted(stem for stem in records if stem not in seen)
-    tombstones = [t for t in ledger.tombstones if t.when > tombstone_cutoff and t.stem not in seen]
-    for stem in gone:
-        tombstones.append(LedgerTombstone(id=records.pop(stem).id, stem=stem, when=now))
-    return Ledger(records=records, tombstones=tuple(tombstones)), changes
+    live_ids = {r.id for r in records.values()}
+    gone = sorted(
+        {r.id: r for r in ledger.records.values() if r.id not in live_ids}.values(), key=lambda r: (r.arrival, r.id)
+    )
+    tombstones = [t for t in ledger.tombstones if t.when > tombstone_cutoff and t.id not in live_ids]
+    tombstones.extend(LedgerTombstone(id=r.id, stem=r.stem, when=now) for r in gone)
+    new_ledger = Ledger(records=records, tombstones=tuple(tombstones), last_arrival=arrival - 1)
+    return Reconciliation(ledger=new_ledger, changes=changes, removed=tuple(r.id for r in gone))

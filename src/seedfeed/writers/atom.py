@@ -19,10 +19,12 @@ from lxml import etree
 from seedfeed import __version__
 from seedfeed.config import FeedConfig
 from seedfeed.model import Entry, Tombstone
+from seedfeed.writers.atom_ext import FeedKind, add_extensions
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 FEED_NAME = "feed.atom"
+ATOM_TYPE = "application/atom+xml"
 GENERATOR_URI = "https://pypi.org/project/seedfeed/"
 # A feed with no entries and no tombstones has no event to date it by.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -58,8 +60,10 @@ def _build_generator(
     tombstones: Sequence[Tombstone],
     self_url: str,
     links: Sequence[FeedLink],
+    kind: FeedKind | None,
 ) -> Any:  # feedgen is untyped
     fg = FeedGenerator()
+    add_extensions(fg, tombstones=tombstones, kind=kind)
     fg.id(config.feed_id)
     fg.title(config.title)
     if config.subtitle:
@@ -112,14 +116,16 @@ def render_atom(
     tombstones: Sequence[Tombstone] = (),
     self_url: str | None = None,
     links: Sequence[FeedLink] = (),
+    kind: FeedKind | None = None,
 ) -> bytes:
     """Return an Atom document holding the entries in the order given.
 
     ``self_url`` defaults to the subscription document's URL; archive pages
-    pass their own. Raises ValueError when a string is not XML-compatible
+    pass their own. Tombstones (RFC 6721) go before the first entry; ``kind``
+    marks an archive page or a complete feed (RFC 5005). Raises ValueError when a string is not XML-compatible
     (callers strip such characters from seed text first).
     """
-    fg = _build_generator(config, entries, tombstones, self_url or config.url(FEED_NAME), links)
+    fg = _build_generator(config, entries, tombstones, self_url or config.url(FEED_NAME), links, kind)
     root = etree.fromstring(fg.atom_str(pretty=False))
     root.set(XML_LANG, config.language)
     _fix_tree(root, entries, config)
