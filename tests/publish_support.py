@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from seedfeed.article import parse_article
 from seedfeed.config import FeedConfig, load_config
@@ -45,3 +49,22 @@ def entry_from_text(text: str, config: FeedConfig, *, name: str = "case.txt") ->
 def reference_entry(config: FeedConfig) -> Entry:
     """Return the entry of the reference seed."""
     return entry_from_text(REFERENCE.read_text(encoding="utf-8"), config, name=REFERENCE.name)
+
+
+def require_program(name: str) -> str:
+    """Return the path of a program the test needs; skip without it, fail under CI=true."""
+    found = shutil.which(name)
+    if found is None:
+        reason = f"{name} is not installed (.ci/run installs it with apt-get)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; CI must run this test")
+        pytest.skip(reason)
+    return found
+
+
+def copy_seeds(target: Path) -> Path:
+    """Return a copy of the repository's seeds folder (seeds and feed.toml) at target."""
+    target.mkdir(parents=True)
+    for path in [*SEEDS.glob("*.txt"), SEEDS / "feed.toml"]:
+        shutil.copy(path, target / path.name)
+    return target
