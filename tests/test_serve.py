@@ -6,6 +6,7 @@ import gzip
 import http.client
 import json
 import shutil
+import socket
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -188,3 +189,26 @@ def test_serve_preview_rebuilds_on_a_new_seed(tmp_path: Path) -> None:
         feed = feedparser.parse(request(server, "/feed.atom")[2])
         assert [e.title for e in feed.entries] == ["Harbour reopens after the storm", reference_title]
     assert not published.exists()
+
+
+def test_serve_port_taken_is_one_clear_error(tmp_path: Path) -> None:
+    seeds = copy_seeds(tmp_path)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", str(seeds), "--port", str(port), "--out", str(tmp_path / "p")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: cannot listen on 127.0.0.1:{port}: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_removed_seed_takes_its_page_along(tmp_path: Path) -> None:
+    seeds, out = copy_seeds(tmp_path), tmp_path / "public"
+    (seeds / "001_harbour.txt").write_text(NEW_SEED, encoding="utf-8")
+    build(seeds, out, now=datetime(2024, 4, 1, tzinfo=UTC))
+    assert (out / "articles" / "001_harbour.html").is_file()
+    (seeds / "001_harbour.txt").unlink()
+    report = build(seeds, out, now=datetime(2024, 4, 2, tzinfo=UTC))
+    assert "articles/001_harbour.html" in report.written
+    assert sorted(p.name for p in (out / "articles").iterdir()) == ["000_e462c374ae22f41e.html"]

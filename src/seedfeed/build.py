@@ -15,9 +15,15 @@ from pathlib import Path
 from seedfeed.archive import ARCHIVE_DIR, FEED_NAME, Document, order_entries, plan_documents
 from seedfeed.article import parse_article
 from seedfeed.config import FeedConfig, load_config
-from seedfeed.convert import EntryDates, entry_id, to_entry
+from seedfeed.convert import ARTICLES_DIR, EntryDates, entry_id, to_entry
 from seedfeed.errors import LedgerError, SeedError
-from seedfeed.fsutil import atomic_write, build_lock, remove_stale_temp_files, write_if_changed
+from seedfeed.fsutil import (
+    atomic_write,
+    build_lock,
+    remove_files_not_in,
+    remove_stale_temp_files,
+    write_if_changed,
+)
 from seedfeed.ledger import (
     CORRUPT_SUFFIX,
     LEDGER_NAME,
@@ -170,7 +176,7 @@ def build(
     config = config or load_config(seeds_dir)
     with build_lock(seeds_dir, timeout=lock_timeout):
         # Under the lock no other build writes: a temp file now is a killed build's.
-        remove_stale_temp_files(seeds_dir, out_dir, out_dir / ARCHIVE_DIR)
+        remove_stale_temp_files(seeds_dir, out_dir, out_dir / ARCHIVE_DIR, out_dir / ARTICLES_DIR)
         notices: list[Notice] = []
         ledger_path = seeds_dir / LEDGER_NAME
         ledger = _load_ledger(ledger_path, notices)
@@ -224,9 +230,12 @@ def build(
         published = next(d for d in documents if d.path == FEED_NAME)
         # Pages before the feeds that link to them: a reader never follows a link to nothing.
         if "html" in config.formats:
-            for relative, page in render_site(config, entries).items():
+            site = render_site(config, entries)
+            for relative, page in site.items():
                 if write_if_changed(out_dir, relative, page):
                     written.append(relative)
+            # A removed seed's page goes with it; its tombstone tells the feed readers.
+            written.extend(remove_files_not_in(out_dir, ARTICLES_DIR, ".html", site))
         if "atom" in config.formats:
             written.extend(write_documents(out_dir, config, documents))
         # RSS and JSON Feed hold what the Atom subscription document holds; RSS says

@@ -12,7 +12,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from seedfeed.errors import LockError, OutputError
@@ -99,6 +99,34 @@ def remove_stale_temp_files(*folders: Path) -> list[Path]:
         for path in candidates:
             path.unlink(missing_ok=True)
             removed.append(path)
+    return removed
+
+
+def remove_files_not_in(root: Path, folder: str, suffix: str, keep: Iterable[str]) -> list[str]:
+    """Delete ``root/folder/*<suffix>`` files whose relative path is not in keep; return them.
+
+    For generated pages of articles whose seed is gone: a removed article
+    must stop being served too. Raises OutputError when the folder cannot be
+    listed or a file cannot be removed.
+    """
+    directory = safe_path(root, folder)
+    kept = set(keep)
+    removed: list[str] = []
+    try:
+        candidates = sorted(p for p in directory.iterdir() if p.name.endswith(suffix) and p.is_file())
+    except FileNotFoundError:
+        return removed
+    except OSError as exc:
+        raise OutputError(f"{directory}: cannot be listed: {exc.strerror or exc}") from exc
+    for path in candidates:
+        relative = f"{folder}/{path.name}"
+        if relative in kept:
+            continue
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot be removed: {exc.strerror or exc}") from exc
+        removed.append(relative)
     return removed
 
 

@@ -289,11 +289,15 @@ class PreviewServer:
     def start(self) -> str:
         """Bind, build once, then serve and watch in background threads; return the URL.
 
-        Raises ConfigError for a bad feed.toml, OSError when the port is taken.
+        Raises ConfigError for a bad feed.toml, SeedfeedError when the address
+        cannot be bound (the port is taken, the host is not this machine's).
         """
         load_config(self.seeds_dir)  # a bad feed.toml stops here, before anything is bound
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        self._http = OutputServer(self.out_dir, self.host, self.port, log=self.log)
+        try:
+            self._http = OutputServer(self.out_dir, self.host, self.port, log=self.log)
+        except OSError as exc:
+            raise SeedfeedError(f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}") from exc
         self._stop = threading.Event()
         self.rebuilt = threading.Event()
         try:
