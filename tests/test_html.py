@@ -128,3 +128,10 @@ def test_html_page_file_and_link_of_an_odd_stem() -> None:
     index = lxml.html.fromstring(pages["index.html"])
     assert index.find(".//main/article/h2/a").get("href") == page_path("a b#1")
     assert page_path("a b#1") == "articles/a%20b%231.html"
+
+
+def test_html_empty_site_says_so() -> None:
+    pages = render_site(CONFIG, [])
+    assert list(pages) == ["index.html"]
+    index = lxml.html.fromstring(pages["index.html"])
+    assert _text(index.find(".//p[@class='empty']")) == "No articles yet."

@@ -124,3 +124,11 @@ def test_rss_same_bytes_whatever_the_entry_order(rng: random.Random, shift: int)
     edited = [replace(entries[1], updated=entries[1].updated + timedelta(minutes=shift))]
     channel = etree.fromstring(render_rss(CONFIG, edited)).find("channel")
     assert parsedate_to_datetime(channel.find("lastBuildDate").text) == edited[0].updated
+
+
+def test_rss_empty_feed_is_valid_and_undated() -> None:
+    data = render_rss(CONFIG, [])
+    assert feedparser.parse(data).bozo == 0
+    channel = etree.fromstring(data).find("channel")
+    assert channel.find("lastBuildDate") is None
+    assert channel.findall("item") == []
