@@ -60,6 +60,7 @@ class BuildReport:
     changed_feeds: tuple[str, ...] = ()  # URLs of the feed documents whose bytes changed
     documents: tuple[str, ...] = ()  # every Atom document of the feed, relative to out_dir
     subscription: tuple[Entry, ...] = ()  # what the subscription document holds, in order
+    is_withheld: bool = False  # True: a strict build found a bad seed and wrote nothing
 
     def count(self, change: Change) -> int:
         """Return how many published entries had this change."""
@@ -67,6 +68,8 @@ class BuildReport:
 
     def summary(self) -> str:
         """Return the one line a build ends with."""
+        if self.is_withheld:
+            return f"nothing written (strict): {len(self.rejected)} rejected"
         return (
             f"{len(self.entries)} published: {self.count('new')} new, {self.count('updated')} updated, "
             f"{len(self.removed)} removed, {self.count('unchanged')} unchanged, {len(self.rejected)} rejected"
@@ -166,12 +169,15 @@ def build(
     now: datetime,
     config: FeedConfig | None = None,
     lock_timeout: float = 60.0,
+    is_strict: bool = False,
 ) -> BuildReport:
     """Build the feed of a seeds folder into an output folder.
 
     Raises ConfigError for a bad feed.toml, LockError when another build holds
     the lock too long, OutputError when an output file cannot be written. A
-    bad seed is not an error here: it is reported in BuildReport.rejected.
+    bad seed is not an error here: it is reported in BuildReport.rejected;
+    with ``is_strict``, one bad seed means nothing is written, the ledger
+    included, and the report says so (``is_withheld``).
     """
     config = config or load_config(seeds_dir)
     with build_lock(seeds_dir, timeout=lock_timeout):
@@ -196,6 +202,18 @@ def build(
         observed = [
             Observation(stem=a.stem, id=id_, content_hash=a.content_hash, published=d.published) for a, id_, d in drafts
         ]
+        if is_strict and rejected:
+            return BuildReport(
+                entries=(),
+                changes={},
+                removed=(),
+                rejected=tuple(sorted(rejected, key=lambda e: str(e.path))),
+                notices=tuple(notices),
+                written=(),
+                out_dir=out_dir,
+                hub=config.hub,
+                is_withheld=True,
+            )
         cutoff = now - timedelta(days=config.tombstone_days)
         result = reconcile(ledger, observed, kept={e.path.stem for e in rejected}, now=now, tombstone_cutoff=cutoff)
         new_ledger = result.ledger

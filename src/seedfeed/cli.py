@@ -17,6 +17,8 @@ import click
 
 from seedfeed import __version__
 from seedfeed.build import BuildReport, build
+from seedfeed.check import check_seeds
+from seedfeed.check import to_json as check_to_json
 from seedfeed.config import CONFIG_NAME
 from seedfeed.errors import SeedfeedError
 from seedfeed.inspect import inspect_seed, to_json
@@ -91,18 +93,20 @@ def report_json(report: BuildReport) -> dict[str, object]:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line and errors.")
-def build_command(seeds_dir: Path, out_dir: Path, *, as_json: bool, quiet: bool) -> None:
+@click.option("--strict", is_flag=True, help="Write nothing at all when any seed is rejected.")
+def build_command(seeds_dir: Path, out_dir: Path, *, as_json: bool, quiet: bool, strict: bool) -> None:
     """Build the feed of SEEDS_DIR (default ./seeds) into --out (default ./public).
 
     Every good seed is published; every bad one is reported with its path and
-    the reason, and the exit code is then 1.
+    the reason, and the exit code is then 1. With --strict, one bad seed
+    means nothing is written (neither feeds nor the ledger), exit code 1.
 
     \b
     Example:
       seedfeed build seeds --out public
     """
     # Whole seconds: the ledger records this moment for events and stays readable.
-    report = build(seeds_dir, out_dir, now=datetime.now(UTC).replace(microsecond=0))
+    report = build(seeds_dir, out_dir, now=datetime.now(UTC).replace(microsecond=0), is_strict=strict)
     for error in report.rejected:
         _echo_err(f"rejected: {error}")
     if not quiet:
@@ -119,6 +123,43 @@ def build_command(seeds_dir: Path, out_dir: Path, *, as_json: bool, quiet: bool)
         # A hub that is down costs subscribers only the push: never the build.
         for notice in ping_hub(report.hub, report.changed_feeds, source=seeds_dir / CONFIG_NAME):
             _echo_err(f"warning: {notice}")
+    if report.rejected:
+        sys.exit(1)
+
+
+@main.command("check", context_settings=CONTEXT_SETTINGS)
+@click.argument("seeds_dir", default="seeds", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout.")
+def check_command(seeds_dir: Path, *, as_json: bool) -> None:
+    """Check every seed of SEEDS_DIR (default ./seeds) as a build would, writing nothing.
+
+    Prints, per seed, what was found (title, language, date and where it came
+    from, author and agencies), then one `path:line: message` line per
+    problem: a rejection, or a warning (year inferred, no date, no byline,
+    language differs from the feed's, legacy encoding...). Exit code 1 when
+    any seed would be rejected; warnings alone leave it 0.
+
+    \b
+    Example:
+      seedfeed check seeds --json
+    """
+    report = check_seeds(seeds_dir)
+    if as_json:
+        click.echo(json.dumps(check_to_json(report), ensure_ascii=False, indent=2))
+    else:
+        for notice in report.notices:
+            click.echo(str(notice))
+        for seed in report.seeds:
+            if seed.entry is not None:
+                entry = seed.entry
+                who = entry.author or "no author"
+                if entry.sources:
+                    who += f" ({', '.join(entry.sources)})"
+                found = f"{entry.published.date()} ({entry.date_source}), {entry.language}, {who}"
+                click.echo(f"{seed.path}: ok: {entry.title} [{found}]")
+            for problem in seed.problems:
+                click.echo(problem)
+    _echo_err(report.summary())
     if report.rejected:
         sys.exit(1)
 

@@ -12,6 +12,7 @@ scripts settles.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
@@ -80,3 +81,89 @@ def detect_language(text: str, *, candidates: Collection[str]) -> Detection | No
         script = _chinese_script(text)
         language = script if script in candidates or script == "zh-Hans" else language
     return Detection(language=language, confidence=confidence)
+
+
+# Encodings a legacy seed is tried in, most common first: among decodings that
+# read equally well, the earlier wins (cp1252 over cp1254 for French).
+LEGACY_ENCODINGS = (
+    "cp1252", "cp1251", "cp1250", "koi8_r", "cp1254", "cp1256", "cp1253", "cp874",
+    "gb18030", "big5", "shift_jis", "euc_kr", "cp1257", "cp1258", "euc_jp",
+    "iso8859_2", "iso8859_5", "iso8859_7", "iso8859_9",
+)  # fmt: skip
+# The code page each language's legacy texts are usually in; any other
+# language's is cp1252. Among decodings that read equally well, one in the
+# home code page of the language it reads as wins: Turkish is as readable
+# in cp1252 ("Bankasý") as in cp1254 ("Bankası"), but only one is right.
+HOME_ENCODINGS = {
+    "tr": "cp1254", "az": "cp1254", "ru": "cp1251", "uk": "cp1251", "bg": "cp1251", "be": "cp1251",
+    "sr": "cp1251", "mk": "cp1251", "ar": "cp1256", "fa": "cp1256", "ur": "cp1256", "el": "cp1253",
+    "th": "cp874", "pl": "cp1250", "cs": "cp1250", "sk": "cp1250", "hu": "cp1250", "sl": "cp1250",
+    "hr": "cp1250", "ro": "cp1250", "lt": "cp1257", "lv": "cp1257", "et": "cp1257", "vi": "cp1258",
+    "zh": "gb18030", "ja": "shift_jis", "ko": "euc_kr",
+}  # fmt: skip
+_ODD_CATEGORIES = frozenset(("Cc", "Co", "Cn", "Cs", "So", "Sk", "Sm"))
+_ODD_PENALTY = 0.05  # per character that text in a wrong encoding is full of
+_TIE = 0.002
+
+
+def _is_odd(prev: str, ch: str) -> bool:
+    """Tell whether a character is one a right decoding rarely has and a wrong one often does.
+
+    Symbols and unassigned code points; combining marks with nothing to
+    combine with; and the Thai shapes a wrong decoding makes of Chinese or
+    Cyrillic bytes (a leading vowel before a non-consonant, a following
+    vowel after one, a Thai digit inside a word).
+    """
+    category, prev_category = unicodedata.category(ch), unicodedata.category(prev)
+    if category in _ODD_CATEGORIES:
+        return ch not in "\n\r\t"
+    if category == "Mn":
+        if not prev_category.startswith(("L", "M")):
+            return True
+        return prev_category == "Mn" and not "\u0e48" <= ch <= "\u0e4c"
+    if "\u0e40" <= prev <= "\u0e44":
+        return not "\u0e01" <= ch <= "\u0e2e"
+    if ch in "\u0e30\u0e32\u0e33\u0e45":
+        return not ("\u0e01" <= prev <= "\u0e2e" or prev_category == "Mn")
+    return "\u0e50" <= ch <= "\u0e59" and "\u0e01" <= prev <= "\u0e4f"
+
+
+def _odd_characters(text: str) -> int:
+    return sum(1 for prev, ch in zip(" " + text, text, strict=False) if _is_odd(prev, ch))
+
+
+def score_decoding(text: str) -> tuple[float, str]:
+    """Return how much a decoded text reads like a language (about 0..1) and which language."""
+    sample = text[:20_000]
+    language, confidence = max(_identifier().rank(sample), key=lambda item: item[1])
+    return confidence - _ODD_PENALTY * _odd_characters(sample), language
+
+
+def guess_legacy_encoding(data: bytes) -> tuple[str, str] | None:
+    """Return (text, encoding) for bytes that are not UTF-8, or None if no candidate decodes them.
+
+    Each of LEGACY_ENCODINGS that decodes the bytes is scored by how much the
+    result reads like a language (the detector's confidence, less odd
+    characters); among the best, one in the home code page of the language
+    it reads as wins, then the most common. charset-normalizer, tried first,
+    took short French for Central European and Cyrillic for Japanese.
+    """
+    scored: list[tuple[float, str, int, str, str]] = []
+    for rank, encoding in enumerate(LEGACY_ENCODINGS):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        score, language = score_decoding(text)
+        scored.append((score, language, rank, encoding, text))
+    if not scored:
+        return None
+    best = max(s[0] for s in scored)
+    near = [s for s in scored if s[0] >= best - _TIE]
+
+    def preference(item: tuple[float, str, int, str, str]) -> tuple[bool, int]:
+        _, language, rank, encoding, _ = item
+        return HOME_ENCODINGS.get(language, "cp1252") != encoding, rank
+
+    _, _, _, encoding, text = min(near, key=preference)
+    return text, encoding

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from seedfeed.detect import guess_legacy_encoding
 from seedfeed.errors import SeedError
 from seedfeed.model import FrontMatter, Notice, Seed
 from seedfeed.text import strip_xml_illegal
@@ -21,43 +22,48 @@ def _decode_bytes(data: bytes, source: Path) -> tuple[str, str, tuple[Notice, ..
     """Return text, encoding name and notices; raise SeedError for binary data."""
     if data.startswith(codecs.BOM_UTF8):
         encoding, body = "utf-8-sig", data[len(codecs.BOM_UTF8) :]
+    elif data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        # Before UTF-16: the UTF-32 little-endian mark starts with the UTF-16 one.
+        encoding, body = "utf-32", data
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding, body = "utf-16", data
     else:
         encoding, body = "utf-8", data
-    if encoding != "utf-16" and b"\x00" in body:
+    if encoding not in ("utf-16", "utf-32") and b"\x00" in body:
         raise SeedError(source, None, "is a binary file (it contains NUL bytes), not a text seed")
     try:
-        return body.decode(encoding), encoding, ()
+        text = body.decode(encoding)
     except UnicodeDecodeError as exc:
-        if encoding == "utf-16":
-            raise SeedError(source, None, f"is not valid UTF-16 despite its byte order mark: {exc.reason}") from exc
-        utf8_error = exc
-    return _decode_legacy(body, source, utf8_error)
+        if encoding in ("utf-16", "utf-32"):
+            name = encoding.upper()
+            raise SeedError(source, None, f"is not valid {name} despite its byte order mark: {exc.reason}") from exc
+        return _decode_legacy(body, source, exc)
+    if _looks_binary(text):
+        # Valid UTF-8 or UTF-16 can still be mostly control characters.
+        raise SeedError(source, None, "is a binary file (mostly control characters), not a text seed")
+    return text, encoding, ()
 
 
 def _decode_legacy(body: bytes, source: Path, utf8_error: UnicodeDecodeError) -> tuple[str, str, tuple[Notice, ...]]:
-    # charset-normalizer guesses a legacy single-byte encoding from the byte
-    # statistics; a guess is all it can be, so the seed carries a notice.
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(body).best()
+    # Which legacy encoding a file is in, its bytes cannot say for sure: the
+    # decoding that reads most like a language is a guess, so the seed carries a notice.
     line = body[: utf8_error.start].count(b"\n") + 1
-    if best is None or best.encoding.startswith("utf"):
+    guess = guess_legacy_encoding(body)
+    if guess is None:
         raise SeedError(
             source,
             line,
             f"is neither UTF-8 nor a recognisable legacy encoding ({utf8_error.reason})",
         )
-    text = str(best)
+    text, encoding = guess
     if _looks_binary(text):
         raise SeedError(source, None, "is a binary file, not a text seed")
     notice = Notice(
         path=source,
         line=line,
-        message=f"not UTF-8; decoded as {best.encoding} (a guess: re-save it as UTF-8)",
+        message=f"not UTF-8; decoded as {encoding} (a guess: re-save it as UTF-8)",
     )
-    return text, best.encoding, (notice,)
+    return text, encoding, (notice,)
 
 
 def _looks_binary(text: str) -> bool:
