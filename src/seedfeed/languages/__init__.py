@@ -52,6 +52,31 @@ class LanguageTable:
     word_boundaries: bool = True
 
 
+_TEMPLATE_PIECE = re.compile(r"\{(?:day|mon|month|year|weekday)\}|<|>|\[[^\]]+\]| |[^{}<>\[\] ]+")
+
+
+def template_problem(template: str) -> str | None:
+    """Return what is wrong with a date template (see dates.compile_template), or None."""
+    if not re.search(r"\{(?:mon|month)\}", template) or ("{day}" not in template and "{year}" not in template):
+        return "needs {day} or {year}, and {mon} or {month}"
+    depth = position = 0
+    for match in _TEMPLATE_PIECE.finditer(template):
+        if match.start() != position:
+            break
+        position = match.end()
+        depth += {"<": 1, ">": -1}.get(match.group(0), 0)
+        if depth < 0:
+            return f"has a '>' without its '<' at column {position}"
+    if position != len(template):
+        return f"has an unknown placeholder or stray bracket at column {position + 1}"
+    if depth:
+        return "has a '<' without its '>'"
+    for name in ("day", "mon", "month", "year"):
+        if template.count("{" + name + "}") > 1:
+            return f"uses {{{name}}} twice"
+    return None
+
+
 def _table_from_mapping(code: str, data: Mapping[str, object], base: LanguageTable | None) -> LanguageTable:
     table = base or LanguageTable(code=code, name=code, babel_locale=code)
     changes: dict[str, object] = {}
@@ -91,6 +116,10 @@ def _table_from_mapping(code: str, data: Mapping[str, object], base: LanguageTab
         raise ValueError(f"[languages.{code}] numeric_order must be dmy, mdy or ymd")
     if changes.get("direction", table.direction) not in ("ltr", "rtl"):
         raise ValueError(f"[languages.{code}] direction must be ltr or rtl")
+    for template in changes.get("date_patterns", ()):  # type: ignore[attr-defined]  # tuple of str
+        problem = template_problem(template)
+        if problem:
+            raise ValueError(f"[languages.{code}] date_patterns: {template!r} {problem}")
     for key in ("leftovers",):
         for pattern in changes.get(key, ()):  # type: ignore[attr-defined]  # tuple of str
             try:
