@@ -23,6 +23,7 @@ from seedfeed.config import CONFIG_NAME
 from seedfeed.errors import SeedfeedError
 from seedfeed.inspect import inspect_seed, to_json
 from seedfeed.serve import DEFAULT_HOST, DEFAULT_PORT, PreviewServer
+from seedfeed.watch import DEBOUNCE_MS, watch_seeds
 from seedfeed.websub import ping_hub
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
@@ -223,3 +224,37 @@ def serve_command(seeds_dir: Path, out_dir: Path, host: str, port: int) -> None:
     url = preview.start()
     _echo_err(f"Serving {url} (feeds: {url}feed.atom, {url}feed.rss, {url}feed.json); Ctrl-C stops")
     preview.serve_until_interrupted()
+
+
+@main.command("watch", context_settings=CONTEXT_SETTINGS)
+@click.argument("seeds_dir", default="seeds", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    "out_dir",
+    default="public",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder.",
+)
+@click.option(
+    "--debounce",
+    "debounce_ms",
+    default=DEBOUNCE_MS,
+    show_default=True,
+    type=click.IntRange(10, 60_000),
+    help="Milliseconds of quiet to wait for before a rebuild.",
+)
+def watch_command(seeds_dir: Path, out_dir: Path, debounce_ms: int) -> None:
+    """Build SEEDS_DIR, then rebuild whenever a seed is added, changed or removed.
+
+    Prints one line per rebuild saying what changed and what was published.
+    A bad seed is reported and the watch goes on; so does a build that cannot
+    run (a broken feed.toml, say), until the next change. Ctrl-C stops.
+
+    \b
+    Example:
+      seedfeed watch seeds --out public
+    """
+    watch_seeds(seeds_dir, out_dir, echo=click.echo, echo_err=_echo_err, debounce_ms=debounce_ms)
+    _echo_err("stopped")

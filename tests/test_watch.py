@@ -1,0 +1,142 @@
+"""``seedfeed watch``: one line per rebuild, and nothing stops it but a stop."""
+
+from __future__ import annotations
+
+import queue
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import watchfiles
+from click.testing import CliRunner
+
+from conftest import FEED_TOML, REFERENCE_SEED, check_atom
+from feedreader import seed_text
+from seedfeed.cli import main
+from seedfeed.watch import describe_changes, is_seed_event, watch_seeds
+
+T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+WAIT = 20.0  # seconds a test waits for a rebuild before it fails
+
+
+class Watch:
+    """A watch running in a thread, its lines in queues."""
+
+    def __init__(self, seeds: Path, out: Path) -> None:
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.errors: queue.Queue[str] = queue.Queue()
+        self.stop = threading.Event()
+        self._moments = (T0 + timedelta(hours=n) for n in range(1000))
+        self.thread = threading.Thread(
+            target=watch_seeds,
+            args=(seeds, out),
+            kwargs={
+                "echo": self.lines.put,
+                "echo_err": self.errors.put,
+                "clock": lambda: next(self._moments),
+                "debounce_ms": 100,
+                "stop_event": self.stop,
+            },
+        )
+
+    def next_line(self) -> str:
+        return self.lines.get(timeout=WAIT)
+
+    def wait_for(self, text: str) -> str:
+        """Return the first line holding ``text``; an event split over two batches gives two lines."""
+        while text not in (line := self.next_line()):
+            pass
+        return line
+
+    def drain_errors(self) -> list[str]:
+        found = []
+        while not self.errors.empty():
+            found.append(self.errors.get_nowait())
+        return found
+
+
+@pytest.fixture
+def watching(tmp_path: Path) -> Iterator[tuple[Watch, Path, Path]]:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "feed.toml").write_text(FEED_TOML, encoding="utf-8")
+    shutil.copy(REFERENCE_SEED, seeds / REFERENCE_SEED.name)
+    out = tmp_path / "public"
+    watch = Watch(seeds, out)
+    watch.thread.start()
+    try:
+        yield watch, seeds, out
+    finally:
+        watch.stop.set()
+        watch.thread.join(WAIT)
+    assert not watch.thread.is_alive()
+
+
+def test_watch_rebuilds_once_per_change_and_survives_bad_input(watching: tuple[Watch, Path, Path]) -> None:
+    watch, seeds, out = watching
+    line = watch.next_line()
+    assert "started: 1 published: 1 new" in line
+    check_atom((out / "feed.atom").read_bytes())
+
+    (seeds / "a.txt").write_text(seed_text(1), encoding="utf-8")
+    line = watch.wait_for("added a.txt")
+    assert line.endswith("added a.txt: 2 published: 1 new, 0 updated, 0 removed, 1 unchanged, 0 rejected")
+
+    (seeds / "broken.txt").write_bytes(b"")
+    line = watch.wait_for("added broken.txt")
+    assert line.endswith("1 rejected")
+    assert any(e.startswith(f"rejected: {seeds / 'broken.txt'}") for e in watch.drain_errors())
+
+    (seeds / "broken.txt").unlink()
+    line = watch.wait_for("removed broken.txt")
+    assert line.endswith("0 rejected")
+
+    # An editor's safe save: a new file renamed over the seed is a change, not an arrival.
+    (seeds / ".a.txt.swp").write_text(seed_text(1, extra=" Ralat."), encoding="utf-8")
+    (seeds / ".a.txt.swp").replace(seeds / "a.txt")
+    line = watch.wait_for("changed a.txt")
+    assert line.endswith("changed a.txt: 2 published: 0 new, 1 updated, 0 removed, 1 unchanged, 0 rejected")
+
+    (seeds / "feed.toml").write_text("title = [", encoding="utf-8")
+    line = watch.wait_for("changed feed.toml")
+    assert "not rebuilt:" in line
+    assert "feed.toml" in line.split("not rebuilt:")[1]
+
+    (seeds / "feed.toml").write_text(FEED_TOML, encoding="utf-8")
+    watch.wait_for("changed feed.toml: 2 published")
+    (seeds / "a.txt").unlink()
+    line = watch.wait_for("removed a.txt")
+    assert line.endswith("removed a.txt: 1 published: 0 new, 0 updated, 1 removed, 1 unchanged, 0 rejected")
+    document = check_atom((out / "feed.atom").read_bytes())
+    assert len(document.findall("{http://www.w3.org/2005/Atom}entry")) == 1
+
+
+def test_watch_ignores_what_the_build_itself_writes() -> None:
+    assert is_seed_event(watchfiles.Change.added, "/s/a.txt")
+    assert is_seed_event(watchfiles.Change.modified, "/s/feed.toml")
+    for name in ("seedfeed-ledger.json", ".seedfeed.lock", ".a.txt.k2j3h4g5.tmp", ".hidden.txt", "notes.md"):
+        assert not is_seed_event(watchfiles.Change.added, f"/s/{name}")
+
+
+def test_watch_describes_the_net_change_of_a_batch() -> None:
+    added, modified, deleted = watchfiles.Change.added, watchfiles.Change.modified, watchfiles.Change.deleted
+    events = [
+        (added, "/s/new.txt"),
+        (modified, "/s/new.txt"),
+        (deleted, "/s/old.txt"),
+        (added, "/s/saved.txt"),  # renamed over the old file by an editor
+        (added, "/s/brief.txt"),
+        (deleted, "/s/brief.txt"),
+    ]
+    changes = describe_changes(events, before={"old.txt", "saved.txt"}, now={"new.txt", "saved.txt"})
+    assert (changes.added, changes.changed, changes.removed) == (("new.txt",), ("saved.txt",), ("old.txt",))
+    assert changes.describe() == "added new.txt; changed saved.txt; removed old.txt"
+
+
+def test_cli_watch_help_shows_an_example() -> None:
+    result = CliRunner().invoke(main, ["watch", "-h"])
+    assert result.exit_code == 0
+    assert "seedfeed watch seeds --out public" in result.stdout
