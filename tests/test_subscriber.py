@@ -193,3 +193,15 @@ def test_lost_output_folder_is_rebuilt_byte_for_byte(folders: tuple[Path, Path])
     shutil.rmtree(out)
     build(seeds, out, now=at(3))
     assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*.atom")} == files
+
+
+def test_deleted_article_leaves_the_site_too(folders: tuple[Path, Path]) -> None:
+    seeds, out = folders
+    build(seeds, out, now=at(1))
+    assert (out / "articles" / "s004.html").is_file()
+    (out / "articles" / "notes.txt").write_text("not a page of ours", encoding="utf-8")
+    (seeds / "s004.txt").unlink()
+    build(seeds, out, now=at(2))
+    assert not (out / "articles" / "s004.html").exists()
+    assert (out / "articles" / "s003.html").is_file()
+    assert (out / "articles" / "notes.txt").is_file()

@@ -7,7 +7,7 @@ it is recorded only for events (a seed first seen, edited or removed).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -247,13 +247,10 @@ def build(
         )
         published = next(d for d in documents if d.path == FEED_NAME)
         # Pages before the feeds that link to them: a reader never follows a link to nothing.
-        if "html" in config.formats:
-            site = render_site(config, entries)
-            for relative, page in site.items():
-                if write_if_changed(out_dir, relative, page):
-                    written.append(relative)
-            # A removed seed's page goes with it; its tombstone tells the feed readers.
-            written.extend(remove_files_not_in(out_dir, ARTICLES_DIR, ".html", site))
+        site: Mapping[str, bytes] = render_site(config, entries) if "html" in config.formats else {}
+        for relative, page in site.items():
+            if write_if_changed(out_dir, relative, page):
+                written.append(relative)
         if "atom" in config.formats:
             written.extend(write_documents(out_dir, config, documents))
         # RSS and JSON Feed hold what the Atom subscription document holds; RSS says
@@ -267,6 +264,9 @@ def build(
         if "json" in config.formats and write_if_changed(out_dir, FEED_NAMES["json"], render_json_feed(config, shown)):
             written.append(FEED_NAMES["json"])
         changed_feeds = tuple(config.url(name) for name in FEED_NAMES.values() if name in written)
+        if site:
+            # A removed seed's page goes with it, once no feed links to it; its tombstone tells the feed readers.
+            written.extend(remove_files_not_in(out_dir, ARTICLES_DIR, ".html", site))
         return BuildReport(
             entries=order_entries(entries),
             changes=dict(result.changes),

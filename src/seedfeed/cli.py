@@ -95,7 +95,17 @@ def report_json(report: BuildReport) -> dict[str, object]:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line and errors.")
 @click.option("--strict", is_flag=True, help="Write nothing at all when any seed is rejected.")
-def build_command(seeds_dir: Path, out_dir: Path, *, as_json: bool, quiet: bool, strict: bool) -> None:
+@click.option(
+    "--wait",
+    "lock_timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds to wait for another build of the same seeds folder to finish.",
+)
+def build_command(
+    seeds_dir: Path, out_dir: Path, *, as_json: bool, quiet: bool, strict: bool, lock_timeout: float
+) -> None:
     """Build the feed of SEEDS_DIR (default ./seeds) into --out (default ./public).
 
     Every good seed is published; every bad one is reported with its path and
@@ -107,7 +117,9 @@ def build_command(seeds_dir: Path, out_dir: Path, *, as_json: bool, quiet: bool,
       seedfeed build seeds --out public
     """
     # Whole seconds: the ledger records this moment for events and stays readable.
-    report = build(seeds_dir, out_dir, now=datetime.now(UTC).replace(microsecond=0), is_strict=strict)
+    report = build(
+        seeds_dir, out_dir, now=datetime.now(UTC).replace(microsecond=0), is_strict=strict, lock_timeout=lock_timeout
+    )
     for error in report.rejected:
         _echo_err(f"rejected: {error}")
     if not quiet:

@@ -1,0 +1,164 @@
+"""Builds killed with SIGKILL at varied moments leave valid files, and the next build completes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import feedparser
+import pytest
+
+import seedfeed
+from conftest import FEED_TOML, REFERENCE_SEED, check_atom
+from feedreader import all_ids, seed_text
+from seedfeed.build import build
+from seedfeed.ledger import LEDGER_NAME, load_ledger
+
+T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+SRC = str(Path(seedfeed.__file__).parent.parent)
+# Seconds after the child is ready: a spread over its loop of builds, which
+# takes a fraction of a second each, so kills land in every phase of a build.
+DELAYS = (0.0, 0.01, 0.03, 0.06, 0.1, 0.15, 0.22, 0.3, 0.4, 0.55, 0.7, 0.9)
+
+# The child adds a seed and edits another before each build, forever, so
+# every build has something to write: ledger, pages, archive pages, feeds.
+BUILDER = """
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from seedfeed.build import build
+seeds, out, first = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+t0 = datetime.fromisoformat(sys.argv[4])
+text = sys.argv[5]
+print("ready", flush=True)
+n = first
+while True:
+    for name, body in ((f"k{n:04}.txt", text.format(n=n)), ("moving.txt", text.format(n=n + 5000))):
+        tmp = seeds / f".{name}.write"
+        tmp.write_text(body, encoding="utf-8")
+        tmp.replace(seeds / name)
+    build(seeds, out, now=t0 + timedelta(hours=n))
+    n += 1
+"""
+TEXT = "Berita {n}\nMenteri tiba di Jakarta pada 3 Maret 2024 untuk kunjungan nomor {n}.\nBudi (Menurut AFP)\n"
+
+
+def check_output(out: Path, seeds: Path) -> None:
+    """Assert that every file a reader or the next build reads is whole and valid."""
+    for path in sorted(out.rglob("*.atom")):
+        check_atom(path.read_bytes())
+    all_ids(out)  # every prev-archive link leads to a page that exists
+    assert feedparser.parse((out / "feed.rss").read_bytes()).bozo == 0
+    json.loads((out / "feed.json").read_bytes())
+    load_ledger(seeds / LEDGER_NAME)  # raises LedgerError if half written
+
+
+def files_of(folder: Path) -> dict[Path, bytes]:
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    (folder / "feed.toml").write_text(FEED_TOML.replace("max_entries = 50", "max_entries = 8"), encoding="utf-8")
+    shutil.copy(REFERENCE_SEED, folder / REFERENCE_SEED.name)
+    for n in range(30):
+        (folder / f"s{n:02}.txt").write_text(seed_text(n, day=1 + n % 28), encoding="utf-8")
+    return folder
+
+
+def test_crash_killed_builds_leave_valid_files_and_the_next_build_completes(seeds: Path, tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    build(seeds, out, now=T0)
+    env = {**os.environ, "PYTHONPATH": SRC}
+    hour = 1
+    for round_, delay in enumerate(DELAYS):
+        first = 1 + round_ * 1000
+        process = subprocess.Popen(
+            [sys.executable, "-c", BUILDER, str(seeds), str(out), str(first), T0.isoformat(), TEXT],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "ready"
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        process.stdout.close()
+        assert process.returncode == -signal.SIGKILL, "the build loop must still be running when killed"
+
+        check_output(out, seeds)
+
+        # The next build completes, and writes what a build from scratch writes.
+        hour += 1000
+        report = build(seeds, out, now=T0 + timedelta(hours=hour))
+        assert not report.rejected
+        check_output(out, seeds)
+        assert not [p for p in (*seeds.iterdir(), *out.rglob("*")) if p.name.endswith(".tmp")]
+        fresh_seeds, fresh_out = tmp_path / f"fresh{round_}" / "seeds", tmp_path / f"fresh{round_}" / "public"
+        shutil.copytree(seeds, fresh_seeds)
+        build(fresh_seeds, fresh_out, now=T0 + timedelta(hours=hour + 1))
+        assert files_of(fresh_out) == files_of(out)
+        shutil.rmtree(tmp_path / f"fresh{round_}")
+
+
+class Killed(BaseException):
+    """Stands in for SIGKILL at an exact point of a build."""
+
+
+def test_crash_between_ledger_and_feeds_is_completed_by_the_next_build(
+    seeds: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "public"
+    build(seeds, out, now=T0)
+    (seeds / "late.txt").write_text(seed_text(99, day=2, month=2, year=2020), encoding="utf-8")
+    (seeds / "s03.txt").unlink()
+
+    def killed(*_args: object) -> list[str]:
+        raise Killed
+
+    with monkeypatch.context() as patch:
+        patch.setattr("seedfeed.build.write_documents", killed)
+        with pytest.raises(Killed):
+            build(seeds, out, now=T0 + timedelta(hours=1))
+    ledger_after_kill = (seeds / LEDGER_NAME).read_bytes()
+    check_output(out, seeds)
+
+    # The next build, hours later, writes what the killed one would have written.
+    build(seeds, out, now=T0 + timedelta(hours=5))
+    assert (seeds / LEDGER_NAME).read_bytes() == ledger_after_kill
+    reference_seeds, reference_out = tmp_path / "ref" / "seeds", tmp_path / "ref" / "public"
+    shutil.copytree(seeds, reference_seeds)
+    build(reference_seeds, reference_out, now=T0 + timedelta(hours=9))
+    assert files_of(reference_out) == files_of(out)
+    record = load_ledger(seeds / LEDGER_NAME).records["late"]
+    assert record.first_seen == T0 + timedelta(hours=1)
+
+
+def test_crash_leftover_temporary_files_are_removed_and_never_read(seeds: Path, tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    build(seeds, out, now=T0)
+    debris = [
+        out / ".feed.atom.k2j3h4g5.tmp",
+        out / "archive" / ".1.atom.abcd_123.tmp",
+        seeds / ".seedfeed-ledger.json.x1y2z3w4.tmp",
+    ]
+    for path in debris:
+        path.write_bytes(b"<?xml version='1.0'?><feed")
+    other = seeds / ".notes.tmp"  # not a name our writes make: left alone
+    other.write_bytes(b"mine")
+    before = files_of(out)
+    report = build(seeds, out, now=T0 + timedelta(hours=1))
+    assert report.written == ()
+    assert not any(path.exists() for path in debris)
+    assert files_of(out) == {k: v for k, v in before.items() if not k.name.endswith(".tmp")}
+    assert other.read_bytes() == b"mine"
