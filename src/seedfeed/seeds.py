@@ -143,8 +143,10 @@ def decode_seed(data: bytes, *, source: Path, max_bytes: int = 2_000_000) -> See
             f"is {len(data):,} bytes, over the {max_bytes:,}-byte limit (max_seed_bytes)",
         )
     text, encoding, notices = _decode_bytes(data, source)
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text, removed = strip_xml_illegal(text)
+    # Illegal characters go before NFC: removed after it, one could leave a
+    # base letter and its combining mark side by side, uncomposed.
+    text, removed = strip_xml_illegal(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = unicodedata.normalize("NFC", text)
     if removed:
         notices += (
             Notice(

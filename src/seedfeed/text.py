@@ -6,7 +6,16 @@ import re
 
 # XML 1.0 §2.2 Char: tab, newline, carriage return, and everything from U+0020
 # except surrogates and U+FFFE/U+FFFF. Anything else makes a feed ill-formed.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# The same section discourages DEL, the C1 controls and the noncharacters:
+# readers "repair" them (feedparser turns U+0091 into a quotation mark) and
+# validators warn, so they go too.
+_XML_ILLEGAL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+    "\U0001fffe\U0001ffff\U0002fffe\U0002ffff\U0003fffe\U0003ffff\U0004fffe\U0004ffff"
+    "\U0005fffe\U0005ffff\U0006fffe\U0006ffff\U0007fffe\U0007ffff\U0008fffe\U0008ffff"
+    "\U0009fffe\U0009ffff\U000afffe\U000affff\U000bfffe\U000bffff\U000cfffe\U000cffff"
+    "\U000dfffe\U000dffff\U000efffe\U000effff\U000ffffe\U000fffff\U0010fffe\U0010ffff]"
+)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 # Scraping leaves a space before closing punctuation ("diplomatik ." / "Reuters )")
 # and after an opening bracket. Only these marks: a space before ":;!?" is correct French.
@@ -18,7 +27,7 @@ _ODD_SPACE = re.compile("[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 
 
 def strip_xml_illegal(text: str) -> tuple[str, int]:
-    """Return the text without XML-illegal characters, and how many were removed."""
+    """Return the text without characters XML forbids or discourages, and how many were removed."""
     cleaned, count = _XML_ILLEGAL.subn("", text)
     return cleaned, count
 
