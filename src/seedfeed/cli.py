@@ -268,5 +268,7 @@ def watch_command(seeds_dir: Path, out_dir: Path, debounce_ms: int) -> None:
     Example:
       seedfeed watch seeds --out public
     """
-    watch_seeds(seeds_dir, out_dir, echo=click.echo, echo_err=_echo_err, debounce_ms=debounce_ms)
-    _echo_err("stopped")
+    try:
+        watch_seeds(seeds_dir, out_dir, echo=click.echo, echo_err=_echo_err, debounce_ms=debounce_ms)
+    except KeyboardInterrupt:
+        _echo_err("stopped")

@@ -123,7 +123,8 @@ def watch_seeds(
 ) -> None:
     """Build, then rebuild after each debounced batch of seed changes.
 
-    Returns when ``stop_event`` is set or on Ctrl-C. ``echo`` gets one line
+    Returns when ``stop_event`` is set; Ctrl-C raises KeyboardInterrupt, as
+    anywhere (watchfiles would otherwise log its own line). ``echo`` gets one line
     per rebuild; ``echo_err`` gets rejected seeds and warnings.
     """
     started = False
@@ -136,7 +137,7 @@ def watch_seeds(
         stop_event=stop_event,
         rust_timeout=READY_MS,
         yield_on_timeout=True,
-        raise_interrupt=False,
+        raise_interrupt=True,
         recursive=False,
     ):
         if not started:
