@@ -272,3 +272,16 @@ def test_build_rejects_a_second_seed_claiming_the_same_id(seeds: Path, tmp_path:
         ("copy.txt", f"id {UUID!r} is already the id of front.txt")
     ]
     assert len(entries_of(tmp_path / "public")) == 5
+
+
+def test_build_undated_seed_renamed_with_its_front_matter_id_keeps_its_date(seeds: Path, tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    (seeds / "old-name.txt").write_text(f"---\nid: urn:x:undated\n---\n{NO_DATE}", encoding="utf-8")
+    build(seeds, out, now=T1)
+    (seeds / "old-name.txt").rename(seeds / "new-name.txt")
+    report = build(seeds, out, now=T2)
+    assert report.changes["new-name"] == "unchanged"
+    assert report.removed == ()
+    entry = entries_of(out)["urn:x:undated"]
+    assert datetime.fromisoformat(entry.published) == T1
+    assert load_ledger(seeds / LEDGER_NAME).records["new-name"].first_seen == T1

@@ -16,7 +16,9 @@ from click.testing import CliRunner
 from conftest import FEED_TOML, REFERENCE_SEED, check_atom
 from feedreader import seed_text
 from seedfeed.cli import main
-from seedfeed.watch import describe_changes, is_seed_event, watch_seeds
+from seedfeed.model import Notice
+from seedfeed.watch import describe_changes, is_seed_event, rebuild, watch_seeds
+from seedfeed.writers.common import FEED_NAMES
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 WAIT = 20.0  # seconds a test waits for a rebuild before it fails
@@ -140,3 +142,22 @@ def test_cli_watch_help_shows_an_example() -> None:
     result = CliRunner().invoke(main, ["watch", "-h"])
     assert result.exit_code == 0
     assert "seedfeed watch seeds --out public" in result.stdout
+
+
+def test_watch_rebuild_pings_the_hub_for_changed_feeds_only(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "feed.toml").write_text(FEED_TOML + 'hub = "https://hub.example.org/"\n', encoding="utf-8")
+    shutil.copy(REFERENCE_SEED, seeds / REFERENCE_SEED.name)
+    pings: list[tuple[str, tuple[str, ...]]] = []
+
+    def ping(hub: str, topics: tuple[str, ...], *, source: Path) -> tuple[Notice, ...]:
+        pings.append((hub, tuple(topics)))
+        return (Notice(path=source, line=None, message="hub said 503"),)
+
+    line, messages = rebuild(seeds, tmp_path / "out", now=T0, what="started", ping=ping)
+    assert line.endswith("started: 1 published: 1 new, 0 updated, 0 removed, 0 unchanged, 0 rejected")
+    assert pings == [("https://hub.example.org/", tuple(f"https://news.example.org/{n}" for n in FEED_NAMES.values()))]
+    assert f"warning: {seeds / 'feed.toml'}: hub said 503" in messages
+    rebuild(seeds, tmp_path / "out", now=T0 + timedelta(hours=1), what="changed nothing", ping=ping)
+    assert len(pings) == 1

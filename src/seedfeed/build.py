@@ -81,6 +81,19 @@ def first_seen_of(record: LedgerRecord | None, now: datetime) -> datetime:
     return record.first_seen if record is not None else now
 
 
+def record_of(ledger: Ledger, stem: str, id_: str, stems: set[str]) -> LedgerRecord | None:
+    """Return the ledger's record of an entry: by its seed's stem, else by its id.
+
+    A seed renamed with its front matter ``id`` kept is the same entry, and
+    its first-seen time (the published date of an undated seed) moves with it.
+    """
+    record = ledger.records.get(stem)
+    if record is not None and record.id == id_:
+        return record
+    moved = next((r for r in ledger.records.values() if r.id == id_), None)
+    return moved if moved is not None and moved.stem not in stems else None
+
+
 def entry_dates(article: Article, record: LedgerRecord | None, now: datetime) -> EntryDates:
     """Return an article's published date as the text gives it, else first-seen."""
     if article.date is not None:
@@ -190,13 +203,14 @@ def build(
         articles, rejected = parse_seeds(paths, config, ledger, now)
 
         drafts: list[tuple[Article, str, EntryDates]] = []
+        stems = {p.stem for p in paths}
         for article in articles:
             try:
                 id_ = entry_id(article, config)
             except SeedError as exc:
                 rejected.append(exc)
                 continue
-            drafts.append((article, id_, entry_dates(article, ledger.records.get(article.stem), now)))
+            drafts.append((article, id_, entry_dates(article, record_of(ledger, article.stem, id_, stems), now)))
         drafts, duplicates = claim_ids(drafts, ledger)
         rejected.extend(duplicates)
         observed = [

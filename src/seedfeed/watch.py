@@ -21,7 +21,9 @@ import watchfiles
 from seedfeed.build import build
 from seedfeed.config import CONFIG_NAME
 from seedfeed.errors import SeedfeedError
+from seedfeed.model import Notice
 from seedfeed.seeds import SEED_SUFFIX
+from seedfeed.websub import ping_hub
 
 DEBOUNCE_MS = 500
 # How long the watcher waits before it first reports "nothing yet": the first
@@ -93,12 +95,19 @@ def list_watched(seeds_dir: Path) -> frozenset[str]:
 
 
 def rebuild(
-    seeds_dir: Path, out_dir: Path, *, now: datetime, what: str, involved: frozenset[str] = frozenset()
+    seeds_dir: Path,
+    out_dir: Path,
+    *,
+    now: datetime,
+    what: str,
+    involved: Set[str] = frozenset(),
+    ping: Callable[..., tuple[Notice, ...]] = ping_hub,
 ) -> tuple[str, list[str]]:
     """Build once; return the rebuild's line and the messages to show beside it.
 
     The messages are the rejected seeds and the notices about the files in
     ``involved`` (all notices would repeat every seed's warnings each time).
+    With a hub in feed.toml, the changed feeds are pinged through ``ping``.
     Never raises SeedfeedError or OSError: they become the line.
     """
     stamp = now.astimezone().strftime("%H:%M:%S")
@@ -107,6 +116,10 @@ def rebuild(
     except (SeedfeedError, OSError) as exc:
         return f"{stamp} {what}: not rebuilt: {exc}", []
     messages = [f"rejected: {error}" for error in report.rejected]
+    if report.hub and report.changed_feeds:
+        # As seedfeed build does: a hub that is down costs subscribers only the push.
+        notices = ping(report.hub, report.changed_feeds, source=seeds_dir / CONFIG_NAME)
+        messages.extend(f"warning: {n}" for n in notices)
     messages.extend(f"warning: {n}" for n in report.notices if n.path.name in involved or n.path.suffix != SEED_SUFFIX)
     return f"{stamp} {what}: {report.summary()}", messages
 
