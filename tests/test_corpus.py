@@ -8,16 +8,20 @@ no front matter, so the language is detected, as it would be in a build.
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conftest import FEED_TOML, A, check_atom
 from seedfeed.article import parse_article
+from seedfeed.build import build
 from seedfeed.config import FeedConfig, parse_config
 from seedfeed.seeds import decode_seed
 
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 CORPUS = Path(__file__).parent / "data" / "corpus"
 CASES = sorted(CORPUS.glob("*/*.txt"))
 # When every corpus seed first arrived: a date whose year nothing in the text
@@ -74,3 +78,27 @@ def test_corpus_has_three_seeds_per_language() -> None:
     assert len(languages) >= 20
     for language in languages:
         assert len(list((CORPUS / language).glob("*.txt"))) >= 3, language
+
+
+def test_corpus_builds_one_valid_feed_with_each_entry_in_its_language(tmp_path: Path) -> None:
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    # One complete feed (RFC 5005 §2) rather than archive pages: all 60 in one document.
+    (folder / "feed.toml").write_text(FEED_TOML + "complete = true\n", encoding="utf-8")
+    for path in CASES:
+        shutil.copy(path, folder / f"{path.parent.name}-{path.name}")
+    report = build(folder, tmp_path / "public", now=FIRST_SEEN)
+    assert report.rejected == ()
+    root = check_atom((tmp_path / "public" / "feed.atom").read_bytes())
+    assert root.get(XML_LANG) == "id"
+    languages = {}
+    for entry in root.findall(f"{A}entry"):
+        link = entry.find(f"{A}link")
+        assert link is not None
+        stem = link.get("href", "").rsplit("/", 1)[-1].removesuffix(".html")
+        languages[stem.split("-", 1)[0] if not stem.startswith("zh-") else stem[:7]] = entry.get(XML_LANG)
+    assert len(root.findall(f"{A}entry")) == len(CASES)
+    # An entry in the feed's language inherits it; every other one says its own.
+    assert languages.pop("id") is None
+    assert languages == {code: code for code in languages}
+    assert len(languages) == 19

@@ -129,6 +129,11 @@ def test_numbers_that_are_not_dates_give_no_mention(text: str) -> None:
     assert find_mentions([text], tables("id")) == []
 
 
+@pytest.mark.parametrize("text", ["pada 1 Januari 0001 di Jakarta", "pada 31 Desember 9999", "0001-01-01"])
+def test_years_out_of_any_news_range_give_no_date(text: str) -> None:
+    assert find_date("Judul", [text], tables=tables("id"), time_zone=TZ, first_seen=FIRST_SEEN) is None
+
+
 def test_impossible_dates_give_no_day() -> None:
     mentions = find_mentions(["pada 31 Februari 2023", "pada 32/10/2023", "ngày 18 tháng 13"], tables("vi"))
     # What is left is the month of the first line: a context, never a date.

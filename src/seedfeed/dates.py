@@ -13,7 +13,7 @@ import calendar
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 from pathlib import Path
 
@@ -30,6 +30,9 @@ from seedfeed.model import FoundDate
 MAIN_LINES = 3
 _FUTURE_WINDOW = 60  # characters before a mention searched for a "coming" cue
 _ERA_YEAR_FLOOR = 1900  # an era year minus its offset is at least this
+# Years a text date may have: "0001" or "9999" is no news date, and midnight
+# of such a day in the feed's zone would not even fit a datetime in UTC.
+_FIRST_YEAR, _LAST_YEAR = 1000, 2999
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -198,7 +201,7 @@ def _patterns(table: LanguageTable, *, is_primary: bool) -> tuple[re.Pattern[str
 def _is_valid(year: int | None, month: int, day: int | None) -> bool:
     if not 1 <= month <= 12:
         return False
-    if year is not None and not MINYEAR <= year <= MAXYEAR:
+    if year is not None and not _FIRST_YEAR <= year <= _LAST_YEAR:
         return False
     if day is None or 1 <= day <= 28:  # every month has 28 days: no calendar look-up
         return True
