@@ -205,3 +205,16 @@ def test_deleted_article_leaves_the_site_too(folders: tuple[Path, Path]) -> None
     assert not (out / "articles" / "s004.html").exists()
     assert (out / "articles" / "s003.html").is_file()
     assert (out / "articles" / "notes.txt").is_file()
+
+
+def test_switching_to_a_complete_feed_removes_the_archive_pages(folders: tuple[Path, Path]) -> None:
+    seeds, out = folders
+    toml = FEED_TOML.replace("max_entries = 50", "max_entries = 2")
+    (seeds / "feed.toml").write_text(toml, encoding="utf-8")
+    build(seeds, out, now=at(1))
+    assert sorted(p.name for p in (out / "archive").iterdir()) == ["1.atom", "2.atom", "3.atom"]
+    (seeds / "feed.toml").write_text(toml + "complete = true\n", encoding="utf-8")
+    report = build(seeds, out, now=at(2))
+    assert not list((out / "archive").glob("*.atom"))
+    assert {"archive/1.atom", "archive/2.atom", "archive/3.atom"} <= set(report.written)
+    assert all_ids(out) == {ID + p.stem for p in seeds.glob("*.txt")}

@@ -88,14 +88,18 @@ def plan_documents(
     size = config.max_entries
     by_arrival = sorted(entries, key=lambda e: (arrivals[e.stem], e.id))
     full_pages = last_arrival // size
+    members: dict[int, list[Entry]] = {page: [] for page in range(1, full_pages + 1)}
+    for e in by_arrival:
+        page = (arrivals[e.stem] - 1) // size + 1
+        if page <= full_pages:
+            members[page].append(e)
     documents: list[Document] = []
     for page in range(1, full_pages + 1):
-        members = [e for e in by_arrival if (page - 1) * size < arrivals[e.stem] <= page * size]
         documents.append(
             Document(
                 path=archive_path(page),
                 kind="archive",
-                entries=order_entries(members),
+                entries=order_entries(members[page]),
                 tombstones=(),
                 prev_archive=archive_path(page - 1) if page > 1 else None,
                 current=FEED_NAME,

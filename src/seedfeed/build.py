@@ -267,6 +267,9 @@ def build(
                 written.append(relative)
         if "atom" in config.formats:
             written.extend(write_documents(out_dir, config, documents))
+            # Pages no document links to any more (complete = true, a lost ledger) go.
+            pages = {d.path for d in documents}
+            written.extend(remove_files_not_in(out_dir, ARCHIVE_DIR, ".atom", pages))
         # RSS and JSON Feed hold what the Atom subscription document holds; RSS says
         # when the feed last changed as Atom does: its latest event, never the clock.
         shown = published.entries
