@@ -28,8 +28,13 @@ def _seeds(tmp_path: Path) -> Path:
     return seeds
 
 
+def _is_published(path: Path, out: Path) -> bool:
+    # Hidden files (the parse cache) are the build's own, never served.
+    return path.is_file() and not any(part.startswith(".") for part in path.relative_to(out).parts)
+
+
 def _snapshot(out: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if _is_published(p, out)}
 
 
 def test_build_writes_all_formats_identically_on_rebuild(tmp_path: Path) -> None:
@@ -64,7 +69,7 @@ def test_build_honours_formats_and_hub(tmp_path: Path) -> None:
         hub="https://hub.example.net/",
     )
     report = build(seeds, out, now=datetime(2024, 1, 1, tzinfo=UTC), config=config)
-    assert sorted(p.name for p in out.iterdir()) == ["feed.atom", "feed.rss"]
+    assert sorted(p.name for p in out.iterdir() if _is_published(p, out)) == ["feed.atom", "feed.rss"]
     assert report.hub == "https://hub.example.net/"
     assert report.changed_feeds == (
         "https://news.example.org/feed.atom",

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from seedfeed.archive import ARCHIVE_DIR, FEED_NAME, Document, order_entries, plan_documents
-from seedfeed.article import parse_article
+from seedfeed.cache import CACHE_DIR, ParseCache, cache_key, load_cache, save_cache
 from seedfeed.config import FeedConfig, load_config
 from seedfeed.convert import ARTICLES_DIR, EntryDates, entry_id, to_entry
 from seedfeed.errors import LedgerError, SeedError
@@ -36,7 +36,8 @@ from seedfeed.ledger import (
     render_ledger,
 )
 from seedfeed.model import Article, Entry, Notice, Tombstone
-from seedfeed.seeds import list_seeds, read_seed
+from seedfeed.parallel import default_jobs, parse_seed_files
+from seedfeed.seeds import list_seeds
 from seedfeed.writers.atom import ATOM_TYPE, FeedLink, feed_updated, render_atom
 from seedfeed.writers.common import FEED_NAMES
 from seedfeed.writers.html import render_site
@@ -112,20 +113,30 @@ def parse_seeds(
     ledger: Ledger,
     now: datetime,
     *,
-    progress: Callable[[Path], None] | None = None,
+    parse_cache: ParseCache | None = None,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[list[Article], list[SeedError]]:
-    """Read and parse every seed; a bad seed becomes a SeedError, the rest go on."""
+    """Read and parse every seed; a bad seed becomes a SeedError, the rest go on.
+
+    With a parse cache only new and changed seeds are parsed; ``jobs`` > 1
+    parses many seeds in that many processes. Neither changes the result.
+    """
     articles: list[Article] = []
     rejected: list[SeedError] = []
-    for path in paths:
-        try:
-            seed = read_seed(path, max_bytes=config.max_seed_bytes)
-            record = ledger.records.get(path.stem)
-            articles.append(parse_article(seed, config, first_seen=first_seen_of(record, now)))
-        except SeedError as exc:
-            rejected.append(exc)
-        if progress is not None:
-            progress(path)
+    outcomes = parse_seed_files(
+        paths,
+        config,
+        lambda path: first_seen_of(ledger.records.get(path.stem), now),
+        parse_cache=parse_cache,
+        workers=jobs,
+        progress=progress,
+    )
+    for outcome in outcomes:
+        if isinstance(outcome, SeedError):
+            rejected.append(outcome)
+        else:
+            articles.append(outcome)
     return articles, rejected
 
 
@@ -183,8 +194,16 @@ def build(
     config: FeedConfig | None = None,
     lock_timeout: float = 60.0,
     is_strict: bool = False,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BuildReport:
     """Build the feed of a seeds folder into an output folder.
+
+    ``jobs`` is how many processes parse seeds (default: one per core);
+    ``use_cache`` keeps a disposable parse cache in the output folder so that
+    only new and changed seeds are parsed; ``progress(done, total)`` is told
+    how many seeds are read. None of these changes a byte of the output.
 
     Raises ConfigError for a bad feed.toml, LockError when another build holds
     the lock too long, OutputError when an output file cannot be written. A
@@ -195,12 +214,23 @@ def build(
     config = config or load_config(seeds_dir)
     with build_lock(seeds_dir, timeout=lock_timeout):
         # Under the lock no other build writes: a temp file now is a killed build's.
-        remove_stale_temp_files(seeds_dir, out_dir, out_dir / ARCHIVE_DIR, out_dir / ARTICLES_DIR)
+        remove_stale_temp_files(seeds_dir, out_dir, out_dir / ARCHIVE_DIR, out_dir / ARTICLES_DIR, out_dir / CACHE_DIR)
         notices: list[Notice] = []
         ledger_path = seeds_dir / LEDGER_NAME
         ledger = _load_ledger(ledger_path, notices)
         paths = list_seeds(seeds_dir)
-        articles, rejected = parse_seeds(paths, config, ledger, now)
+        parse_cache = load_cache(out_dir, cache_key(seeds_dir, config)) if use_cache else None
+        done = 0
+
+        def tick(count: int) -> None:
+            nonlocal done
+            done += count
+            if progress is not None:
+                progress(done, len(paths))
+
+        articles, rejected = parse_seeds(
+            paths, config, ledger, now, parse_cache=parse_cache, jobs=jobs or default_jobs(), progress=tick
+        )
 
         drafts: list[tuple[Article, str, EntryDates]] = []
         stems = {p.stem for p in paths}
@@ -284,6 +314,8 @@ def build(
         if site:
             # A removed seed's page goes with it, once no feed links to it; its tombstone tells the feed readers.
             written.extend(remove_files_not_in(out_dir, ARTICLES_DIR, ".html", site))
+        if parse_cache is not None:
+            save_cache(out_dir, parse_cache)
         return BuildReport(
             entries=order_entries(entries),
             changes=dict(result.changes),

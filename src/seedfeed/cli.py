@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -25,6 +26,9 @@ from seedfeed.inspect import inspect_seed, to_json
 from seedfeed.serve import DEFAULT_HOST, DEFAULT_PORT, PreviewServer
 from seedfeed.watch import DEBOUNCE_MS, watch_seeds
 from seedfeed.websub import ping_hub
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar  # the type click.progressbar returns
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
@@ -81,6 +85,42 @@ def report_json(report: BuildReport) -> dict[str, object]:
     }
 
 
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except ValueError:  # a closed stream
+        return False
+
+
+class _ProgressBar:
+    """A progress bar on stderr for reading seeds, shown only once it has taken a while."""
+
+    # A build that is done sooner shows no bar at all.
+    DELAY = 1.0
+
+    def __init__(self, *, is_shown: bool) -> None:
+        self.is_shown = is_shown
+        self.started = time.monotonic()
+        self.bar: ProgressBar[int] | None = None
+        self.done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        """Show that ``done`` of ``total`` seeds are read."""
+        if not self.is_shown:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.started < self.DELAY or done >= total:
+                return
+            self.bar = click.progressbar(length=total, label="Reading seeds", file=sys.stderr)
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        """Finish the bar's line, if one was shown."""
+        if self.bar is not None:
+            self.bar.render_finish()
+
+
 @main.command("build", context_settings=CONTEXT_SETTINGS)
 @click.argument("seeds_dir", default="seeds", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
@@ -103,8 +143,28 @@ def report_json(report: BuildReport) -> dict[str, object]:
     type=click.FloatRange(0),
     help="Seconds to wait for another build of the same seeds folder to finish.",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that parse seeds [default: one per core]. The output is the same for any number.",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Parse every seed, ignoring the parse cache in the output folder (.seedfeed-cache/).",
+)
 def build_command(
-    seeds_dir: Path, out_dir: Path, *, as_json: bool, quiet: bool, strict: bool, lock_timeout: float
+    seeds_dir: Path,
+    out_dir: Path,
+    *,
+    as_json: bool,
+    quiet: bool,
+    strict: bool,
+    lock_timeout: float,
+    jobs: int | None,
+    no_cache: bool,
 ) -> None:
     """Build the feed of SEEDS_DIR (default ./seeds) into --out (default ./public).
 
@@ -115,11 +175,23 @@ def build_command(
     \b
     Example:
       seedfeed build seeds --out public
+      seedfeed build seeds --out public --jobs 4
     """
-    # Whole seconds: the ledger records this moment for events and stays readable.
-    report = build(
-        seeds_dir, out_dir, now=datetime.now(UTC).replace(microsecond=0), is_strict=strict, lock_timeout=lock_timeout
-    )
+    progress = _ProgressBar(is_shown=not as_json and _is_terminal(sys.stderr))
+    try:
+        # Whole seconds: the ledger records this moment for events and stays readable.
+        report = build(
+            seeds_dir,
+            out_dir,
+            now=datetime.now(UTC).replace(microsecond=0),
+            is_strict=strict,
+            lock_timeout=lock_timeout,
+            jobs=jobs,
+            use_cache=not no_cache,
+            progress=progress,
+        )
+    finally:
+        progress.close()
     for error in report.rejected:
         _echo_err(f"rejected: {error}")
     if not quiet:

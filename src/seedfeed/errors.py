@@ -21,6 +21,10 @@ class SeedError(SeedfeedError):
         where = str(path) if line is None else f"{path}:{line}"
         super().__init__(f"{where}: {problem}")
 
+    def __reduce__(self) -> tuple[type[SeedError], tuple[Path, int | None, str]]:
+        """Pickle by the three fields: parse workers send these back to the build."""
+        return type(self), (self.path, self.line, self.problem)
+
 
 class DateError(SeedError):
     """A date given explicitly (front matter) cannot be understood."""

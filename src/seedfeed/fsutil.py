@@ -41,6 +41,22 @@ def atomic_write(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+def write_disposable(path: Path, data: bytes) -> None:
+    """Write a file that may be lost (a cache) through a temporary file and rename, without fsync.
+
+    A crash can leave it stale or empty, never half-replaced by another
+    build's; its reader must recognise damage. Raises OSError.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def _fsync_dir(folder: Path) -> None:
     # The rename is durable only once the directory entry is on disk.
     fd = os.open(folder, os.O_RDONLY)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -170,18 +171,30 @@ def decode_seed(data: bytes, *, source: Path, max_bytes: int = 2_000_000) -> See
     )
 
 
-def read_seed(path: Path, *, max_bytes: int = 2_000_000) -> Seed:
-    """Read and decode one seed file.
+def read_seed_bytes(path: Path, *, max_bytes: int = 2_000_000) -> tuple[bytes, os.stat_result]:
+    """Read one seed file's bytes, with the stat of the file they were read from.
 
-    Raises SeedError when the file cannot be read or decoded.
+    The stat is taken on the open file before reading, so a seed written
+    again during a build never looks unchanged to the next one. Raises
+    SeedError when the file cannot be read or is over the size limit.
     """
     try:
         with path.open("rb") as fh:
+            stat = os.fstat(fh.fileno())
             data = fh.read(max_bytes + 1)
     except OSError as exc:
         raise SeedError(path, None, f"cannot be read: {exc.strerror or exc}") from exc
     if len(data) > max_bytes:
         raise SeedError(path, None, f"is over the {max_bytes:,}-byte limit (max_seed_bytes)")
+    return data, stat
+
+
+def read_seed(path: Path, *, max_bytes: int = 2_000_000) -> Seed:
+    """Read and decode one seed file.
+
+    Raises SeedError when the file cannot be read or decoded.
+    """
+    data, _stat = read_seed_bytes(path, max_bytes=max_bytes)
     return decode_seed(data, source=path, max_bytes=max_bytes)
 
 

@@ -1,0 +1,206 @@
+"""A disposable parse cache, so that a build reads and parses only new or changed seeds.
+
+The cache lives in the output folder (``.seedfeed-cache/``, hidden, so the
+preview server never serves it), apart from the committed ledger: deleting it
+costs one slow build and changes no byte of any output. It maps each seed's
+file name to what parsing it gave, with what the result depended on:
+
+- the file's size, mtime_ns and inode: when all three match, the seed is not
+  even read;
+- a hash of the file's bytes: when the stat differs (a ``touch``, a fresh
+  checkout), the seed is read and hashed, and parsed only if the bytes changed;
+- the first-seen time the parse was given, since a year missing from the text
+  may be inferred from it.
+
+The whole cache is dropped when anything else a parse depends on changes: the
+feed's configuration, the seeds folder as given, or seedfeed's own code and
+data (a fingerprint of the package's files). The file carries a checksum of
+its body, so a truncated or damaged cache is recognised before it is
+unpickled, and silently rebuilt.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import hashlib
+import os
+import pickle
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from seedfeed.config import FeedConfig
+from seedfeed.fsutil import write_disposable
+from seedfeed.model import Article
+
+CACHE_DIR = ".seedfeed-cache"
+CACHE_FILE = "parse.pickle"
+# Bump when the layout of the cache file changes.
+FORMAT = 1
+_MAGIC = b"seedfeed-parse-cache\n"
+_DIGEST_SIZE = 32
+
+
+@dataclass(frozen=True, slots=True)
+class FileStat:
+    """What a stat says about a seed file; equal stats mean an unchanged file."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+
+    @classmethod
+    def of(cls, result: os.stat_result) -> FileStat:
+        """Return the parts of a stat result the cache compares."""
+        return cls(size=result.st_size, mtime_ns=result.st_mtime_ns, inode=result.st_ino)
+
+
+@dataclass(frozen=True, slots=True)
+class CachedParse:
+    """One seed's parse and what it depended on."""
+
+    stat: FileStat
+    digest: bytes  # blake2b of the file's bytes
+    first_seen: datetime
+    article: Article
+
+
+def digest_bytes(data: bytes) -> bytes:
+    """Return the hash the cache keeps of a seed's bytes."""
+    return hashlib.blake2b(data, digest_size=_DIGEST_SIZE).digest()
+
+
+@cache
+def code_fingerprint() -> str:
+    """Return a fingerprint of seedfeed's installed files (code, templates, language data).
+
+    A parse depends on the code that made it: a changed parser must not
+    reuse a parse of the old one, whatever the version number says.
+    """
+    package = Path(__file__).parent
+    parts: list[str] = []
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".toml", ".html", ".css", ".json", ".txt") and "__pycache__" not in path.parts:
+            stat = path.stat()
+            parts.append(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.blake2b("\n".join(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def config_fingerprint(config: FeedConfig) -> str:
+    """Return a fingerprint of a configuration, the same in every process."""
+    # repr() of a frozenset follows string hashing, which differs between
+    # processes; every other field's repr is stable.
+    values = [
+        (field.name, sorted(value) if isinstance(value, frozenset) else value)
+        for field in dataclasses.fields(config)
+        for value in (getattr(config, field.name),)
+    ]
+    return hashlib.blake2b(repr(values).encode("utf-8"), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class CacheKey:
+    """Everything that, changed, makes every cached parse useless."""
+
+    format: int
+    code: str
+    config: str
+    seeds_dir: str  # as given: parsed articles carry their seed's path
+
+
+def cache_key(seeds_dir: Path, config: FeedConfig) -> CacheKey:
+    """Return the key a build's cache must have to be used."""
+    return CacheKey(format=FORMAT, code=code_fingerprint(), config=config_fingerprint(config), seeds_dir=str(seeds_dir))
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while many long-lived objects are made."""
+    # Unpickling ten thousand articles makes the collector run again and
+    # again over objects that all survive; pausing it halves the load time.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class ParseCache:
+    """The cached parses of one seeds folder, and the ones this build adds."""
+
+    def __init__(self, key: CacheKey, records: dict[str, CachedParse] | None = None) -> None:
+        self.key = key
+        self.records: dict[str, CachedParse] = dict(records or {})
+        self.changed = False
+
+    def get(self, name: str) -> CachedParse | None:
+        """Return the cached parse of a seed file, by file name."""
+        return self.records.get(name)
+
+    def put(self, name: str, record: CachedParse) -> None:
+        """Remember a parse."""
+        self.records[name] = record
+        self.changed = True
+
+    def keep_only(self, names: set[str]) -> None:
+        """Forget seeds that are gone, so the cache does not grow forever."""
+        gone = [name for name in self.records if name not in names]
+        for name in gone:
+            del self.records[name]
+        self.changed = self.changed or bool(gone)
+
+    def render(self) -> bytes:
+        """Return the cache file's bytes: magic, checksum, pickled body."""
+        body = pickle.dumps((self.key, self.records), protocol=pickle.HIGHEST_PROTOCOL)
+        return _MAGIC + digest_bytes(body) + body
+
+
+def parse_cache_file(data: bytes, key: CacheKey) -> ParseCache:
+    """Return the cache a file holds, or an empty one if it is damaged, stale or foreign."""
+    head = len(_MAGIC) + _DIGEST_SIZE
+    body = data[head:]
+    if not data.startswith(_MAGIC) or data[len(_MAGIC) : head] != digest_bytes(body):
+        return ParseCache(key)
+    # The checksum matched, so these are bytes this code wrote; a class that
+    # changed since is caught by the code fingerprint in the key.
+    try:
+        with paused_gc():
+            stored_key, records = pickle.loads(body)  # noqa: S301  # our own file, checksummed
+    except (pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError, ValueError):
+        return ParseCache(key)
+    if stored_key != key or not isinstance(records, dict):
+        return ParseCache(key)
+    return ParseCache(key, records)
+
+
+def cache_path(out_dir: Path) -> Path:
+    """Return where the parse cache of an output folder is kept."""
+    return out_dir / CACHE_DIR / CACHE_FILE
+
+
+def load_cache(out_dir: Path, key: CacheKey) -> ParseCache:
+    """Read the parse cache of an output folder; a missing or unreadable one is empty."""
+    try:
+        data = cache_path(out_dir).read_bytes()
+    except OSError:
+        return ParseCache(key)
+    return parse_cache_file(data, key)
+
+
+def save_cache(out_dir: Path, parse_cache: ParseCache) -> None:
+    """Write the parse cache if this build changed it; a failure only costs the next build time."""
+    if not parse_cache.changed:
+        return
+    path = cache_path(out_dir)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_disposable(path, parse_cache.render())
+    except OSError:
+        # A cache that cannot be written is a slower next build, never a failed one.
+        return

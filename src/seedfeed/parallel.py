@@ -1,0 +1,197 @@
+"""Read and parse seeds, over several processes when there are many.
+
+Parsing is pure and CPU-bound (date patterns, language detection), so a cold
+build of thousands of seeds spreads it over a process pool. Results come back
+in the order the seeds were given, whatever the number of workers, so the
+build's output is byte-identical with one worker or many.
+
+The pool forks: workers inherit the loaded configuration, compiled patterns
+and the language model instead of loading them again. Where fork is not
+available, or the process runs other threads (forking those is unsafe), the
+seeds are parsed in this process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from seedfeed.article import parse_article
+from seedfeed.cache import CachedParse, FileStat, ParseCache, digest_bytes, paused_gc
+from seedfeed.config import FeedConfig
+from seedfeed.errors import SeedError
+from seedfeed.model import Article
+from seedfeed.seeds import decode_seed, read_seed_bytes
+
+# Below this many seeds to parse, starting workers costs more than it saves.
+MIN_PARALLEL_SEEDS = 200
+_MAX_CHUNK = 64
+
+
+@dataclass(frozen=True, slots=True)
+class ParseJob:
+    """One seed to read, and parse unless its bytes are what the cache knows."""
+
+    path: Path
+    first_seen: datetime
+    known_digest: bytes | None  # None: nothing cached to reuse
+
+
+@dataclass(frozen=True, slots=True)
+class ParseOutcome:
+    """What reading and parsing one seed gave."""
+
+    stat: FileStat | None  # None: the file could not be read
+    digest: bytes | None  # None: the file could not be read
+    article: Article | None  # None: rejected, or unchanged (digest == known_digest)
+    error: SeedError | None  # None: read, and parsed or unchanged
+
+
+def default_jobs() -> int:
+    """Return how many worker processes a build uses unless told: one per usable core."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
+def parse_one(job: ParseJob, config: FeedConfig) -> ParseOutcome:
+    """Read one seed and parse it, unless its bytes hash to ``job.known_digest``."""
+    try:
+        data, stat = read_seed_bytes(job.path, max_bytes=config.max_seed_bytes)
+    except SeedError as exc:
+        return ParseOutcome(stat=None, digest=None, article=None, error=exc)
+    digest = digest_bytes(data)
+    if digest == job.known_digest:
+        return ParseOutcome(stat=FileStat.of(stat), digest=digest, article=None, error=None)
+    try:
+        seed = decode_seed(data, source=job.path, max_bytes=config.max_seed_bytes)
+        article = parse_article(seed, config, first_seen=job.first_seen)
+    except SeedError as exc:
+        return ParseOutcome(stat=FileStat.of(stat), digest=digest, article=None, error=exc)
+    return ParseOutcome(stat=FileStat.of(stat), digest=digest, article=article, error=None)
+
+
+# Set in each worker by _start_worker; a worker parses for one build only.
+_worker_config: FeedConfig | None = None
+
+
+def _start_worker(config: FeedConfig) -> None:
+    # One per worker process, set once at its start.
+    global _worker_config
+    _worker_config = config
+
+
+def _parse_chunk(jobs: Sequence[ParseJob]) -> list[ParseOutcome]:
+    config = _worker_config
+    if config is None:  # only _start_worker runs before this
+        raise RuntimeError("parse worker started without a configuration")
+    return [parse_one(job, config) for job in jobs]
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _chunks(jobs: Sequence[ParseJob], workers: int) -> Iterator[Sequence[ParseJob]]:
+    # Small enough that the workers finish together, big enough that the
+    # round trips do not dominate.
+    size = max(1, min(_MAX_CHUNK, len(jobs) // (workers * 8) or 1))
+    for start in range(0, len(jobs), size):
+        yield jobs[start : start + size]
+
+
+def parse_many(
+    jobs: Sequence[ParseJob],
+    config: FeedConfig,
+    *,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> list[ParseOutcome]:
+    """Return the outcome of each job, in the order of the jobs.
+
+    ``workers`` > 1 parses in that many processes when there are enough
+    seeds; ``progress`` is told how many more seeds are done, as they are.
+    """
+    if workers <= 1 or len(jobs) < MIN_PARALLEL_SEEDS or not _can_fork():
+        outcomes: list[ParseOutcome] = []
+        for job in jobs:
+            outcomes.append(parse_one(job, config))
+            if progress is not None:
+                progress(1)
+        return outcomes
+    results: list[ParseOutcome] = []
+    context = multiprocessing.get_context("fork")
+    with (
+        ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(config,)
+        ) as pool,
+        paused_gc(),
+    ):
+        for chunk in pool.map(_parse_chunk, _chunks(jobs, workers)):
+            results.extend(chunk)
+            if progress is not None:
+                progress(len(chunk))
+    return results
+
+
+def parse_seed_files(
+    paths: Sequence[Path],
+    config: FeedConfig,
+    first_seen: Callable[[Path], datetime],
+    *,
+    parse_cache: ParseCache | None = None,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> list[Article | SeedError]:
+    """Return each seed's article, or the error that rejects it, in the order of ``paths``.
+
+    With a cache, a seed whose stat and first-seen time match its cached parse
+    is not read; one whose bytes match is not parsed. The cache learns every
+    new parse and forgets seeds that are gone.
+    """
+    results: dict[int, Article | SeedError] = {}
+    reusable: dict[int, CachedParse] = {}
+    jobs: list[ParseJob] = []
+    positions: list[int] = []
+    for index, path in enumerate(paths):
+        seen = first_seen(path)
+        cached = parse_cache.get(path.name) if parse_cache is not None else None
+        # A parse made with another first-seen time may have inferred another year.
+        if cached is not None and cached.first_seen == seen:
+            if _stat_of(path) == cached.stat:
+                results[index] = cached.article
+                continue
+            reusable[index] = cached
+        known = reusable[index].digest if index in reusable else None
+        jobs.append(ParseJob(path=path, first_seen=seen, known_digest=known))
+        positions.append(index)
+    if progress is not None and results:
+        progress(len(results))
+    outcomes = parse_many(jobs, config, workers=workers, progress=progress)
+    for index, job, outcome in zip(positions, jobs, outcomes, strict=True):
+        if outcome.error is not None:
+            results[index] = outcome.error
+            continue
+        # No article: the bytes are the cached ones, only the stat moved.
+        article = outcome.article if outcome.article is not None else reusable[index].article
+        if parse_cache is not None and outcome.stat is not None and outcome.digest is not None:
+            record = CachedParse(stat=outcome.stat, digest=outcome.digest, first_seen=job.first_seen, article=article)
+            parse_cache.put(job.path.name, record)
+        results[index] = article
+    if parse_cache is not None:
+        parse_cache.keep_only({path.name for path in paths})
+    return [results[index] for index in range(len(paths))]
+
+
+def _stat_of(path: Path) -> FileStat | None:
+    try:
+        return FileStat.of(path.stat())
+    except OSError:
+        return None  # read_seed_bytes reports it

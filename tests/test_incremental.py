@@ -1,0 +1,256 @@
+"""Incremental and parallel builds give exactly the bytes of a plain build.
+
+Each step of a seeds folder's life (first build, nothing new, additions,
+edits, a touch, deletions, a lost ledger) is built twice from the same seeds
+and the same ledger: once with the parse cache the previous steps left, once
+without any cache. The two output folders and ledgers must be byte-identical.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import REFERENCE_SEED, TESTS, check_atom
+from seedfeed import parallel
+from seedfeed.build import BuildReport, build
+from seedfeed.cache import CACHE_DIR, cache_key, cache_path, load_cache, parse_cache_file
+from seedfeed.cli import main
+from seedfeed.config import load_config
+from seedfeed.ledger import LEDGER_NAME
+from seedfeed.parallel import ParseJob, parse_many
+from seedfeed.seeds import list_seeds
+
+CORPUS = TESTS / "data" / "corpus"
+BAD_SEED = TESTS / "seeds" / "bad" / "binary_png.txt"
+START = datetime(2024, 3, 1, 8, tzinfo=UTC)
+# No year anywhere in the text: the year comes from the seed's first-seen time.
+NO_YEAR = "Pertemuan menteri di Jakarta\nPara menteri bertemu di Jakarta pada 18 Oktober untuk membahas perdagangan.\n"
+
+
+def _published(out: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(out)): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(out).parts)
+    }
+
+
+def _report_facts(report: BuildReport) -> tuple[object, ...]:
+    return (
+        report.entries,
+        report.changes,
+        report.removed,
+        [str(e) for e in report.rejected],
+        report.notices,
+        report.tombstones,
+    )
+
+
+def _corpus_seeds(count: int) -> list[Path]:
+    seeds = sorted(CORPUS.rglob("*.txt"))
+    assert len(seeds) >= count
+    return seeds[:count]
+
+
+class Twins:
+    """One seeds folder built twice per step: with the parse cache, and without any."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.seeds = tmp_path / "seeds"
+        self.cached = tmp_path / "cached"
+        self.fresh = tmp_path / "fresh"
+        self.ledger = self.seeds / LEDGER_NAME
+
+    def step(self, now: datetime) -> BuildReport:
+        """Build both ways from the same ledger; assert the same bytes; return the cached build's report."""
+        before = self.ledger.read_bytes() if self.ledger.exists() else None
+        shutil.rmtree(self.fresh, ignore_errors=True)
+        if self.cached.exists():
+            shutil.copytree(self.cached, self.fresh, ignore=shutil.ignore_patterns(CACHE_DIR))
+        cached = build(self.seeds, self.cached, now=now, jobs=1)
+        ledger_cached = self.ledger.read_bytes()
+        if before is None:
+            self.ledger.unlink()
+        else:
+            self.ledger.write_bytes(before)
+        fresh = build(self.seeds, self.fresh, now=now, jobs=1, use_cache=False)
+        assert self.ledger.read_bytes() == ledger_cached
+        assert _published(self.cached) == _published(self.fresh)
+        assert _report_facts(cached) == _report_facts(fresh)
+        assert not (self.fresh / CACHE_DIR).exists()
+        check_atom((self.cached / "feed.atom").read_bytes())
+        return cached
+
+
+@pytest.fixture
+def twins(tmp_path: Path, make_seeds: Callable[[dict[str, str | bytes]], Path]) -> Twins:
+    files: dict[str, str | bytes] = {p.name: p.read_bytes() for p in _corpus_seeds(8)}
+    files[REFERENCE_SEED.name] = REFERENCE_SEED.read_bytes()
+    files["no_year.txt"] = NO_YEAR
+    files["bad.txt"] = BAD_SEED.read_bytes()
+    make_seeds(files)
+    return Twins(tmp_path)
+
+
+def test_incremental_build_matches_a_build_without_cache(twins: Twins) -> None:
+    seeds = twins.seeds
+    first = twins.step(START)
+    assert first.count("new") == 10
+    assert [e.path.name for e in first.rejected] == ["bad.txt"]
+    assert len(load_cache(twins.cached, cache_key(seeds, load_config(seeds))).records) == 10
+
+    assert twins.step(START + timedelta(hours=1)).count("unchanged") == 10
+
+    extra = _corpus_seeds(12)[8:]
+    for path in extra:
+        shutil.copy(path, seeds / path.name)
+    assert twins.step(START + timedelta(hours=2)).count("new") == len(extra)
+
+    edited = seeds / REFERENCE_SEED.name
+    edited.write_text(REFERENCE_SEED.read_text(encoding="utf-8").replace("Lavrov", "Lavrov Sergeyevich"), "utf-8")
+    touched = seeds / extra[0].name
+    os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 10**9))
+    report = twins.step(START + timedelta(hours=3))
+    assert report.count("updated") == 1
+    assert report.changes[touched.stem] == "unchanged"
+
+    (seeds / extra[1].name).unlink()
+    (seeds / "bad.txt").unlink()
+    report = twins.step(START + timedelta(hours=4))
+    assert len(report.removed) == 1
+    assert report.rejected == ()
+
+    # A lost ledger gives the seed without a year another first-seen time,
+    # so its cached parse (made with the old one) must not be reused.
+    (seeds / LEDGER_NAME).unlink()
+    no_year_before = next(e for e in report.entries if e.stem == "no_year")
+    report = twins.step(START + timedelta(days=400))
+    no_year_after = next(e for e in report.entries if e.stem == "no_year")
+    assert no_year_after.published.year == no_year_before.published.year + 1
+
+
+def test_incremental_build_reads_only_changed_seeds(twins: Twins, monkeypatch: pytest.MonkeyPatch) -> None:
+    twins.step(START)
+    seeds = twins.seeds
+    new = _corpus_seeds(9)[8]
+    shutil.copy(new, seeds / new.name)
+    read: list[str] = []
+    original = parallel.read_seed_bytes
+
+    def spy(path: Path, *, max_bytes: int) -> tuple[bytes, os.stat_result]:
+        read.append(path.name)
+        return original(path, max_bytes=max_bytes)
+
+    monkeypatch.setattr(parallel, "read_seed_bytes", spy)
+    build(seeds, twins.cached, now=START + timedelta(hours=1), jobs=1)
+    # The rejected seed is not cached: it is read again, and rejected again.
+    assert sorted(read) == sorted([new.name, "bad.txt"])
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda data: b"not a cache at all", id="garbage"),
+        pytest.param(lambda data: data[: len(data) // 2], id="truncated"),
+        pytest.param(lambda data: data[:-10] + bytes(10), id="flipped-bytes"),
+        pytest.param(lambda data: b"", id="empty"),
+    ],
+)
+def test_corrupt_cache_is_rebuilt_silently(twins: Twins, damage: Callable[[bytes], bytes]) -> None:
+    twins.step(START)
+    path = cache_path(twins.cached)
+    path.write_bytes(damage(path.read_bytes()))
+    key = cache_key(twins.seeds, load_config(twins.seeds))
+    assert parse_cache_file(path.read_bytes(), key).records == {}
+    report = twins.step(START + timedelta(hours=1))
+    assert report.count("unchanged") == 10
+    assert not any("cache" in n.message for n in report.notices)
+    assert len(parse_cache_file(path.read_bytes(), key).records) == 10
+
+
+def test_cache_of_another_configuration_is_not_used(twins: Twins) -> None:
+    twins.step(START)
+    toml = twins.seeds / "feed.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('"+07:00"', '"+09:00"'), "utf-8")
+    report = twins.step(START + timedelta(hours=1))
+    # A date without a time is midnight in the feed's time zone, decided while parsing.
+    reference = next(e for e in report.entries if e.stem == REFERENCE_SEED.stem)
+    assert reference.published == datetime(2023, 10, 18, tzinfo=timezone(timedelta(hours=9)))
+
+
+def test_parse_many_gives_the_same_outcomes_with_two_workers(
+    tmp_path: Path, make_seeds: Callable[[dict[str, str | bytes]], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files: dict[str, str | bytes] = {p.name: p.read_bytes() for p in _corpus_seeds(30)}
+    files["bad.txt"] = BAD_SEED.read_bytes()
+    seeds = make_seeds(files)
+    config = load_config(seeds)
+    jobs = [ParseJob(path=p, first_seen=START, known_digest=None) for p in list_seeds(seeds)]
+    pools: list[int] = []
+
+    class CountingPool(parallel.ProcessPoolExecutor):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pools.append(1)
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_SEEDS", 2)
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", CountingPool)
+    monkeypatch.setattr(parallel, "_can_fork", lambda: True)
+    one = parse_many(jobs, config, workers=1)
+    two = parse_many(jobs, config, workers=2)
+    assert pools == [1]
+    assert [o.article for o in one] == [o.article for o in two]
+    assert [str(o.error) for o in one] == [str(o.error) for o in two]
+    assert [(o.stat, o.digest) for o in one] == [(o.stat, o.digest) for o in two]
+    (bad,) = [o.error for o in two if o.error is not None]
+    assert bad.path == seeds / "bad.txt"
+    assert [o.article.stem for o in two if o.article is not None] == [
+        p.stem for p in sorted(CORPUS.rglob("*.txt"))[:30]
+    ]
+
+
+def test_build_with_two_workers_is_byte_identical(
+    tmp_path: Path, make_seeds: Callable[[dict[str, str | bytes]], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files: dict[str, str | bytes] = {p.name: p.read_bytes() for p in _corpus_seeds(24)}
+    seeds = make_seeds(files)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_SEEDS", 2)
+    monkeypatch.setattr(parallel, "_can_fork", lambda: True)
+    outputs = []
+    ledgers = []
+    for jobs, out in ((1, tmp_path / "one"), (2, tmp_path / "two")):
+        (seeds / LEDGER_NAME).unlink(missing_ok=True)
+        report = build(seeds, out, now=START, jobs=jobs, use_cache=False)
+        assert report.count("new") == 24
+        outputs.append(_published(out))
+        ledgers.append((seeds / LEDGER_NAME).read_bytes())
+    assert outputs[0] == outputs[1]
+    assert ledgers[0] == ledgers[1]
+
+
+def test_cli_build_jobs_and_no_cache(seeds_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    result = CliRunner().invoke(main, ["build", str(seeds_dir), "--out", str(out), "--jobs", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["new"] == 1
+    # stderr is not a terminal here: no progress bar, whatever the build's length.
+    assert "Reading seeds" not in result.stderr
+    assert cache_path(out).is_file()
+    cache_path(out).unlink()
+    result = CliRunner().invoke(main, ["build", str(seeds_dir), "--out", str(out), "--no-cache", "-q"])
+    assert result.exit_code == 0, result.output
+    assert not cache_path(out).exists()
+
+
+def test_cli_build_refuses_zero_jobs(seeds_dir: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["build", str(seeds_dir), "--out", str(tmp_path / "public"), "--jobs", "0"])
+    assert result.exit_code == 2
+    assert "--jobs" in result.stderr
