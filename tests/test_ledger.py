@@ -219,9 +219,9 @@ def _obs(stem: str, *, id_: str | None = None, content: str = "h", published: da
 
 
 def test_reconcile_never_reuses_an_arrival_number() -> None:
-    first = reconcile(Ledger(), [_obs("a"), _obs("b")], kept=(), now=T1, tombstone_cutoff=T1 - timedelta(days=30))
-    second = reconcile(first.ledger, [_obs("a")], kept=(), now=T2, tombstone_cutoff=T2 - timedelta(days=30))
-    third = reconcile(second.ledger, [_obs("a"), _obs("c")], kept=(), now=T3, tombstone_cutoff=T3 - timedelta(days=30))
+    first = reconcile(Ledger(), [_obs("a"), _obs("b")], kept=(), now=T1, tombstone_period=timedelta(days=30))
+    second = reconcile(first.ledger, [_obs("a")], kept=(), now=T2, tombstone_period=timedelta(days=30))
+    third = reconcile(second.ledger, [_obs("a"), _obs("c")], kept=(), now=T3, tombstone_period=timedelta(days=30))
     assert first.ledger.records["b"].arrival == 2
     assert second.removed == (ID + "b",)
     assert third.ledger.records["c"].arrival == 3
@@ -229,8 +229,8 @@ def test_reconcile_never_reuses_an_arrival_number() -> None:
 
 
 def test_reconcile_follows_a_seed_renamed_with_its_front_matter_id() -> None:
-    first = reconcile(Ledger(), [_obs("old", id_="urn:x:1")], kept=(), now=T1, tombstone_cutoff=T1)
-    moved = reconcile(first.ledger, [_obs("new", id_="urn:x:1")], kept=(), now=T2, tombstone_cutoff=T2)
+    first = reconcile(Ledger(), [_obs("old", id_="urn:x:1")], kept=(), now=T1, tombstone_period=timedelta(0))
+    moved = reconcile(first.ledger, [_obs("new", id_="urn:x:1")], kept=(), now=T2, tombstone_period=timedelta(0))
     assert moved.changes == {"new": "unchanged"}
     assert moved.removed == ()
     record = moved.ledger.records["new"]
@@ -239,26 +239,31 @@ def test_reconcile_follows_a_seed_renamed_with_its_front_matter_id() -> None:
 
 
 def test_reconcile_tombstones_the_old_id_when_front_matter_changes_it() -> None:
-    first = reconcile(Ledger(), [_obs("a", id_="urn:x:1")], kept=(), now=T1, tombstone_cutoff=T1)
-    changed = reconcile(first.ledger, [_obs("a", id_="urn:x:2")], kept=(), now=T2, tombstone_cutoff=T2)
+    first = reconcile(Ledger(), [_obs("a", id_="urn:x:1")], kept=(), now=T1, tombstone_period=timedelta(0))
+    changed = reconcile(first.ledger, [_obs("a", id_="urn:x:2")], kept=(), now=T2, tombstone_period=timedelta(0))
     assert changed.changes == {"a": "new"}
     assert [(t.id, t.when) for t in changed.ledger.tombstones] == [("urn:x:1", T2)]
 
 
 def test_reconcile_keeps_a_rejected_seeds_record_and_expires_old_tombstones() -> None:
-    first = reconcile(Ledger(), [_obs("a"), _obs("b"), _obs("c")], kept=(), now=T1, tombstone_cutoff=T1)
-    second = reconcile(first.ledger, [_obs("a")], kept={"b"}, now=T2, tombstone_cutoff=T2 - timedelta(days=30))
+    first = reconcile(Ledger(), [_obs("a"), _obs("b"), _obs("c")], kept=(), now=T1, tombstone_period=timedelta(0))
+    second = reconcile(first.ledger, [_obs("a")], kept={"b"}, now=T2, tombstone_period=timedelta(days=30))
     assert set(second.ledger.records) == {"a", "b"}
     assert second.removed == (ID + "c",)
-    third = reconcile(second.ledger, [_obs("a"), _obs("b")], kept=(), now=T3, tombstone_cutoff=T3 - timedelta(days=1))
+    day = timedelta(days=1)
+    third = reconcile(second.ledger, [_obs("a"), _obs("b")], kept=(), now=T3, tombstone_period=day)
     assert third.changes == {"a": "unchanged", "b": "unchanged"}
-    assert third.ledger.tombstones == ()
+    # Nothing new happened since the deletion: however late the build, the tombstone stays.
+    assert [t.id for t in third.ledger.tombstones] == [ID + "c"]
+    assert render_ledger(third.ledger) == render_ledger(second.ledger)
+    fourth = reconcile(third.ledger, [_obs("a"), _obs("b"), _obs("d")], kept=(), now=T3, tombstone_period=day)
+    assert fourth.ledger.tombstones == ()  # a newer event, more than a day after the deletion
 
 
 def test_reconcile_edit_after_a_clock_set_back_still_moves_updated_forward() -> None:
-    first = reconcile(Ledger(), [_obs("a")], kept=(), now=T2, tombstone_cutoff=T2)
+    first = reconcile(Ledger(), [_obs("a")], kept=(), now=T2, tombstone_period=timedelta(0))
     edited = reconcile(
-        first.ledger, [_obs("a", content="h2")], kept=(), now=T1 - timedelta(days=400), tombstone_cutoff=T1
+        first.ledger, [_obs("a", content="h2")], kept=(), now=T1 - timedelta(days=400), tombstone_period=timedelta(0)
     )
     assert edited.changes == {"a": "updated"}
     assert edited.ledger.records["a"].updated > first.ledger.records["a"].updated

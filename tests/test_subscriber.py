@@ -218,3 +218,19 @@ def test_switching_to_a_complete_feed_removes_the_archive_pages(folders: tuple[P
     assert not list((out / "archive").glob("*.atom"))
     assert {"archive/1.atom", "archive/2.atom", "archive/3.atom"} <= set(report.written)
     assert all_ids(out) == {ID + p.stem for p in seeds.glob("*.txt")}
+
+
+def test_tombstone_stays_until_newer_events_outlast_the_period(folders: tuple[Path, Path]) -> None:
+    seeds, out = folders
+    build(seeds, out, now=at(1))
+    (seeds / "s005.txt").unlink()
+    build(seeds, out, now=at(2))
+    before = (out / "feed.atom").read_bytes()
+    # Months later with nothing new: no byte changes, the tombstone included.
+    report = build(seeds, out, now=at(200))
+    assert (out / "feed.atom").read_bytes() == before
+    assert report.written == ()
+    # A new arrival more than tombstone_days (30) after the deletion retires it.
+    (seeds / "s009.txt").write_text(seed_text(9, day=9, month=9), encoding="utf-8")
+    build(seeds, out, now=at(201))
+    assert fetch(out / "feed.atom").tombstones == {}

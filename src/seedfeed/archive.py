@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from seedfeed.config import FeedConfig
@@ -65,11 +65,14 @@ def plan_documents(
     arrivals: Mapping[str, int],
     last_arrival: int,
     tombstones: Sequence[Tombstone] = (),
+    latest_event: datetime | None = None,
 ) -> tuple[Document, ...]:
     """Return the documents a feed is published as, archive pages first.
 
     ``arrivals`` maps each entry's stem to its arrival number; ``last_arrival``
-    is the highest number ever given, deleted entries included. Pages come
+    is the highest number ever given, deleted entries included;
+    ``latest_event`` (the ledger's) ends the period in which an archived
+    entry's edit is also shown in the subscription document. Pages come
     before the subscription document so that, written in this order, the
     subscription document never links to a page not yet on disk.
     """
@@ -107,7 +110,7 @@ def plan_documents(
         )
     newest = by_arrival[-size:]
     shown = {e.id for e in newest}
-    edited = [e for e in recently_edited(entries, tombstones, config) if e.id not in shown]
+    edited = [e for e in recently_edited(entries, tombstones, config, latest_event) if e.id not in shown]
     documents.append(
         Document(
             path=FEED_NAME,
@@ -121,16 +124,19 @@ def plan_documents(
     return tuple(documents)
 
 
-def recently_edited(entries: Sequence[Entry], tombstones: Sequence[Tombstone], config: FeedConfig) -> list[Entry]:
-    """Return entries edited within the announcement period before the feed's latest event.
+def recently_edited(
+    entries: Sequence[Entry], tombstones: Sequence[Tombstone], config: FeedConfig, latest_event: datetime | None = None
+) -> list[Entry]:
+    """Return entries edited within the announcement period before the latest event.
 
     The period is the tombstones' (``tombstone_days``) and it ends at the
-    feed's own latest event, not at the build's clock, so a rebuild with
-    nothing new gives the same document.
+    latest event (the ledger's, else the feed's own), not at the build's
+    clock, so a rebuild with nothing new gives the same document.
     """
     moments = [e.updated for e in entries] + [t.when for t in tombstones]
-    if not moments:
+    end = latest_event if latest_event is not None else max(moments, default=None)
+    if end is None:
         return []
-    since = max(moments) - timedelta(days=config.tombstone_days)
+    since = end - timedelta(days=config.tombstone_days)
     # updated moves past published only through an edit (ledger.reconcile).
     return [e for e in entries if e.updated > e.published and e.updated >= since]

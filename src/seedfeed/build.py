@@ -258,8 +258,13 @@ def build(
                 hub=config.hub,
                 is_withheld=True,
             )
-        cutoff = now - timedelta(days=config.tombstone_days)
-        result = reconcile(ledger, observed, kept={e.path.stem for e in rejected}, now=now, tombstone_cutoff=cutoff)
+        result = reconcile(
+            ledger,
+            observed,
+            kept={e.path.stem for e in rejected},
+            now=now,
+            tombstone_period=timedelta(days=config.tombstone_days),
+        )
         new_ledger = result.ledger
 
         entries: list[Entry] = []
@@ -288,6 +293,7 @@ def build(
             arrivals={r.stem: r.arrival for r in new_ledger.records.values()},
             last_arrival=new_ledger.next_arrival - 1,
             tombstones=tombstones,
+            latest_event=new_ledger.latest_event,
         )
         published = next(d for d in documents if d.path == FEED_NAME)
         # Pages before the feeds that link to them: a reader never follows a link to nothing.

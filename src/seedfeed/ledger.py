@@ -62,6 +62,21 @@ class Ledger:
         """Return the arrival number the next new seed gets."""
         return max([self.last_arrival, *(r.arrival for r in self.records.values())]) + 1
 
+    @property
+    def latest_event(self) -> datetime | None:
+        """Return the moment of the newest event the ledger records; None when empty.
+
+        Events are a seed first seen, edited or deleted: moments of builds that
+        found something new. (``updated`` counts only after an edit; before, it
+        is the published date, which may lie anywhere.) Periods that end "now"
+        end here instead, so a build with nothing new changes nothing, however
+        late it runs.
+        """
+        moments = [r.first_seen for r in self.records.values()]
+        moments += [r.updated for r in self.records.values() if r.updated > r.published]
+        moments += [t.when for t in self.tombstones]
+        return max(moments, default=None)
+
 
 def _time(value: datetime) -> str:
     return value.isoformat()
@@ -196,14 +211,16 @@ def reconcile(
     *,
     kept: Iterable[str],
     now: datetime,
-    tombstone_cutoff: datetime,
+    tombstone_period: timedelta,
 ) -> Reconciliation:
     """Return the ledger after a build and what changed for each observed stem.
 
     ``kept`` names seeds that exist but were rejected: their records stay, so a
     seed that is broken for one build neither vanishes nor comes back as new.
     A seed renamed with its front matter id kept is the same entry, moved.
-    A vanished id becomes a tombstone, kept while ``when`` is after the cutoff.
+    A vanished id becomes a tombstone, kept while it is within
+    ``tombstone_period`` of the ledger's latest event (not of ``now``: a
+    build with nothing new must not change the feed).
     The caller guarantees that no two observations share an id.
     """
     observed = sorted(observed, key=lambda o: (o.published, o.id))
@@ -243,7 +260,11 @@ def reconcile(
     gone = sorted(
         {r.id: r for r in ledger.records.values() if r.id not in live_ids}.values(), key=lambda r: (r.arrival, r.id)
     )
-    tombstones = [t for t in ledger.tombstones if t.when > tombstone_cutoff and t.id not in live_ids]
+    tombstones = [t for t in ledger.tombstones if t.id not in live_ids]
     tombstones.extend(LedgerTombstone(id=r.id, stem=r.stem, when=now) for r in gone)
     new_ledger = Ledger(records=records, tombstones=tuple(tombstones), last_arrival=arrival - 1)
+    latest = new_ledger.latest_event
+    if latest is not None:
+        current = tuple(t for t in tombstones if t.when >= latest - tombstone_period)
+        new_ledger = replace(new_ledger, tombstones=current)
     return Reconciliation(ledger=new_ledger, changes=changes, removed=tuple(r.id for r in gone))
