@@ -8,6 +8,7 @@ no front matter, so the language is detected, as it would be in a build.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,6 +69,9 @@ def test_corpus_seed_gives_expected_fields(path: Path) -> None:
         assert article.date.provenance == expected["date_source"]
     caption_credits = [c.credit for c in article.captions]
     assert caption_credits == [expected["caption_credit"]]
+    for text in (article.title, *article.paragraphs, *(c.text for c in article.captions)):
+        # Scraping artifacts repaired in every script: no space before closing marks.
+        assert not re.search(r"\s[,.)](?:\s|$)|\s[。，、！？।،؟]", text), text
     seen = "\n".join((article.title, *article.paragraphs, *(c.text for c in article.captions)))
     for leftover in expected["absent"]:
         assert leftover not in seen

@@ -21,6 +21,10 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 # and after an opening bracket. Only these marks: a space before ":;!?" is correct French.
 _SPACE_BEFORE = re.compile(r"(?<=\S)[ \t]+(?=[,.)](?:\s|$|[,.)\"'”’»]))")
 _SPACE_AFTER = re.compile(r"(?<=\()[ \t]+")
+# Marks that never follow a space in their scripts: CJK full stop and commas,
+# the Devanagari danda, Arabic comma, semicolon and question mark.
+_WIDE_MARK = re.compile("[。，、！？：；।॥،؛؟]")
+_SPACE_BEFORE_WIDE = re.compile(r"(?<=\S)[ \t]+(?=[。，、！？：；।॥،؛؟])")
 # A space character other than the plain one: most lines hold none, and a
 # plain search for one is far cheaper than rewriting every space.
 _ODD_SPACE = re.compile("[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
@@ -44,4 +48,6 @@ def repair_spacing(line: str) -> str:
         line = _SPACE_BEFORE.sub("", line)
     if "( " in line:
         line = _SPACE_AFTER.sub("", line)
+    if " " in line and _WIDE_MARK.search(line):
+        line = _SPACE_BEFORE_WIDE.sub("", line)
     return line
