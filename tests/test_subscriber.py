@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from lxml import etree
 
 from conftest import FEED_TOML, REFERENCE_SEED
 from feedreader import HISTORY_NS, Reader, all_ids, fetch, seed_text
 from seedfeed.build import build
+from seedfeed.cli import main
 from seedfeed.ledger import LEDGER_NAME
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -234,3 +237,18 @@ def test_tombstone_stays_until_newer_events_outlast_the_period(folders: tuple[Pa
     (seeds / "s009.txt").write_text(seed_text(9, day=9, month=9), encoding="utf-8")
     build(seeds, out, now=at(201))
     assert fetch(out / "feed.atom").tombstones == {}
+
+
+def test_cli_build_json_reports_removals_tombstones_and_documents(folders: tuple[Path, Path]) -> None:
+    seeds, out = folders
+    (seeds / "feed.toml").write_text(FEED_TOML.replace("max_entries = 50", "max_entries = 4"), encoding="utf-8")
+    args = ["build", str(seeds), "--out", str(out), "--json"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    (seeds / "s002.txt").unlink()
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert (data["removed"], data["removed_ids"]) == (1, [f"{ID}s002"])
+    assert [t["ref"] for t in data["tombstones"]] == [f"{ID}s002"]
+    assert data["documents"] == ["archive/1.atom", "feed.atom"]
+    assert set(fetch(out / "feed.atom").tombstones) == {f"{ID}s002"}
