@@ -75,8 +75,13 @@ def test_strict_build_writes_nothing_when_a_seed_is_bad(make_seeds: MakeSeeds, t
     assert report.rejected[0].line == 2
     assert not (out / "feed.atom").exists()
     assert not (folder / LEDGER_NAME).exists()
+    result = CliRunner().invoke(main, ["build", str(folder), "--out", str(out), "--strict", "--json"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert (data["withheld"], data["published"], data["written"]) == (True, 0, [])
     result = CliRunner().invoke(main, ["build", str(folder), "--out", str(out), "--strict"])
     assert result.exit_code == 1
+    assert result.stdout.splitlines()[-1].startswith("nothing written (strict): 1 rejected")
     assert not (out / "feed.atom").exists()
 
 

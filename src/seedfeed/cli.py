@@ -65,6 +65,7 @@ def main() -> None:
 def report_json(report: BuildReport) -> dict[str, object]:
     """Return the stable JSON object ``build --json`` prints."""
     return {
+        "withheld": report.is_withheld,
         "published": len(report.entries),
         "new": report.count("new"),
         "updated": report.count("updated"),
