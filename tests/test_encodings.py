@@ -132,3 +132,18 @@ def _config_data() -> dict[str, object]:
         "title": "T", "base_url": "https://news.example.org/", "author": "A", "language": "id",
         "time_zone": "+07:00", "id_authority": "news.example.org", "id_date": "2023",
     }  # fmt: skip
+
+
+def test_utf8_with_stray_cp1252_bytes_keeps_the_utf8_text() -> None:
+    path = CORPUS / "vi" / "vi_ngay_thang.txt"
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    # A scraper pasted a Windows-1252 "café" into line 3 of a UTF-8 file.
+    data = "\n".join(lines[:2]).encode("utf-8") + "\nQuán cà phê café ".encode("cp1252") + "\n".join(lines[2:]).encode()
+    seed = decode_seed(data, source=path)
+    assert seed.text.split("\n")[:2] == lines[:2]
+    assert seed.text.split("\n")[2].startswith("Quán cà phê café")
+    assert seed.encoding == "utf-8"
+    assert [(n.line, n.message) for n in seed.notices] == [
+        (3, "not valid UTF-8: 4 stray byte(s) decoded as cp1252 (re-save it as UTF-8)")
+    ]

@@ -45,10 +45,36 @@ def _decode_bytes(data: bytes, source: Path) -> tuple[str, str, tuple[Notice, ..
     return text, encoding, ()
 
 
+_MIXED_RATIO = 4  # valid non-ASCII characters per stray byte for a "UTF-8 with strays" file
+
+
+def _decode_stray_byte(error: UnicodeError) -> tuple[str, int]:
+    # A byte that is not UTF-8 in a file that otherwise is: an editor or a
+    # scraper pasted Windows-1252 text into UTF-8. Its five unassigned bytes
+    # become C1 controls through Latin-1, which strip_xml_illegal then removes.
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    text = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in bad)
+    return text, error.end
+
+
+codecs.register_error("seedfeed-stray-cp1252", _decode_stray_byte)
+
+
 def _decode_legacy(body: bytes, source: Path, utf8_error: UnicodeDecodeError) -> tuple[str, str, tuple[Notice, ...]]:
+    line = body[: utf8_error.start].count(b"\n") + 1
+    valid = body.decode("utf-8", errors="ignore")
+    stray = body.decode("utf-8", errors="replace").count("\ufffd") - valid.count("\ufffd")
+    # Mostly valid multi-byte UTF-8 with a few stray bytes: a UTF-8 file with
+    # pasted Windows-1252, where a legacy code page would garble all the rest.
+    # Legacy text makes valid UTF-8 sequences only by chance, far fewer.
+    if sum(1 for c in valid if ord(c) > 0x7F) >= _MIXED_RATIO * stray:
+        mixed = body.decode("utf-8", errors="seedfeed-stray-cp1252")
+        message = f"not valid UTF-8: {stray} stray byte(s) decoded as cp1252 (re-save it as UTF-8)"
+        return mixed, "utf-8", (Notice(path=source, line=line, message=message),)
     # Which legacy encoding a file is in, its bytes cannot say for sure: the
     # decoding that reads most like a language is a guess, so the seed carries a notice.
-    line = body[: utf8_error.start].count(b"\n") + 1
     guess = guess_legacy_encoding(body)
     if guess is None:
         raise SeedError(
