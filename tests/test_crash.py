@@ -167,3 +167,34 @@ def test_crash_leftover_temporary_files_are_removed_and_never_read(seeds: Path, 
     assert not any(path.exists() for path in debris)
     assert files_of(out) == {k: v for k, v in before.items() if not k.name.endswith(".tmp")}
     assert other.read_bytes() == b"mine"
+
+
+FORKING_BUILD = """
+import os, signal, sys, time
+from pathlib import Path
+from seedfeed.fsutil import build_lock
+with build_lock(Path(sys.argv[1])):
+    worker = os.fork()
+    if worker == 0:
+        time.sleep(60)  # a parse worker, still busy when its build is killed
+        os._exit(0)
+    print(worker, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_crash_killed_build_leaves_no_lock_to_its_forked_workers(seeds: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": SRC}
+    process = subprocess.Popen(
+        [sys.executable, "-c", FORKING_BUILD, str(seeds)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    assert process.stdout is not None
+    worker = int(process.stdout.readline())  # not communicate(): the worker keeps the pipe open
+    process.stdout.close()
+    try:
+        assert process.wait(30) == -signal.SIGKILL
+        os.kill(worker, 0)  # the worker outlives its build
+        report = build(seeds, tmp_path / "public", now=T0, lock_timeout=5)
+        assert report.count("new") == 31
+    finally:
+        os.kill(worker, signal.SIGKILL)

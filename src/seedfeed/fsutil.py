@@ -18,6 +18,8 @@ from pathlib import Path
 from seedfeed.errors import LockError, OutputError
 
 LOCK_NAME = ".seedfeed.lock"
+# Lock file descriptors this process holds; see _forget_locks_in_child.
+_HELD_LOCKS: set[int] = set()
 # What atomic_write's mkstemp names look like: ".<name>.<8 random chars>.tmp".
 _TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
 
@@ -146,18 +148,35 @@ def remove_files_not_in(root: Path, folder: str, suffix: str, keep: Iterable[str
     return removed
 
 
+def _forget_locks_in_child() -> None:
+    # A forked child (a parse worker) shares the lock's open file description,
+    # and flock holds while any copy is open: a worker outliving a killed build
+    # would keep the next build waiting. Closing the child's copy (never
+    # unlocking, which would free the parent's lock) leaves the lock to the
+    # build's own process, so it dies with it.
+    for fd in _HELD_LOCKS:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_forget_locks_in_child)
+
+
 @contextlib.contextmanager
 def build_lock(folder: Path, *, timeout: float = 60.0) -> Iterator[None]:
     """Hold the folder's build lock; a second build waits for the first.
 
-    The lock is an flock on a file, so it dies with its process: a build killed
-    by SIGKILL never leaves a stale lock behind. Raises LockError after timeout.
+    The lock is an flock on a file, so it dies with its process (and not with
+    the processes it forks, which drop their copy): a build killed by SIGKILL
+    never leaves a stale lock behind. Raises LockError after timeout.
     """
     path = folder / LOCK_NAME
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise LockError(f"{path}: cannot open the build lock: {exc.strerror or exc}") from exc
+    _HELD_LOCKS.add(fd)
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -175,4 +194,5 @@ def build_lock(folder: Path, *, timeout: float = 60.0) -> Iterator[None]:
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
+        _HELD_LOCKS.discard(fd)
         os.close(fd)
