@@ -225,3 +225,14 @@ def test_malformed_language_extension_is_a_config_error(extra: str, message: str
         _config(extra)
     assert "feed.toml" in str(info.value)
     assert message in str(info.value)
+
+
+def test_inferred_year_is_never_after_the_first_seen_time() -> None:
+    # Between a past event (2021) and a coming one (2030) every year fits the
+    # text; the seed existed on its first-seen day, so the date is not later.
+    lead = "Proyek diresmikan pada 11 Maret, setelah dimulai pada Januari 2021."
+    later = "Tahap kedua akan selesai pada Desember 2030."
+    found = find_date("Judul", [lead, later], tables=tables("id"), time_zone=TZ, first_seen=FIRST_SEEN)
+    assert found is not None
+    assert found.provenance == "text+inferred-year"
+    assert found.value.astimezone(TZ).date() == date(2024, 3, 11)

@@ -314,8 +314,10 @@ def infer_year(
 
     With dated events in the text: the article is not older than an event it
     reports as past, not later than one it announces as coming, and among the
-    years that fit, nearest to those events. Without them: the latest year
-    that does not put the date after the seed's first-seen time.
+    years that fit, nearest to those events; above all, it is not later than
+    the seed's first-seen time, when that is known (it existed by then).
+    Without dated events: the latest year that does not put the date after
+    the seed's first-seen time.
     """
     events = [m for m in context if m.year is not None]
     if events:
@@ -324,8 +326,9 @@ def infer_year(
         candidates = [y for y in range(min(years) - 8, max(years) + 9) if _is_valid(y, month, day)]
         # Each event's span once, not once per candidate year: this runs for most seeds.
         spans = [(m.first_day, m.last_day, m.is_future) for m in events]
+        seen_by = first_seen.astimezone(time_zone).date() if first_seen is not None else None
 
-        def score(year: int) -> tuple[int, int, int]:
+        def score(year: int) -> tuple[bool, int, int, int]:
             when = date(year, month, day)
             broken = distance = 0
             for first, last, is_future in spans:
@@ -335,7 +338,7 @@ def infer_year(
                     distance += (first - when).days
                 elif when > last:
                     distance += (when - last).days
-            return broken, distance, -year
+            return seen_by is not None and when > seen_by, broken, distance, -year
 
         return min(candidates, key=score)
     if first_seen is None:
