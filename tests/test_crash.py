@@ -128,7 +128,7 @@ def test_crash_between_ledger_and_feeds_is_completed_by_the_next_build(
     (seeds / "late.txt").write_text(seed_text(99, day=2, month=2, year=2020), encoding="utf-8")
     (seeds / "s03.txt").unlink()
 
-    def killed(*_args: object) -> list[str]:
+    def killed(*_args: object, **_kwargs: object) -> list[str]:
         raise Killed
 
     with monkeypatch.context() as patch:

@@ -19,12 +19,14 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import REFERENCE_SEED, TESTS, check_atom
+from seedfeed import outputs as outputs_module
 from seedfeed import parallel
 from seedfeed.build import BuildReport, build
 from seedfeed.cache import CACHE_DIR, cache_key, cache_path, load_cache, parse_cache_file
 from seedfeed.cli import main
-from seedfeed.config import load_config
+from seedfeed.config import FeedConfig, load_config
 from seedfeed.ledger import LEDGER_NAME
+from seedfeed.model import Entry
 from seedfeed.parallel import ParseJob, parse_many
 from seedfeed.seeds import list_seeds
 
@@ -127,6 +129,14 @@ def test_incremental_build_matches_a_build_without_cache(twins: Twins) -> None:
     report = twins.step(START + timedelta(hours=4))
     assert len(report.removed) == 1
     assert report.rejected == ()
+
+    # Outputs changed or removed behind the build's back are written again.
+    page = twins.cached / "articles" / f"{REFERENCE_SEED.stem}.html"
+    page.unlink()
+    (twins.cached / "index.html").write_bytes(b"<p>defaced</p>")
+    report = twins.step(START + timedelta(hours=5))
+    assert {"index.html", f"articles/{REFERENCE_SEED.stem}.html"} <= set(report.written)
+    assert page.is_file()
 
     # A lost ledger gives the seed without a year another first-seen time,
     # so its cached parse (made with the old one) must not be reused.
@@ -254,3 +264,25 @@ def test_cli_build_refuses_zero_jobs(seeds_dir: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["build", str(seeds_dir), "--out", str(tmp_path / "public"), "--jobs", "0"])
     assert result.exit_code == 2
     assert "--jobs" in result.stderr
+
+
+def test_incremental_build_renders_only_pages_whose_entry_changed(
+    twins: Twins, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    twins.step(START)
+    rendered: list[str] = []
+    original = outputs_module.render_article
+
+    def spy(config: FeedConfig, entry: Entry) -> bytes:
+        rendered.append(entry.stem)
+        return original(config, entry)
+
+    monkeypatch.setattr(outputs_module, "render_article", spy)
+    report = build(twins.seeds, twins.cached, now=START + timedelta(hours=1), jobs=1)
+    assert rendered == []
+    assert report.written == ()
+    edited = twins.seeds / REFERENCE_SEED.name
+    edited.write_text(REFERENCE_SEED.read_text(encoding="utf-8").replace("Pyongyang", "Pjöngjang"), "utf-8")
+    report = build(twins.seeds, twins.cached, now=START + timedelta(hours=2), jobs=1)
+    assert rendered == [REFERENCE_SEED.stem]
+    assert f"articles/{REFERENCE_SEED.stem}.html" in report.written

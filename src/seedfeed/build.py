@@ -7,13 +7,13 @@ it is recorded only for events (a seed first seen, edited or removed).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from seedfeed.archive import ARCHIVE_DIR, FEED_NAME, Document, order_entries, plan_documents
-from seedfeed.cache import CACHE_DIR, ParseCache, cache_key, load_cache, save_cache
+from seedfeed.cache import CACHE_DIR, ParseCache, cache_key, digest_inputs, load_cache, save_cache
 from seedfeed.config import FeedConfig, load_config
 from seedfeed.convert import ARTICLES_DIR, EntryDates, entry_id, to_entry
 from seedfeed.errors import LedgerError, SeedError
@@ -36,11 +36,11 @@ from seedfeed.ledger import (
     render_ledger,
 )
 from seedfeed.model import Article, Entry, Notice, Tombstone
+from seedfeed.outputs import EntryDigests, write_rendered, write_site
 from seedfeed.parallel import default_jobs, parse_seed_files
 from seedfeed.seeds import list_seeds
 from seedfeed.writers.atom import ATOM_TYPE, FeedLink, feed_updated, render_atom
 from seedfeed.writers.common import FEED_NAMES
-from seedfeed.writers.html import render_site
 from seedfeed.writers.jsonfeed import render_json_feed
 from seedfeed.writers.rss import render_rss
 
@@ -297,12 +297,13 @@ def build(
         )
         published = next(d for d in documents if d.path == FEED_NAME)
         # Pages before the feeds that link to them: a reader never follows a link to nothing.
-        site: Mapping[str, bytes] = render_site(config, entries) if "html" in config.formats else {}
-        for relative, page in site.items():
-            if write_if_changed(out_dir, relative, page):
-                written.append(relative)
+        digests = EntryDigests()
+        site: list[str] = []
+        if "html" in config.formats:
+            site, site_written = write_site(out_dir, config, entries, outputs=parse_cache, digests=digests)
+            written.extend(site_written)
         if "atom" in config.formats:
-            written.extend(write_documents(out_dir, config, documents))
+            written.extend(write_documents(out_dir, config, documents, outputs=parse_cache, digests=digests))
             # Pages no document links to any more (complete = true, a lost ledger) go.
             pages = {d.path for d in documents}
             written.extend(remove_files_not_in(out_dir, ARCHIVE_DIR, ".atom", pages))
@@ -338,11 +339,20 @@ def build(
         )
 
 
-def write_documents(out_dir: Path, config: FeedConfig, documents: Sequence[Document]) -> list[str]:
+def write_documents(
+    out_dir: Path,
+    config: FeedConfig,
+    documents: Sequence[Document],
+    *,
+    outputs: ParseCache | None = None,
+    digests: EntryDigests | None = None,
+) -> list[str]:
     """Render and write each Atom document in order; return the paths whose bytes changed.
 
-    Raises OutputError when a file cannot be written.
+    With ``outputs``, a document whose inputs and file are as a previous build
+    left them is not rendered again. Raises OutputError when a file cannot be written.
     """
+    digests = digests or EntryDigests()
     written: list[str] = []
     for document in documents:
         links: list[FeedLink] = []
@@ -350,14 +360,25 @@ def write_documents(out_dir: Path, config: FeedConfig, documents: Sequence[Docum
             links.append(FeedLink(href=config.url(document.current), rel="current", type=ATOM_TYPE))
         if document.prev_archive is not None:
             links.append(FeedLink(href=config.url(document.prev_archive), rel="prev-archive", type=ATOM_TYPE))
-        data = render_atom(
-            config,
-            document.entries,
-            tombstones=document.tombstones,
-            self_url=config.url(document.path),
-            links=links,
-            kind=None if document.kind == "subscription" else document.kind,
+        inputs = digest_inputs(
+            document.path,
+            document.kind,
+            document.prev_archive,
+            document.current,
+            document.tombstones,
+            [digests.of(entry) for entry in document.entries],
         )
-        if write_if_changed(out_dir, document.path, data):
+
+        def render(document: Document = document, links: Sequence[FeedLink] = links) -> bytes:
+            return render_atom(
+                config,
+                document.entries,
+                tombstones=document.tombstones,
+                self_url=config.url(document.path),
+                links=links,
+                kind=None if document.kind == "subscription" else document.kind,
+            )
+
+        if write_rendered(out_dir, document.path, inputs, render, outputs):
             written.append(document.path)
     return written

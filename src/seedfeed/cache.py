@@ -40,7 +40,7 @@ from seedfeed.model import Article
 CACHE_DIR = ".seedfeed-cache"
 CACHE_FILE = "parse.pickle"
 # Bump when the layout of the cache file changes.
-FORMAT = 1
+FORMAT = 2
 _MAGIC = b"seedfeed-parse-cache\n"
 _DIGEST_SIZE = 32
 
@@ -131,13 +131,59 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-class ParseCache:
-    """The cached parses of one seeds folder, and the ones this build adds."""
+@dataclass(frozen=True, slots=True)
+class WrittenOutput:
+    """An output file as a build left it, and a digest of what it was rendered from."""
 
-    def __init__(self, key: CacheKey, records: dict[str, CachedParse] | None = None) -> None:
+    inputs: bytes
+    stat: FileStat
+
+
+def digest_inputs(*parts: object) -> bytes:
+    """Return a digest of what an output is rendered from (values with a stable repr)."""
+    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=_DIGEST_SIZE).digest()
+
+
+class ParseCache:
+    """The cached parses of one seeds folder, and the ones this build adds.
+
+    It also remembers which output files this cache's builds wrote from which
+    inputs, so that a page whose inputs did not change, and whose file is as
+    it was left, is not rendered again.
+    """
+
+    def __init__(
+        self,
+        key: CacheKey,
+        records: dict[str, CachedParse] | None = None,
+        outputs: dict[str, WrittenOutput] | None = None,
+    ) -> None:
         self.key = key
         self.records: dict[str, CachedParse] = dict(records or {})
+        self.outputs: dict[str, WrittenOutput] = dict(outputs or {})
         self.changed = False
+
+    def is_current(self, out_dir: Path, relative: str, inputs: bytes) -> bool:
+        """Return whether ``out_dir/relative`` is what rendering these inputs wrote, untouched since."""
+        known = self.outputs.get(relative)
+        if known is None or known.inputs != inputs:
+            return False
+        try:
+            return FileStat.of((out_dir / relative).stat()) == known.stat
+        except OSError:
+            return False
+
+    def wrote(self, out_dir: Path, relative: str, inputs: bytes) -> None:
+        """Remember that ``out_dir/relative`` now holds the rendering of these inputs."""
+        try:
+            stat = FileStat.of((out_dir / relative).stat())
+        except OSError:
+            self.outputs.pop(relative, None)
+            return
+        output = WrittenOutput(inputs=inputs, stat=stat)
+        if self.outputs.get(relative) != output:
+            self.outputs[relative] = output
+            self.changed = True
 
     def get(self, name: str) -> CachedParse | None:
         """Return the cached parse of a seed file, by file name."""
@@ -157,7 +203,7 @@ class ParseCache:
 
     def render(self) -> bytes:
         """Return the cache file's bytes: magic, checksum, pickled body."""
-        body = pickle.dumps((self.key, self.records), protocol=pickle.HIGHEST_PROTOCOL)
+        body = pickle.dumps((self.key, self.records, self.outputs), protocol=pickle.HIGHEST_PROTOCOL)
         return _MAGIC + digest_bytes(body) + body
 
 
@@ -171,12 +217,12 @@ def parse_cache_file(data: bytes, key: CacheKey) -> ParseCache:
     # changed since is caught by the code fingerprint in the key.
     try:
         with paused_gc():
-            stored_key, records = pickle.loads(body)  # noqa: S301  # our own file, checksummed
+            stored_key, records, outputs = pickle.loads(body)  # noqa: S301  # our own file, checksummed
     except (pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError, ValueError):
         return ParseCache(key)
-    if stored_key != key or not isinstance(records, dict):
+    if stored_key != key or not isinstance(records, dict) or not isinstance(outputs, dict):
         return ParseCache(key)
-    return ParseCache(key, records)
+    return ParseCache(key, records, outputs)
 
 
 def cache_path(out_dir: Path) -> Path:

@@ -1,0 +1,89 @@
+"""Incremental outputs: a file is rendered again only when what it is made from changed.
+
+Rendering ten thousand article pages and hundreds of archive pages on every
+build costs seconds, although a new seed changes one page, the index and the
+newest documents. Each output is keyed by a digest of its inputs (the entries
+it shows, its links; the configuration and seedfeed's own code are in the
+cache's key). When the parse cache remembers writing a file from the same
+inputs, and the file's stat is still the one it left, rendering is skipped;
+otherwise the file is rendered and written as before, only if its bytes
+changed. Without a cache, everything is rendered: the bytes are the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from seedfeed.cache import ParseCache, digest_inputs
+from seedfeed.config import FeedConfig
+from seedfeed.fsutil import write_if_changed
+from seedfeed.model import Entry
+from seedfeed.writers.common import INDEX_NAME, sort_entries
+from seedfeed.writers.html import page_file, render_article, render_index
+
+
+class EntryDigests:
+    """Digests of entries, each computed once per build however many outputs show it."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, tuple[Entry, bytes]] = {}
+
+    def of(self, entry: Entry) -> bytes:
+        """Return the digest of an entry's whole value."""
+        known = self._by_id.get(id(entry))
+        if known is not None and known[0] is entry:
+            return known[1]
+        digest = digest_inputs(entry)
+        self._by_id[id(entry)] = (entry, digest)
+        return digest
+
+
+def write_rendered(
+    out_dir: Path,
+    relative: str,
+    inputs: bytes,
+    render: Callable[[], bytes],
+    outputs: ParseCache | None,
+) -> bool:
+    """Write ``render()`` to ``out_dir/relative`` unless it is known current; return whether bytes changed.
+
+    Raises OutputError when the file cannot be written.
+    """
+    if outputs is not None and outputs.is_current(out_dir, relative, inputs):
+        return False
+    changed = write_if_changed(out_dir, relative, render())
+    if outputs is not None:
+        outputs.wrote(out_dir, relative, inputs)
+    return changed
+
+
+def write_site(
+    out_dir: Path,
+    config: FeedConfig,
+    entries: Sequence[Entry],
+    *,
+    outputs: ParseCache | None,
+    digests: EntryDigests,
+) -> tuple[list[str], list[str]]:
+    """Write ``index.html`` and each article's page; return every page's path and those whose bytes changed.
+
+    The pages are those ``writers.html.render_site`` makes, in its order.
+    Raises OutputError when a page cannot be written.
+    """
+    ordered = sort_entries(entries)
+    pages: list[str] = [INDEX_NAME]
+    written: list[str] = []
+    index_inputs = digest_inputs(INDEX_NAME, [digests.of(e) for e in ordered])
+    if write_rendered(out_dir, INDEX_NAME, index_inputs, lambda: render_index(config, entries), outputs):
+        written.append(INDEX_NAME)
+    for entry in ordered:
+        relative = page_file(entry.stem)
+        pages.append(relative)
+
+        def render(entry: Entry = entry) -> bytes:
+            return render_article(config, entry)
+
+        if write_rendered(out_dir, relative, digest_inputs(relative, digests.of(entry)), render, outputs):
+            written.append(relative)
+    return pages, written
