@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from seedfeed.config import FeedConfig
 from seedfeed.fsutil import write_disposable
@@ -40,14 +41,16 @@ from seedfeed.model import Article
 CACHE_DIR = ".seedfeed-cache"
 CACHE_FILE = "parse.pickle"
 # Bump when the layout of the cache file changes.
-FORMAT = 2
+FORMAT = 3
 _MAGIC = b"seedfeed-parse-cache\n"
 _DIGEST_SIZE = 32
 
 
-@dataclass(frozen=True, slots=True)
-class FileStat:
-    """What a stat says about a seed file; equal stats mean an unchanged file."""
+class FileStat(NamedTuple):
+    """What a stat says about a file; equal stats mean an unchanged file."""
+
+    # A NamedTuple rather than a dataclass: tens of thousands are pickled on
+    # every build that changes something, and tuples pickle in C.
 
     size: int
     mtime_ns: int
@@ -59,8 +62,7 @@ class FileStat:
         return cls(size=result.st_size, mtime_ns=result.st_mtime_ns, inode=result.st_ino)
 
 
-@dataclass(frozen=True, slots=True)
-class CachedParse:
+class CachedParse(NamedTuple):
     """One seed's parse and what it depended on."""
 
     stat: FileStat
@@ -131,8 +133,7 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-@dataclass(frozen=True, slots=True)
-class WrittenOutput:
+class WrittenOutput(NamedTuple):
     """An output file as a build left it, and a digest of what it was rendered from."""
 
     inputs: bytes
@@ -155,13 +156,21 @@ class ParseCache:
     def __init__(
         self,
         key: CacheKey,
-        records: dict[str, CachedParse] | None = None,
+        blobs: dict[str, bytes] | None = None,
         outputs: dict[str, WrittenOutput] | None = None,
     ) -> None:
         self.key = key
-        self.records: dict[str, CachedParse] = dict(records or {})
+        # Each seed's parse stays pickled until asked for, and is saved again
+        # as the same bytes: a build that parses one seed pickles one article.
+        self._blobs: dict[str, bytes] = dict(blobs or {})
+        self._records: dict[str, CachedParse] = {}
         self.outputs: dict[str, WrittenOutput] = dict(outputs or {})
         self.changed = False
+
+    @property
+    def names(self) -> set[str]:
+        """Return the file names of the seeds with a cached parse."""
+        return set(self._blobs) | set(self._records)
 
     def is_current(self, out_dir: Path, relative: str, inputs: bytes) -> bool:
         """Return whether ``out_dir/relative`` is what rendering these inputs wrote, untouched since."""
@@ -186,24 +195,41 @@ class ParseCache:
             self.changed = True
 
     def get(self, name: str) -> CachedParse | None:
-        """Return the cached parse of a seed file, by file name."""
-        return self.records.get(name)
+        """Return the cached parse of a seed file, by file name; None if there is none or it is unreadable."""
+        record = self._records.get(name)
+        if record is not None:
+            return record
+        blob = self._blobs.get(name)
+        if blob is None:
+            return None
+        # The blob is inside the checksummed file this code wrote.
+        record = pickle.loads(blob)  # noqa: S301  # our own file, checksummed
+        if not isinstance(record, CachedParse):
+            return None
+        self._records[name] = record
+        return record
 
     def put(self, name: str, record: CachedParse) -> None:
         """Remember a parse."""
-        self.records[name] = record
+        self._records[name] = record
+        self._blobs.pop(name, None)
         self.changed = True
 
     def keep_only(self, names: set[str]) -> None:
         """Forget seeds that are gone, so the cache does not grow forever."""
-        gone = [name for name in self.records if name not in names]
+        gone = self.names - names
         for name in gone:
-            del self.records[name]
+            self._blobs.pop(name, None)
+            self._records.pop(name, None)
         self.changed = self.changed or bool(gone)
 
     def render(self) -> bytes:
         """Return the cache file's bytes: magic, checksum, pickled body."""
-        body = pickle.dumps((self.key, self.records, self.outputs), protocol=pickle.HIGHEST_PROTOCOL)
+        blobs = dict(self._blobs)
+        for name, record in self._records.items():
+            if name not in blobs:
+                blobs[name] = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+        body = pickle.dumps((self.key, blobs, self.outputs), protocol=pickle.HIGHEST_PROTOCOL)
         return _MAGIC + digest_bytes(body) + body
 
 
@@ -217,12 +243,12 @@ def parse_cache_file(data: bytes, key: CacheKey) -> ParseCache:
     # changed since is caught by the code fingerprint in the key.
     try:
         with paused_gc():
-            stored_key, records, outputs = pickle.loads(body)  # noqa: S301  # our own file, checksummed
+            stored_key, blobs, outputs = pickle.loads(body)  # noqa: S301  # our own file, checksummed
     except (pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError, ValueError):
         return ParseCache(key)
-    if stored_key != key or not isinstance(records, dict) or not isinstance(outputs, dict):
+    if stored_key != key or not isinstance(blobs, dict) or not isinstance(outputs, dict):
         return ParseCache(key)
-    return ParseCache(key, records, outputs)
+    return ParseCache(key, blobs, outputs)
 
 
 def cache_path(out_dir: Path) -> Path:
