@@ -198,3 +198,40 @@ def test_crash_killed_build_leaves_no_lock_to_its_forked_workers(seeds: Path, tm
         assert report.count("new") == 31
     finally:
         os.kill(worker, signal.SIGKILL)
+
+
+PARALLEL_BUILDER = """
+import sys
+from datetime import datetime
+from pathlib import Path
+from seedfeed.build import build
+print("ready", flush=True)
+build(Path(sys.argv[1]), Path(sys.argv[2]), now=datetime.fromisoformat(sys.argv[3]), jobs=2, use_cache=False)
+"""
+
+
+def test_crash_killed_parallel_build_lets_the_next_one_run_at_once(seeds: Path, tmp_path: Path) -> None:
+    for n in range(30, 230):  # enough seeds for the parse to run in a pool of forked workers
+        (seeds / f"p{n:03}.txt").write_text(seed_text(n, day=1 + n % 28, month=1 + n % 9), encoding="utf-8")
+    out = tmp_path / "public"
+    env = {**os.environ, "PYTHONPATH": SRC}
+    for round_, delay in enumerate((0.05, 0.3, 0.8)):
+        moment = T0 + timedelta(hours=round_)
+        process = subprocess.Popen(
+            [sys.executable, "-c", PARALLEL_BUILDER, str(seeds), str(out), moment.isoformat()],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "ready"
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        process.stdout.close()
+        if (out / "feed.atom").exists():
+            check_output(out, seeds)
+        # Workers may still be finishing their chunk; they must not hold the lock.
+        report = build(seeds, out, now=moment + timedelta(minutes=30), jobs=2, lock_timeout=5)
+        assert len(report.entries) == 231
+        check_output(out, seeds)
