@@ -21,7 +21,10 @@ from conftest import A, check_atom
 BASE_URL = "https://news.example.org/"
 TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
-MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober")
+MONTHS = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+)  # fmt: skip
 
 
 def seed_text(number: int, *, day: int = 1, month: int = 1, year: int = 2024, extra: str = "") -> str:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from conftest import FEED_TOML, REFERENCE_SEED
@@ -252,3 +255,73 @@ def test_cli_build_json_reports_removals_tombstones_and_documents(folders: tuple
     assert [t["ref"] for t in data["tombstones"]] == [f"{ID}s002"]
     assert data["documents"] == ["archive/1.atom", "feed.atom"]
     assert set(fetch(out / "feed.atom").tombstones) == {f"{ID}s002"}
+
+
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("add"), st.integers(min_value=0, max_value=3)),  # how many days back it is dated
+        st.tuples(st.just("edit"), st.integers(min_value=0, max_value=99)),
+        st.tuples(st.just("delete"), st.integers(min_value=0, max_value=99)),
+        st.tuples(st.just("touch"), st.integers(min_value=0, max_value=99)),
+        st.tuples(st.just("rebuild"), st.just(0)),
+    ),
+    min_size=1,
+    max_size=14,
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations)
+def test_subscriber_sees_any_sequence_of_changes_exactly(tmp_path: Path, steps: list[tuple[str, int]]) -> None:
+    root = Path(tempfile.mkdtemp(dir=tmp_path))
+    seeds, out = root / "seeds", root / "public"
+    seeds.mkdir()
+    (seeds / "feed.toml").write_text(FEED_TOML.replace("max_entries = 50", "max_entries = 3"), encoding="utf-8")
+    reader = Reader(out)
+    serial, versions = 0, {}  # stem -> edit count
+    touched_at: dict[str, int] = {}  # id -> the last step that edited or deleted it
+    fetched: dict[Path, tuple[int, set[str]]] = {}  # page -> (step fetched, ids it held)
+    for step, (action, n) in enumerate(steps, start=1):
+        stems = sorted(versions)
+        expected_new: set[str] = set()
+        expected_updated: set[str] = set()
+        expected_deleted: set[str] = set()
+        if action in ("edit", "delete", "touch") and not stems:
+            action = "add"  # nothing to act on yet
+        if action == "add":
+            stem = f"x{serial:03}"
+            serial += 1
+            versions[stem] = 0
+            when = at(step) - timedelta(days=n * 400)  # some arrive back-dated
+            path = seeds / f"{stem}.txt"
+            path.write_text(seed_text(serial, day=when.day, month=when.month, year=when.year), encoding="utf-8")
+            expected_new.add(ID + stem)
+        elif action == "edit":
+            stem = stems[n % len(stems)]
+            versions[stem] += 1
+            path = seeds / f"{stem}.txt"
+            text = path.read_text(encoding="utf-8").replace("\nBudi", f"\nRalat nomor {versions[stem]}.\nBudi")
+            path.write_text(text, encoding="utf-8")
+            expected_updated.add(ID + stem)
+            touched_at[ID + stem] = step
+        elif action == "delete":
+            stem = stems[n % len(stems)]
+            del versions[stem]
+            (seeds / f"{stem}.txt").unlink()
+            expected_deleted.add(ID + stem)
+            touched_at[ID + stem] = step
+        elif action == "touch":
+            stem = stems[n % len(stems)]
+            os.utime(seeds / f"{stem}.txt", (at(step).timestamp(), at(step).timestamp()))
+        before = (out / "feed.atom").read_bytes() if (out / "feed.atom").exists() else None
+        build(seeds, out, now=at(step))
+        if action in ("touch", "rebuild") and before is not None:
+            assert (out / "feed.atom").read_bytes() == before
+        poll = reader.poll()
+        assert (poll.new, poll.updated, poll.deleted) == (expected_new, expected_updated, expected_deleted)
+        assert all_ids(out) == {ID + s for s in versions} == set(reader.known)
+        for page in poll.pages_fetched:
+            fetched[page] = (step, set(fetch(page).entries))
+        for page, (when_fetched, ids) in fetched.items():
+            if not any(touched_at.get(i, 0) > when_fetched for i in ids):
+                assert page.read_bytes() == reader.pages[page], f"{page.name} changed with none of its entries"
