@@ -12,6 +12,9 @@ file name to what parsing it gave, with what the result depended on:
 - the first-seen time the parse was given, since a year missing from the text
   may be inferred from it.
 
+It also records, for each output file a build wrote, a digest of what the
+file was rendered from and the stat the write left (see ``outputs.py``).
+
 The whole cache is dropped when anything else a parse depends on changes: the
 feed's configuration, the seeds folder as given, or seedfeed's own code and
 data (a fingerprint of the package's files). The file carries a checksum of

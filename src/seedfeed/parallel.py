@@ -160,18 +160,20 @@ def parse_seed_files(
     reusable: dict[int, CachedParse] = {}
     jobs: list[ParseJob] = []
     positions: list[int] = []
-    for index, path in enumerate(paths):
-        seen = first_seen(path)
-        cached = parse_cache.get(path.name) if parse_cache is not None else None
-        # A parse made with another first-seen time may have inferred another year.
-        if cached is not None and cached.first_seen == seen:
-            if _stat_of(path) == cached.stat:
-                results[index] = cached.article
-                continue
-            reusable[index] = cached
-        known = reusable[index].digest if index in reusable else None
-        jobs.append(ParseJob(path=path, first_seen=seen, known_digest=known))
-        positions.append(index)
+    # Cached parses are unpickled here, one per seed: see paused_gc.
+    with paused_gc():
+        for index, path in enumerate(paths):
+            seen = first_seen(path)
+            cached = parse_cache.get(path.name) if parse_cache is not None else None
+            # A parse made with another first-seen time may have inferred another year.
+            if cached is not None and cached.first_seen == seen:
+                if _stat_of(path) == cached.stat:
+                    results[index] = cached.article
+                    continue
+                reusable[index] = cached
+            known = reusable[index].digest if index in reusable else None
+            jobs.append(ParseJob(path=path, first_seen=seen, known_digest=known))
+            positions.append(index)
     if progress is not None and results:
         progress(len(results))
     outcomes = parse_many(jobs, config, workers=workers, progress=progress)
