@@ -91,7 +91,8 @@ def write_if_changed(root: Path, relative: str, data: bytes) -> bool:
         if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
             return False
         if not path.parent.is_dir():
-            path.parent.mkdir(parents=True)
+            # exist_ok: pages are written from several threads, which may race to make it.
+            path.parent.mkdir(parents=True, exist_ok=True)
             # The new folder's own entry must reach the disk too, or a crash loses the file in it.
             _fsync_dir(path.parent.parent)
         atomic_write(path, data)
@@ -131,15 +132,19 @@ def remove_files_not_in(root: Path, folder: str, suffix: str, keep: Iterable[str
     kept = set(keep)
     removed: list[str] = []
     try:
-        candidates = sorted(p for p in directory.iterdir() if p.name.endswith(suffix) and p.is_file())
+        # Names, not paths, and only those not kept: the folder may hold a page
+        # per article, and scandir knows which entries are files without a stat.
+        with os.scandir(directory) as entries:
+            candidates = sorted(
+                e.name for e in entries if e.name.endswith(suffix) and f"{folder}/{e.name}" not in kept and e.is_file()
+            )
     except FileNotFoundError:
         return removed
     except OSError as exc:
         raise OutputError(f"{directory}: cannot be listed: {exc.strerror or exc}") from exc
-    for path in candidates:
-        relative = f"{folder}/{path.name}"
-        if relative in kept:
-            continue
+    for name in candidates:
+        relative = f"{folder}/{name}"
+        path = directory / name
         try:
             path.unlink(missing_ok=True)
         except OSError as exc:

@@ -13,6 +13,7 @@ changed. Without a cache, everything is rendered: the bytes are the same.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from seedfeed.cache import ParseCache, digest_inputs
@@ -21,6 +22,13 @@ from seedfeed.fsutil import write_if_changed
 from seedfeed.model import Entry
 from seedfeed.writers.common import INDEX_NAME, sort_entries
 from seedfeed.writers.html import page_file, render_article, render_index
+
+# A page write waits mostly on fsync, which releases the GIL: a few threads
+# overlap those waits while this thread renders the next pages. Every write is
+# still atomic and durable on its own, and all are done before any feed that
+# links to them is written.
+_WRITER_THREADS = 4
+_WRITE_BATCH = 64
 
 
 class EntryDigests:
@@ -77,13 +85,27 @@ def write_site(
     index_inputs = digest_inputs(INDEX_NAME, [digests.of(e) for e in ordered])
     if write_rendered(out_dir, INDEX_NAME, index_inputs, lambda: render_index(config, entries), outputs):
         written.append(INDEX_NAME)
-    for entry in ordered:
-        relative = page_file(entry.stem)
-        pages.append(relative)
+    pending: list[tuple[str, bytes, bytes]] = []  # path, inputs, rendered page
 
-        def render(entry: Entry = entry) -> bytes:
-            return render_article(config, entry)
+    def write_pending(pool: ThreadPoolExecutor) -> None:
+        # Results in submission order: the report lists pages in the same order whatever the threads did.
+        changed = list(pool.map(lambda page: write_if_changed(out_dir, page[0], page[2]), pending))
+        for (relative, inputs, _data), is_changed in zip(pending, changed, strict=True):
+            if outputs is not None:
+                outputs.wrote(out_dir, relative, inputs)
+            if is_changed:
+                written.append(relative)
+        pending.clear()
 
-        if write_rendered(out_dir, relative, digest_inputs(relative, digests.of(entry)), render, outputs):
-            written.append(relative)
+    with ThreadPoolExecutor(max_workers=_WRITER_THREADS) as pool:
+        for entry in ordered:
+            relative = page_file(entry.stem)
+            pages.append(relative)
+            inputs = digest_inputs(relative, digests.of(entry))
+            if outputs is not None and outputs.is_current(out_dir, relative, inputs):
+                continue
+            pending.append((relative, inputs, render_article(config, entry)))
+            if len(pending) >= _WRITE_BATCH:
+                write_pending(pool)
+        write_pending(pool)
     return pages, written
