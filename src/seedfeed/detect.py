@@ -23,9 +23,11 @@ from typing import Protocol, cast
 MIN_LETTERS = 24
 # Below this share of the probability among the candidates, no guess is made.
 MIN_CONFIDENCE = 0.80
-# The title and first paragraphs decide: the detector's cost grows with the
-# text, and its accuracy on single 60-character paragraphs is already 94 %.
+# The detector's cost grows with the text: the title and lead (this many
+# characters) are read first, the rest only when they leave it unsure, which
+# happens mostly between Indonesian and Malay.
 SAMPLE_CHARS = 600
+MAX_CHARS = 20_000
 
 # Characters written differently in the two Chinese scripts, common in news.
 _TRADITIONAL = frozenset("這個國為說們來時會對與發動後經過還選舉學體區與關開軍總統議員義務醫實現無實聯網")
@@ -64,11 +66,20 @@ def detect_language(text: str, *, candidates: Collection[str]) -> Detection | No
     """Return the most likely of the candidate languages, or None when unsure.
 
     ``candidates`` are language table codes; "zh" and "zh-Hant" (or
-    "zh-Hans") both stand for the detector's Chinese. Returns None for a
-    text with too few letters or no candidate clearly ahead.
+    "zh-Hans") both stand for the detector's Chinese. The title and lead
+    usually settle it; only when they leave the detector unsure is the
+    whole text read. Returns None for a text with too few letters or no
+    candidate clearly ahead.
     """
+    if len(text) > SAMPLE_CHARS:
+        detection = _detect(text[:SAMPLE_CHARS], candidates)
+        if detection is not None:
+            return detection
+    return _detect(text[:MAX_CHARS], candidates)
+
+
+def _detect(text: str, candidates: Collection[str]) -> Detection | None:
     # Counting stops at the threshold: a whole-text count costs as much as a guess.
-    text = text[:SAMPLE_CHARS]
     if sum(1 for _ in islice(_LETTER.finditer(text), MIN_LETTERS)) < MIN_LETTERS:
         return None
     by_base: dict[str, str] = {}
