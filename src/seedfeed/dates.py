@@ -131,6 +131,27 @@ def compile_template(template: str, table: LanguageTable) -> re.Pattern[str] | N
     Returns None for a template needing names the language does not have.
     Raises ValueError for a malformed template.
     """
+    body = _template_body(template, table, named=True)
+    if body is None:
+        return None
+    return re.compile(_head(table) + body + _TAIL, re.IGNORECASE)
+
+
+def _head(table: LanguageTable) -> str:
+    # A date does not start inside a number ("1.18/10") or, in spaced
+    # scripts, inside a word; it does not end inside a longer number.
+    return r"(?<![\d/])(?<!\d[.,:-])" + (r"(?<!\w)" if table.word_boundaries else "")
+
+
+_TAIL = r"(?![/.:-]?\d)"
+
+
+def _template_body(template: str, table: LanguageTable, *, named: bool) -> str | None:
+    """Return a template's expression without its head and tail, or None (see compile_template).
+
+    ``named=False`` leaves the groups unnamed, so that the bodies of several
+    templates can stand in one alternation.
+    """
     if not re.search(r"\{(?:mon|month)\}", template) or ("{day}" not in template and "{year}" not in template):
         raise ValueError(f"date template {template!r} needs {{day}} or {{year}} and {{mon}} or {{month}}")
     parts: list[str] = []
@@ -145,11 +166,11 @@ def compile_template(template: str, table: LanguageTable) -> re.Pattern[str] | N
         name = match.group(1)
         if name == "day":
             suffix = "|".join(re.escape(s) for s in sorted(table.day_suffixes, key=len, reverse=True))
-            parts.append(r"(?P<day>\d{1,2})" + (f"(?:{suffix})?" if suffix else "") + r"(?!\d)")
+            parts.append(_group("day", named=named) + r"\d{1,2})" + (f"(?:{suffix})?" if suffix else "") + r"(?!\d)")
         elif name == "mon":
-            parts.append(r"(?P<mon>\d{1,2})(?!\d)")
+            parts.append(_group("mon", named=named) + r"\d{1,2})(?!\d)")
         elif name == "year":
-            parts.append(r"(?P<year>\d{4})(?!\d)")
+            parts.append(_group("year", named=named) + r"\d{4})(?!\d)")
         elif name == "month":
             months = _table_months(table)
             if not months:
@@ -158,7 +179,7 @@ def compile_template(template: str, table: LanguageTable) -> re.Pattern[str] | N
             # The dot of an abbreviation ("Oct. 18", "18 Okt. 2023") only where
             # a number follows: a sentence's full stop is not part of the date.
             end = r"(?!\w)" if table.word_boundaries else ""
-            parts.append(rf"(?P<month>{alternation})(?:\.(?=\s*\d)|{end})")
+            parts.append(_group("month", named=named) + rf"{alternation})(?:\.(?=\s*\d)|{end})")
         elif name == "weekday":
             days = weekday_names(table.babel_locale)
             if not days:
@@ -182,20 +203,46 @@ def compile_template(template: str, table: LanguageTable) -> re.Pattern[str] | N
             parts.append(re.escape(piece))
     if position != len(template) or depth != 0:
         raise ValueError(f"date template {template!r} is malformed near column {position + 1}")
-    # A date does not start inside a number ("1.18/10") or, in spaced
-    # scripts, inside a word; it does not end inside a longer number.
-    head = r"(?<![\d/])(?<!\d[.,:-])" + (r"(?<!\w)" if table.word_boundaries else "")
-    tail = r"(?![/.:-]?\d)"
-    return re.compile(head + "".join(parts) + tail, re.IGNORECASE)
+    return "".join(parts)
+
+
+def _group(name: str, *, named: bool) -> str:
+    return f"(?P<{name}>" if named else "(?:"
+
+
+def _templates(table: LanguageTable, *, is_primary: bool) -> list[str]:
+    templates = list(table.date_patterns)
+    if is_primary:
+        templates += [_ISO_TEMPLATE, *NUMERIC_TEMPLATES.get(table.numeric_order, ())]
+    return templates
 
 
 @cache
 def _patterns(table: LanguageTable, *, is_primary: bool) -> tuple[re.Pattern[str], ...]:
-    templates = list(table.date_patterns)
-    if is_primary:
-        templates += [_ISO_TEMPLATE, *NUMERIC_TEMPLATES.get(table.numeric_order, ())]
-    compiled = (compile_template(t, table) for t in templates)
+    compiled = (compile_template(t, table) for t in _templates(table, is_primary=is_primary))
     return tuple(p for p in compiled if p is not None)
+
+
+@cache
+def _starts(table: LanguageTable, *, is_primary: bool) -> re.Pattern[str] | None:
+    """Return a pattern matching, empty, wherever one of the table's date patterns matches.
+
+    Each date pattern alone starts with look-behinds, which keep the regular
+    expression engine from skipping ahead, so a search tries every position
+    of the line; a dozen patterns meant a dozen such scans. One scan with
+    all of them as an alternation inside a look-ahead finds every position
+    where at least one matches (a look-ahead succeeds when any alternative
+    does); the patterns themselves then run only there, with ``match``,
+    which sees the text before the position as a search would. The
+    look-behind that fails inside words comes first: it ends most tries.
+    """
+    bodies = [
+        b for t in _templates(table, is_primary=is_primary) if (b := _template_body(t, table, named=False)) is not None
+    ]
+    if not bodies:
+        return None
+    head = (r"(?<!\w)" if table.word_boundaries else "") + r"(?<![\d/])(?<!\d[.,:-])"
+    return re.compile(f"(?={head}(?:{'|'.join(bodies)}){_TAIL})", re.IGNORECASE)
 
 
 def _is_valid(year: int | None, month: int, day: int | None) -> bool:
@@ -257,9 +304,25 @@ def find_mentions(lines: Sequence[str], tables: Sequence[LanguageTable]) -> list
             continue
         candidates: list[tuple[int, int, int, int, DateMention]] = []
         for rank, table in enumerate(tables):
+            starts_pattern = _starts(table, is_primary=rank == 0)
+            if starts_pattern is None:
+                continue
+            starts = [found.start() for found in starts_pattern.finditer(text)]
+            if not starts:
+                continue
             months = _table_months(table)
             for pattern in _patterns(table, is_primary=rank == 0):
-                for match in pattern.finditer(text):
+                # What pattern.finditer(text) would give: the first match at
+                # or after the previous match's end, and so on. No pattern
+                # matches empty (each needs a digit).
+                after = 0
+                for start in starts:
+                    if start < after:
+                        continue
+                    match = pattern.match(text, start)
+                    if match is None:
+                        continue
+                    after = match.end()
                     mention = _to_mention(match, table, months, text, index)
                     if mention is not None:
                         known = (mention.year is not None) + (mention.day is not None)
