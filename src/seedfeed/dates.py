@@ -223,26 +223,87 @@ def _patterns(table: LanguageTable, *, is_primary: bool) -> tuple[re.Pattern[str
     return tuple(p for p in compiled if p is not None)
 
 
-@cache
-def _starts(table: LanguageTable, *, is_primary: bool) -> re.Pattern[str] | None:
-    """Return a pattern matching, empty, wherever one of the table's date patterns matches.
+_NO_NUMBER_BEFORE = r"(?<![\d/])(?<!\d[.,:-])"
 
-    Each date pattern alone starts with look-behinds, which keep the regular
-    expression engine from skipping ahead, so a search tries every position
-    of the line; a dozen patterns meant a dozen such scans. One scan with
-    all of them as an alternation inside a look-ahead finds every position
-    where at least one matches (a look-ahead succeeds when any alternative
-    does); the patterns themselves then run only there, with ``match``,
-    which sees the text before the position as a search would. The
-    look-behind that fails inside words comes first: it ends most tries.
+
+@cache
+def _scanners(tables: tuple[LanguageTable, ...]) -> tuple[re.Pattern[str] | None, tuple[re.Pattern[str], ...]]:
+    """Return the patterns that find where any of the tables' date patterns may start.
+
+    Each date pattern starts with look-behinds, which keep the regular
+    expression engine from skipping ahead: a search tries every position of
+    the line, and a dozen patterns per table meant a dozen such scans. Here
+    the patterns' bodies of every table stand in one alternation inside a
+    look-ahead, which succeeds where any alternative would (and only there),
+    so one scan finds every position a date may start at; the date patterns
+    then run only there, with ``match``, which sees the text before the
+    position as a search would. In spaced scripts a date starts after a
+    character that is not part of a word, so that pattern begins by
+    consuming such a character: the engine skips to those quickly.
     """
-    bodies = [
-        b for t in _templates(table, is_primary=is_primary) if (b := _template_body(t, table, named=False)) is not None
-    ]
-    if not bodies:
-        return None
-    head = (r"(?<!\w)" if table.word_boundaries else "") + r"(?<![\d/])(?<!\d[.,:-])"
-    return re.compile(f"(?={head}(?:{'|'.join(bodies)}){_TAIL})", re.IGNORECASE)
+    # Bodies by whether their table spaces words, then by the class of their first character.
+    groups: dict[bool, dict[str, list[str]]] = {True: {}, False: {}}
+    for rank, table in enumerate(tables):
+        for template in _templates(table, is_primary=rank == 0):
+            body = _template_body(template, table, named=False)
+            if body is not None:
+                groups[table.word_boundaries].setdefault(_first_character(template, table), []).append(body)
+    # Trying a body is costly (month names are long alternations); testing
+    # its first character first ends most tries at once.
+    spaced, unspaced = (
+        [f"(?={first}){_alternatives(bodies)}" if first else _alternatives(bodies) for first, bodies in g.items()]
+        for g in (groups[True], groups[False])
+    )
+    at_start: re.Pattern[str] | None = None
+    scanners: list[re.Pattern[str]] = []
+    if spaced:
+        bodies = "|".join(spaced)
+        # Position 0 has nothing before it: a date there needs no non-word character.
+        at_start = re.compile(rf"(?=(?:{bodies}){_TAIL})", re.IGNORECASE)
+        scanners.append(re.compile(rf"\W(?={_NO_NUMBER_BEFORE}(?:{bodies}){_TAIL})", re.IGNORECASE))
+    if unspaced:
+        scanners.append(re.compile(rf"(?={_NO_NUMBER_BEFORE}(?:{'|'.join(unspaced)}){_TAIL})", re.IGNORECASE))
+    return at_start, tuple(scanners)
+
+
+def _alternatives(bodies: list[str]) -> str:
+    return f"(?:{'|'.join(bodies)})"
+
+
+def _first_character(template: str, table: LanguageTable) -> str:
+    """Return a character class every match of the template starts with, or "" when that is not simple to say."""
+    first = _PLACEHOLDER.match(template)
+    if first is None:
+        return ""
+    name = first.group(1)
+    words: Iterable[str]
+    if name in ("day", "mon", "year"):
+        return r"\d"
+    if name == "month":
+        words = _table_months(table)
+    elif name == "weekday":
+        words = weekday_names(table.babel_locale)
+    elif name is None and first.group(2) is None and first.group(0) not in ("<", ">", " "):
+        words = (first.group(0),)
+    else:
+        return ""
+    initials = {word[:1] for word in words}
+    if "" in initials:  # an empty name: the match starts with what follows it
+        return ""
+    # Under IGNORECASE a one-character class matches what the character
+    # itself matches, so the class admits every start the words admit.
+    return "[" + "".join(re.escape(c) for c in sorted(initials)) + "]"
+
+
+def _candidate_starts(text: str, tables: tuple[LanguageTable, ...]) -> list[int]:
+    """Return, in order, every position where one of the tables' date patterns may match (and a few more)."""
+    at_start, scanners = _scanners(tables)
+    # Each scanner's match ends where a date may start: the "\W" one consumes
+    # the character before it, the other is empty.
+    found = {match.end() for scanner in scanners for match in scanner.finditer(text)}
+    if at_start is not None and at_start.match(text):
+        found.add(0)
+    return sorted(found)
 
 
 def _is_valid(year: int | None, month: int, day: int | None) -> bool:
@@ -297,19 +358,17 @@ def find_mentions(lines: Sequence[str], tables: Sequence[LanguageTable]) -> list
     the earlier, then the article's language.
     """
     mentions: list[DateMention] = []
+    tables = tuple(tables)
     for index, text in enumerate(lines):
         # Every form has a day or a year in digits; most lines have none, and
         # one search for a digit costs less than the month-name patterns.
         if not _DIGIT.search(text):
             continue
         candidates: list[tuple[int, int, int, int, DateMention]] = []
+        starts = _candidate_starts(text, tables)
+        if not starts:
+            continue
         for rank, table in enumerate(tables):
-            starts_pattern = _starts(table, is_primary=rank == 0)
-            if starts_pattern is None:
-                continue
-            starts = [found.start() for found in starts_pattern.finditer(text)]
-            if not starts:
-                continue
             months = _table_months(table)
             for pattern in _patterns(table, is_primary=rank == 0):
                 # What pattern.finditer(text) would give: the first match at
