@@ -297,13 +297,27 @@ def _first_character(template: str, table: LanguageTable) -> str:
 
 def _candidate_starts(text: str, tables: tuple[LanguageTable, ...]) -> list[int]:
     """Return, in order, every position where one of the tables' date patterns may match (and a few more)."""
-    at_start, scanners = _scanners(tables)
+    return _starts_in(text, *_scanners(tables))
+
+
+def _starts_in(text: str, at_start: re.Pattern[str] | None, scanners: tuple[re.Pattern[str], ...]) -> list[int]:
     # Each scanner's match ends where a date may start: the "\W" one consumes
     # the character before it, the other is empty.
     found = {match.end() for scanner in scanners for match in scanner.finditer(text)}
     if at_start is not None and at_start.match(text):
         found.add(0)
     return sorted(found)
+
+
+@cache
+def _plan(
+    tables: tuple[LanguageTable, ...],
+) -> tuple[tuple[int, LanguageTable, Mapping[str, int], tuple[re.Pattern[str], ...]], ...]:
+    # What find_mentions needs of each table, looked up once per table list
+    # rather than per line: hashing a table hashes every field.
+    return tuple(
+        (rank, table, _table_months(table), _patterns(table, is_primary=rank == 0)) for rank, table in enumerate(tables)
+    )
 
 
 def _is_valid(year: int | None, month: int, day: int | None) -> bool:
@@ -358,19 +372,19 @@ def find_mentions(lines: Sequence[str], tables: Sequence[LanguageTable]) -> list
     the earlier, then the article's language.
     """
     mentions: list[DateMention] = []
-    tables = tuple(tables)
+    plan = _plan(tuple(tables))
+    at_start, scanners = _scanners(tuple(tables))
     for index, text in enumerate(lines):
         # Every form has a day or a year in digits; most lines have none, and
         # one search for a digit costs less than the month-name patterns.
         if not _DIGIT.search(text):
             continue
         candidates: list[tuple[int, int, int, int, DateMention]] = []
-        starts = _candidate_starts(text, tables)
+        starts = _starts_in(text, at_start, scanners)
         if not starts:
             continue
-        for rank, table in enumerate(tables):
-            months = _table_months(table)
-            for pattern in _patterns(table, is_primary=rank == 0):
+        for rank, table, months, patterns in plan:
+            for pattern in patterns:
                 # What pattern.finditer(text) would give: the first match at
                 # or after the previous match's end, and so on. No pattern
                 # matches empty (each needs a digit).
