@@ -27,7 +27,7 @@ MIN_CONFIDENCE = 0.80
 # characters) are read first, the rest only when they leave it unsure, which
 # happens mostly between Indonesian and Malay.
 SAMPLE_CHARS = 600
-MAX_CHARS = 20_000
+MAX_CHARS = 2_400
 
 # Characters written differently in the two Chinese scripts, common in news.
 _TRADITIONAL = frozenset("這個國為說們來時會對與發動後經過還選舉學體區與關開軍總統議員義務醫實現無實聯網")

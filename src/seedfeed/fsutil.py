@@ -7,12 +7,14 @@ file, and an unchanged file keeps its mtime so HTTP validators stay put.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
+import functools
 import os
 import re
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from seedfeed.errors import LockError, OutputError
@@ -41,6 +43,84 @@ def atomic_write(path: Path, data: bytes) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+def _syncfs(folder: Path) -> bool:
+    """Flush every dirty page of the file system holding folder; return False where unsupported.
+
+    One syncfs(2) costs about what one fsync does, where a thousand fsyncs
+    cost a thousand journal commits: for a batch of pages, the difference
+    between seconds and a blink.
+    """
+    libc_syncfs = getattr(_libc(), "syncfs", None)
+    if libc_syncfs is None:
+        return False
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        return int(libc_syncfs(fd)) == 0
+    finally:
+        os.close(fd)
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
+def write_batch_if_changed(root: Path, items: Sequence[tuple[str, bytes]]) -> list[bool]:
+    """Write many files under root, each unless it already holds its bytes; return which were written.
+
+    Each file still goes through a temporary file and a rename, and its data
+    is on disk before the rename, as with atomic_write; the data of the whole
+    batch is flushed with one syncfs instead of one fsync per file. Raises
+    OutputError when a path escapes root or a file cannot be written; the
+    files already renamed then stay, each whole.
+    """
+    pending: list[tuple[Path, str]] = []  # target, temporary file
+    changed: list[bool] = []
+    try:
+        for relative, data in items:
+            path = safe_path(root, relative)
+            try:
+                if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+                    changed.append(False)
+                    continue
+                if not path.parent.is_dir():
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    _fsync_dir(path.parent.parent)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+                pending.append((path, tmp))
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                Path(tmp).chmod(0o644)  # mkstemp makes 0600; the web server must read the pages
+            except OSError as exc:
+                raise OutputError(f"{path}: cannot be written: {exc.strerror or exc}") from exc
+            changed.append(True)
+        if pending and not _syncfs(root):
+            for _path, tmp in pending:
+                fd = os.open(tmp, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        folders = sorted({path.parent for path, _tmp in pending})
+        # Renamed in reverse, popping from the end: what is left is what the cleanup must remove.
+        pending.reverse()
+        while pending:
+            path, tmp = pending[-1]
+            Path(tmp).replace(path)
+            pending.pop()
+        for folder in folders:
+            _fsync_dir(folder)
+    except OSError as exc:
+        raise OutputError(f"{root}: cannot be written: {exc.strerror or exc}") from exc
+    finally:
+        for _path, tmp in pending:
+            Path(tmp).unlink(missing_ok=True)
+    return changed
 
 
 def write_disposable(path: Path, data: bytes) -> None:
