@@ -125,9 +125,11 @@ class _ProgressBar:
             self.bar.render_finish()
 
 
-@main.command("build", context_settings=CONTEXT_SETTINGS)
-@click.argument("seeds_dir", default="seeds", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option(
+# The seeds folder and the output folder mean the same in every command that takes them.
+seeds_dir_argument = click.argument(
+    "seeds_dir", default="seeds", type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+out_option = click.option(
     "--out",
     "-o",
     "out_dir",
@@ -136,6 +138,11 @@ class _ProgressBar:
     type=click.Path(file_okay=False, path_type=Path),
     help="Output folder.",
 )
+
+
+@main.command("build", context_settings=CONTEXT_SETTINGS)
+@seeds_dir_argument
+@out_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line and errors.")
 @click.option("--strict", is_flag=True, help="Write nothing at all when any seed is rejected.")
@@ -315,16 +322,8 @@ def serve_command(seeds_dir: Path, out_dir: Path, host: str, port: int) -> None:
 
 
 @main.command("watch", context_settings=CONTEXT_SETTINGS)
-@click.argument("seeds_dir", default="seeds", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option(
-    "--out",
-    "-o",
-    "out_dir",
-    default="public",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder.",
-)
+@seeds_dir_argument
+@out_option
 @click.option(
     "--debounce",
     "debounce_ms",
