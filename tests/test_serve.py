@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from publish_support import SEEDS
 from seedfeed.build import build
 from seedfeed.cli import main
+from seedfeed.ledger import LEDGER_NAME
 from seedfeed.serve import OutputServer, PreviewServer, accepts_gzip
 
 NEW_SEED = """\
@@ -212,3 +213,25 @@ def test_serve_removed_seed_takes_its_page_along(tmp_path: Path) -> None:
     report = build(seeds, out, now=datetime(2024, 4, 2, tzinfo=UTC))
     assert "articles/001_harbour.html" in report.written
     assert sorted(p.name for p in (out / "articles").iterdir()) == ["000_e462c374ae22f41e.html"]
+
+
+def test_serve_preview_records_nothing_in_the_real_ledger(tmp_path: Path) -> None:
+    seeds = copy_seeds(tmp_path)
+    build(seeds, tmp_path / "public", now=datetime(2024, 4, 1, tzinfo=UTC))
+    ledger = seeds / LEDGER_NAME
+    before = ledger.read_bytes()
+    preview = PreviewServer(seeds_dir=seeds, out_dir=tmp_path / "preview", host="127.0.0.1", port=0)
+    with preview:
+        assert preview.rebuilt is not None
+        preview.rebuilt.clear()
+        (seeds / "001_harbour.txt").write_text(NEW_SEED, encoding="utf-8")
+        assert preview.rebuilt.wait(30)
+        server = preview._http
+        assert server is not None
+        feed = feedparser.parse(request(server, "/feed.atom")[2])
+        assert len(feed.entries) == 2
+        # The preview's own copy records the draft; it is hidden, so never served.
+        copy = json.loads(preview.ledger_path.read_text(encoding="utf-8"))
+        assert sorted(e["stem"] for e in copy["entries"]) == ["000_e462c374ae22f41e", "001_harbour"]
+        assert request(server, "/" + preview.ledger_path.name)[0] == 404
+    assert ledger.read_bytes() == before

@@ -197,8 +197,12 @@ def build(
     jobs: int | None = None,
     use_cache: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    ledger_path: Path | None = None,
 ) -> BuildReport:
     """Build the feed of a seeds folder into an output folder.
+
+    ``ledger_path`` defaults to the ledger beside the seeds; a preview passes
+    its own copy so that looking at a draft records nothing in the real one.
 
     ``jobs`` is how many processes parse seeds (default: one per core);
     ``use_cache`` keeps a disposable parse cache in the output folder so that
@@ -216,7 +220,7 @@ def build(
         # Under the lock no other build writes: a temp file now is a killed build's.
         remove_stale_temp_files(seeds_dir, out_dir, out_dir / ARCHIVE_DIR, out_dir / ARTICLES_DIR, out_dir / CACHE_DIR)
         notices: list[Notice] = []
-        ledger_path = seeds_dir / LEDGER_NAME
+        ledger_path = ledger_path or seeds_dir / LEDGER_NAME
         ledger = _load_ledger(ledger_path, notices)
         paths = list_seeds(seeds_dir)
         parse_cache = load_cache(out_dir, cache_key(seeds_dir, config)) if use_cache else None
@@ -284,8 +288,8 @@ def build(
         # by the next one; written last, a killed build would let the next one
         # decide first-seen and edit times anew for entries readers already have.
         written: list[str] = []
-        if write_if_changed(seeds_dir, LEDGER_NAME, render_ledger(new_ledger)):
-            written.append(LEDGER_NAME)
+        if write_if_changed(ledger_path.parent, ledger_path.name, render_ledger(new_ledger)):
+            written.append(ledger_path.name)
         out_dir.mkdir(parents=True, exist_ok=True)
         documents = plan_documents(
             config,

@@ -31,10 +31,13 @@ from seedfeed import __version__
 from seedfeed.build import BuildReport, build
 from seedfeed.config import CONFIG_NAME, load_config
 from seedfeed.errors import SeedfeedError
+from seedfeed.fsutil import write_if_changed
+from seedfeed.ledger import LEDGER_NAME
 from seedfeed.seeds import SEED_SUFFIX
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+PREVIEW_LEDGER = ".seedfeed-preview-ledger.json"
 INDEX = "index.html"
 _UTF8 = "; charset=utf-8"
 CONTENT_TYPES = {
@@ -294,6 +297,7 @@ class PreviewServer:
         """
         load_config(self.seeds_dir)  # a bad feed.toml stops here, before anything is bound
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._start_preview_ledger()
         try:
             self._http = OutputServer(self.out_dir, self.host, self.port, log=self.log)
         except OSError as exc:
@@ -315,11 +319,29 @@ class PreviewServer:
             thread.start()
         return self.url
 
+    @property
+    def ledger_path(self) -> Path:
+        """Return the preview's own ledger: hidden, so never served."""
+        return self.out_dir / PREVIEW_LEDGER
+
+    def _start_preview_ledger(self) -> None:
+        # The preview starts from what is published and records its own events
+        # (a draft seen for the first time) only in its copy: previewing a seed
+        # must not fix the first-seen time that the real build will record.
+        try:
+            data = (self.seeds_dir / LEDGER_NAME).read_bytes()
+        except FileNotFoundError:
+            self.ledger_path.unlink(missing_ok=True)
+            return
+        except OSError as exc:
+            raise SeedfeedError(f"{self.seeds_dir / LEDGER_NAME}: cannot be read: {exc.strerror or exc}") from exc
+        write_if_changed(self.out_dir, PREVIEW_LEDGER, data)
+
     def rebuild(self) -> BuildReport | None:
         """Build the preview; a failed build is logged and the last good one stays served."""
         try:
             config = replace(load_config(self.seeds_dir), base_url=self.url)
-            report = build(self.seeds_dir, self.out_dir, now=self.clock(), config=config)
+            report = build(self.seeds_dir, self.out_dir, now=self.clock(), config=config, ledger_path=self.ledger_path)
         except SeedfeedError as exc:
             self._log(f"error: {exc}")
             return None
