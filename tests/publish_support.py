@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from seedfeed.article import parse_article
+from seedfeed.build import entry_dates
 from seedfeed.config import FeedConfig, load_config
-from seedfeed.convert import EntryDates, to_entry
+from seedfeed.convert import to_entry
 from seedfeed.model import Article, Entry
 from seedfeed.seeds import decode_seed
 
@@ -20,6 +21,13 @@ REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 REFERENCE = SEEDS / "000_e462c374ae22f41e.txt"
 FIRST_SEEN = datetime(2024, 1, 1, tzinfo=UTC)
+# A second article in the scraped format, in English, dated in its text.
+HARBOUR_SEED = """\
+Harbour reopens after the storm
+The harbour reopened on 5 March 2024, three days after the storm closed it.
+Fishing boats were the first to leave.
+Jane Doe (According to Reuters)
+"""
 
 
 def reference_config(**changes: object) -> FeedConfig:
@@ -29,15 +37,7 @@ def reference_config(**changes: object) -> FeedConfig:
 
 def entry_from_article(article: Article, config: FeedConfig) -> Entry:
     """Return the entry of a newly seen article, as the build makes it."""
-    if article.date is not None:
-        dates = EntryDates(
-            published=article.date.value,
-            updated=article.date.value,
-            provenance=article.date.provenance,
-        )
-    else:
-        dates = EntryDates(published=FIRST_SEEN, updated=FIRST_SEEN, provenance="first-seen")
-    return to_entry(article, dates, config)
+    return to_entry(article, entry_dates(article, None, FIRST_SEEN), config)
 
 
 def entry_from_text(text: str, config: FeedConfig, *, name: str = "case.txt") -> Entry:

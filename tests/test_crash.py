@@ -80,6 +80,18 @@ def seeds(tmp_path: Path) -> Path:
     return folder
 
 
+def kill_when_ready(code_and_args: list[str], *, delay: float, env: dict[str, str]) -> subprocess.Popen[str]:
+    """Start a Python child, wait for its "ready" line, let it run for delay seconds, then SIGKILL it."""
+    process = subprocess.Popen([sys.executable, "-c", *code_and_args], stdout=subprocess.PIPE, text=True, env=env)
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "ready"
+    time.sleep(delay)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    process.stdout.close()
+    return process
+
+
 def test_crash_killed_builds_leave_valid_files_and_the_next_build_completes(seeds: Path, tmp_path: Path) -> None:
     out = tmp_path / "public"
     build(seeds, out, now=T0)
@@ -87,18 +99,9 @@ def test_crash_killed_builds_leave_valid_files_and_the_next_build_completes(seed
     hour = 1
     for round_, delay in enumerate(DELAYS):
         first = 1 + round_ * 1000
-        process = subprocess.Popen(
-            [sys.executable, "-c", BUILDER, str(seeds), str(out), str(first), T0.isoformat(), TEXT],
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
+        process = kill_when_ready(
+            [BUILDER, str(seeds), str(out), str(first), T0.isoformat(), TEXT], delay=delay, env=env
         )
-        assert process.stdout is not None
-        assert process.stdout.readline().strip() == "ready"
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        process.stdout.close()
         assert process.returncode == -signal.SIGKILL, "the build loop must still be running when killed"
 
         check_output(out, seeds)
@@ -217,18 +220,7 @@ def test_crash_killed_parallel_build_lets_the_next_one_run_at_once(seeds: Path, 
     env = {**os.environ, "PYTHONPATH": SRC}
     for round_, delay in enumerate((0.05, 0.3, 0.8)):
         moment = T0 + timedelta(hours=round_)
-        process = subprocess.Popen(
-            [sys.executable, "-c", PARALLEL_BUILDER, str(seeds), str(out), moment.isoformat()],
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        assert process.stdout is not None
-        assert process.stdout.readline().strip() == "ready"
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        process.stdout.close()
+        kill_when_ready([PARALLEL_BUILDER, str(seeds), str(out), moment.isoformat()], delay=delay, env=env)
         if (out / "feed.atom").exists():
             check_output(out, seeds)
         # Workers may still be finishing their chunk; they must not hold the lock.

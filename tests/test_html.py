@@ -6,18 +6,13 @@ from dataclasses import replace
 
 import lxml.html
 
-from publish_support import entry_from_text, reference_config, reference_entry
+from publish_support import HARBOUR_SEED, entry_from_text, reference_config, reference_entry
 from seedfeed.convert import page_path
 from seedfeed.writers.html import page_file, render_site
 
 CONFIG = reference_config()
 
-ENGLISH = """\
-Harbour reopens after the storm
-The harbour reopened on 5 March 2024, three days after the storm closed it.
-Fishing boats were the first to leave.
-Jane Doe (According to Reuters)
-"""
+ENGLISH = HARBOUR_SEED
 
 ARABIC = """\
 ---

@@ -10,16 +10,12 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from publish_support import entry_from_text, reference_config, reference_entry
+from publish_support import HARBOUR_SEED, entry_from_text, reference_config, reference_entry
 from seedfeed.writers.jsonfeed import render_json_feed
 
 CONFIG = reference_config()
 
-ENGLISH = """\
-Harbour reopens after the storm
-The harbour reopened on 5 March 2024, three days after the storm closed it.
-Jane Doe (According to Reuters)
-"""
+ENGLISH = HARBOUR_SEED
 
 
 def test_json_feed_reference_seed_fields() -> None:

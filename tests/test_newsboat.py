@@ -25,15 +25,10 @@ import feedparser
 import pytest
 
 import seedfeed
-from publish_support import REFERENCE, copy_seeds, require_program
+from publish_support import HARBOUR_SEED, REFERENCE, copy_seeds, require_program
 
 SRC = Path(seedfeed.__file__).resolve().parent.parent
-NEW_SEED = """\
-Harbour reopens after the storm
-The harbour reopened on 5 March 2024, three days after the storm closed it.
-Fishing boats were the first to leave.
-Jane Doe (According to Reuters)
-"""
+NEW_SEED = HARBOUR_SEED
 REFERENCE_TITLE = REFERENCE.read_text(encoding="utf-8").split("\n")[0]
 
 

@@ -14,19 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from publish_support import entry_from_text, reference_config, reference_entry
+from publish_support import HARBOUR_SEED, entry_from_text, reference_config, reference_entry
 from seedfeed.writers.rss import render_rss
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 CONFIG = reference_config()
 
-ENGLISH = """\
-Harbour reopens after the storm
-The harbour reopened on 5 March 2024, three days after the storm closed it.
-Fishing boats were the first to leave.
-Jane Doe (According to Reuters)
-"""
+ENGLISH = HARBOUR_SEED
 
 
 def _entries() -> list:

@@ -16,18 +16,13 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
-from publish_support import SEEDS
+from publish_support import HARBOUR_SEED, SEEDS
 from seedfeed.build import build
 from seedfeed.cli import main
 from seedfeed.ledger import LEDGER_NAME
 from seedfeed.serve import OutputServer, PreviewServer, accepts_gzip
 
-NEW_SEED = """\
-Harbour reopens after the storm
-The harbour reopened on 5 March 2024, three days after the storm closed it.
-Fishing boats were the first to leave.
-Jane Doe (According to Reuters)
-"""
+NEW_SEED = HARBOUR_SEED
 
 
 def copy_seeds(tmp_path: Path) -> Path:

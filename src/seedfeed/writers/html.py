@@ -110,34 +110,34 @@ def _feeds(config: FeedConfig) -> list[dict[str, str]]:
     ]
 
 
-def render_index(config: FeedConfig, entries: Sequence[Entry]) -> bytes:
-    """Return ``index.html``: every entry, newest first, with its date, author and lead."""
-    template = _environment().get_template("index.html")
-    page = template.render(
-        feed={"title": config.title, "subtitle": config.subtitle, "author": config.author},
-        language=config.language,
-        dir=find_direction(config, config.language),
-        feeds=_feeds(config),
-        home=config.url(INDEX_NAME),
-        root="",
-        entries=[_entry_view(e, config, prefix="") for e in sort_entries(entries)],
+def _render_page(config: FeedConfig, template: str, *, language: str, root: str, **content: object) -> bytes:
+    """Render a page of the site: the feed's header, autodiscovery links, language and direction."""
+    page = (
+        _environment()
+        .get_template(template)
+        .render(
+            feed={"title": config.title, "subtitle": config.subtitle, "author": config.author},
+            language=language,
+            dir=find_direction(config, language),
+            feeds=_feeds(config),
+            home=config.url(INDEX_NAME),
+            root=root,
+            **content,
+        )
     )
     return page.encode("utf-8")
+
+
+def render_index(config: FeedConfig, entries: Sequence[Entry]) -> bytes:
+    """Return ``index.html``: every entry, newest first, with its date, author and lead."""
+    views = [_entry_view(e, config, prefix="") for e in sort_entries(entries)]
+    return _render_page(config, "index.html", language=config.language, root="", entries=views)
 
 
 def render_article(config: FeedConfig, entry: Entry) -> bytes:
     """Return the page of one article."""
-    template = _environment().get_template("article.html")
-    page = template.render(
-        feed={"title": config.title, "subtitle": config.subtitle, "author": config.author},
-        language=entry.language,
-        dir=find_direction(config, entry.language),
-        feeds=_feeds(config),
-        home=config.url(INDEX_NAME),
-        root="../",
-        entry=_entry_view(entry, config, prefix="../"),
-    )
-    return page.encode("utf-8")
+    view = _entry_view(entry, config, prefix="../")
+    return _render_page(config, "article.html", language=entry.language, root="../", entry=view)
 
 
 def render_site(config: FeedConfig, entries: Sequence[Entry]) -> Mapping[str, bytes]:
