@@ -25,24 +25,27 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
+from seedfeed.catalog import Dated
 from seedfeed.config import FeedConfig
-from seedfeed.model import Entry, Tombstone
+from seedfeed.model import Tombstone
 
 FEED_NAME = "feed.atom"
 ARCHIVE_DIR = "archive"
 
 DocumentKind = Literal["subscription", "archive", "complete"]
+# Planning reads only ids, stems and dates: full entries, or the heads a rebuild keeps of them.
+E = TypeVar("E", bound=Dated)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Document:
+class Document(Generic[E]):
     """One Atom document to write: where, what it holds, how it links."""
 
     path: str  # relative to the output folder; its URL is config.url(path)
     kind: DocumentKind
-    entries: tuple[Entry, ...]  # in the order written: newest published first
+    entries: tuple[E, ...]  # in the order written: newest published first
     tombstones: tuple[Tombstone, ...]
     prev_archive: str | None  # path of the preceding archive page; None: there is none
     current: str | None  # path of the subscription document, on archive pages only
@@ -53,20 +56,20 @@ def archive_path(page: int) -> str:
     return f"{ARCHIVE_DIR}/{page}.atom"
 
 
-def order_entries(entries: Iterable[Entry]) -> tuple[Entry, ...]:
+def order_entries(entries: Iterable[E]) -> tuple[E, ...]:
     """Return entries newest published first; ties broken by id for stable bytes."""
     return tuple(sorted(entries, key=lambda e: (-e.published.timestamp(), e.id)))
 
 
 def plan_documents(
     config: FeedConfig,
-    entries: Sequence[Entry],
+    entries: Sequence[E],
     *,
     arrivals: Mapping[str, int],
     last_arrival: int,
     tombstones: Sequence[Tombstone] = (),
     latest_event: datetime | None = None,
-) -> tuple[Document, ...]:
+) -> tuple[Document[E], ...]:
     """Return the documents a feed is published as, archive pages first.
 
     ``arrivals`` maps each entry's stem to its arrival number; ``last_arrival``
@@ -91,12 +94,12 @@ def plan_documents(
     size = config.max_entries
     by_arrival = sorted(entries, key=lambda e: (arrivals[e.stem], e.id))
     full_pages = last_arrival // size
-    members: dict[int, list[Entry]] = {page: [] for page in range(1, full_pages + 1)}
+    members: dict[int, list[E]] = {page: [] for page in range(1, full_pages + 1)}
     for e in by_arrival:
         page = (arrivals[e.stem] - 1) // size + 1
         if page <= full_pages:
             members[page].append(e)
-    documents: list[Document] = []
+    documents: list[Document[E]] = []
     for page in range(1, full_pages + 1):
         documents.append(
             Document(
@@ -125,8 +128,8 @@ def plan_documents(
 
 
 def recently_edited(
-    entries: Sequence[Entry], tombstones: Sequence[Tombstone], config: FeedConfig, latest_event: datetime | None = None
-) -> list[Entry]:
+    entries: Sequence[E], tombstones: Sequence[Tombstone], config: FeedConfig, latest_event: datetime | None = None
+) -> list[E]:
     """Return entries edited within the announcement period before the latest event.
 
     The period is the tombstones' (``tombstone_days``) and it ends at the

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from seedfeed.archive import ARCHIVE_DIR, FEED_NAME, Document, order_entries, plan_documents
 from seedfeed.cache import CACHE_DIR, ParseCache, cache_key, digest_inputs, load_cache, save_cache
+from seedfeed.catalog import EntryCatalog, EntryHead, SeedFacts, head_matches
 from seedfeed.config import FeedConfig, load_config
-from seedfeed.convert import ARTICLES_DIR, EntryDates, entry_id, to_entry
+from seedfeed.convert import ARTICLES_DIR, EntryDates, make_entry_id, to_entry
 from seedfeed.errors import LedgerError, SeedError
 from seedfeed.fsutil import (
     atomic_write,
@@ -36,7 +37,7 @@ from seedfeed.ledger import (
     render_ledger,
 )
 from seedfeed.model import Article, Entry, Notice, Tombstone
-from seedfeed.outputs import EntryDigests, write_rendered, write_site
+from seedfeed.outputs import write_rendered, write_site
 from seedfeed.parallel import default_jobs, parse_seed_files
 from seedfeed.seeds import list_seeds
 from seedfeed.writers.atom import ATOM_TYPE, FeedLink, feed_updated, render_atom
@@ -49,7 +50,7 @@ from seedfeed.writers.rss import render_rss
 class BuildReport:
     """What a build did: the published entries, every rejection and notice."""
 
-    entries: tuple[Entry, ...]
+    heads: tuple[EntryHead, ...]  # every published entry, newest first, without its text
     changes: dict[str, Change]
     removed: tuple[str, ...]  # ids of entries whose seed disappeared
     rejected: tuple[SeedError, ...]
@@ -62,6 +63,14 @@ class BuildReport:
     documents: tuple[str, ...] = ()  # every Atom document of the feed, relative to out_dir
     subscription: tuple[Entry, ...] = ()  # what the subscription document holds, in order
     is_withheld: bool = False  # True: a strict build found a bad seed and wrote nothing
+    catalog: EntryCatalog | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        """Return every published entry, newest first (loaded from the parse cache when asked)."""
+        if self.catalog is None:
+            return ()
+        return self.catalog.entries(self.heads)
 
     def count(self, change: Change) -> int:
         """Return how many published entries had this change."""
@@ -72,7 +81,7 @@ class BuildReport:
         if self.is_withheld:
             return f"nothing written (strict): {len(self.rejected)} rejected"
         return (
-            f"{len(self.entries)} published: {self.count('new')} new, {self.count('updated')} updated, "
+            f"{len(self.heads)} published: {self.count('new')} new, {self.count('updated')} updated, "
             f"{len(self.removed)} removed, {self.count('unchanged')} unchanged, {len(self.rejected)} rejected"
         )
 
@@ -97,12 +106,13 @@ def record_of(ledger: Ledger, stem: str, id_: str, stems: set[str]) -> LedgerRec
 
 def entry_dates(article: Article, record: LedgerRecord | None, now: datetime) -> EntryDates:
     """Return an article's published date as the text gives it, else first-seen."""
-    if article.date is not None:
-        return EntryDates(
-            published=article.date.value,
-            updated=article.date.value,
-            provenance=article.date.provenance,
-        )
+    return facts_dates(SeedFacts.of(article), record, now)
+
+
+def facts_dates(facts: SeedFacts, record: LedgerRecord | None, now: datetime) -> EntryDates:
+    """Return a parsed seed's published date as the text gives it, else first-seen."""
+    if facts.date is not None and facts.provenance is not None:
+        return EntryDates(published=facts.date, updated=facts.date, provenance=facts.provenance)
     first_seen = first_seen_of(record, now)
     return EntryDates(published=first_seen, updated=first_seen, provenance="first-seen")
 
@@ -113,16 +123,17 @@ def parse_seeds(
     ledger: Ledger,
     now: datetime,
     *,
-    parse_cache: ParseCache | None = None,
+    parse_cache: ParseCache,
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
-) -> tuple[list[Article], list[SeedError]]:
+) -> tuple[list[SeedFacts], list[SeedError]]:
     """Read and parse every seed; a bad seed becomes a SeedError, the rest go on.
 
-    With a parse cache only new and changed seeds are parsed; ``jobs`` > 1
-    parses many seeds in that many processes. Neither changes the result.
+    Only new and changed seeds are parsed (their articles go into
+    ``parse_cache``); ``jobs`` > 1 parses many seeds in that many processes.
+    Neither changes the result.
     """
-    articles: list[Article] = []
+    parsed: list[SeedFacts] = []
     rejected: list[SeedError] = []
     outcomes = parse_seed_files(
         paths,
@@ -136,33 +147,35 @@ def parse_seeds(
         if isinstance(outcome, SeedError):
             rejected.append(outcome)
         else:
-            articles.append(outcome)
-    return articles, rejected
+            parsed.append(outcome)
+    return parsed, rejected
 
 
-def claim_ids(
-    drafts: Sequence[tuple[Article, str, EntryDates]], ledger: Ledger
-) -> tuple[list[tuple[Article, str, EntryDates]], list[SeedError]]:
+Draft = tuple[SeedFacts, str, EntryDates]
+
+
+def claim_ids(drafts: Sequence[Draft], ledger: Ledger, seeds_dir: Path) -> tuple[list[Draft], list[SeedError]]:
     """Return the drafts whose ids are unique, and a SeedError for each other.
 
     RFC 4287 §4.2.6: an id names one entry. When two seeds claim one (front
     matter ``id``), the one the ledger knew first keeps it, else the first by name.
     """
+    next_arrival = ledger.next_arrival
 
-    def seniority(draft: tuple[Article, str, EntryDates]) -> tuple[int, str]:
+    def seniority(draft: Draft) -> tuple[int, str]:
         record = ledger.records.get(draft[0].stem)
-        return (record.arrival if record is not None and record.id == draft[1] else ledger.next_arrival, draft[0].stem)
+        return (record.arrival if record is not None and record.id == draft[1] else next_arrival, draft[0].stem)
 
-    owners: dict[str, Article] = {}
-    kept: list[tuple[Article, str, EntryDates]] = []
+    owners: dict[str, SeedFacts] = {}
+    kept: list[Draft] = []
     rejected: list[SeedError] = []
     for draft in sorted(drafts, key=seniority):
-        article, id_, _dates = draft
-        owner = owners.setdefault(id_, article)
-        if owner is article:
+        facts, id_, _dates = draft
+        owner = owners.setdefault(id_, facts)
+        if owner is facts:
             kept.append(draft)
         else:
-            rejected.append(SeedError(article.source, None, f"id {id_!r} is already the id of {owner.source.name}"))
+            rejected.append(SeedError(seeds_dir / facts.name, None, f"id {id_!r} is already the id of {owner.name}"))
     return kept, rejected
 
 
@@ -223,7 +236,9 @@ def build(
         ledger_path = ledger_path or seeds_dir / LEDGER_NAME
         ledger = _load_ledger(ledger_path, notices)
         paths = list_seeds(seeds_dir)
-        parse_cache = load_cache(out_dir, cache_key(seeds_dir, config)) if use_cache else None
+        key = cache_key(seeds_dir, config)
+        # Without the cache, an empty one that is never saved: every seed is parsed, every output rendered.
+        parse_cache = load_cache(out_dir, key) if use_cache else ParseCache(key)
         done = 0
 
         def tick(count: int) -> None:
@@ -232,27 +247,27 @@ def build(
             if progress is not None:
                 progress(done, len(paths))
 
-        articles, rejected = parse_seeds(
+        parsed, rejected = parse_seeds(
             paths, config, ledger, now, parse_cache=parse_cache, jobs=jobs or default_jobs(), progress=tick
         )
 
-        drafts: list[tuple[Article, str, EntryDates]] = []
+        drafts: list[Draft] = []
         stems = {p.stem for p in paths}
-        for article in articles:
+        for facts in parsed:
             try:
-                id_ = entry_id(article, config)
+                id_ = make_entry_id(facts.front_matter_id, facts.stem, seeds_dir / facts.name, config)
             except SeedError as exc:
                 rejected.append(exc)
                 continue
-            drafts.append((article, id_, entry_dates(article, record_of(ledger, article.stem, id_, stems), now)))
-        drafts, duplicates = claim_ids(drafts, ledger)
+            drafts.append((facts, id_, facts_dates(facts, record_of(ledger, facts.stem, id_, stems), now)))
+        drafts, duplicates = claim_ids(drafts, ledger, seeds_dir)
         rejected.extend(duplicates)
         observed = [
-            Observation(stem=a.stem, id=id_, content_hash=a.content_hash, published=d.published) for a, id_, d in drafts
+            Observation(stem=f.stem, id=id_, content_hash=f.content_hash, published=d.published) for f, id_, d in drafts
         ]
         if is_strict and rejected:
             return BuildReport(
-                entries=(),
+                heads=(),
                 changes={},
                 removed=(),
                 rejected=tuple(sorted(rejected, key=lambda e: str(e.path))),
@@ -271,16 +286,24 @@ def build(
         )
         new_ledger = result.ledger
 
-        entries: list[Entry] = []
-        for article, _id, dates in drafts:
-            record = new_ledger.records[article.stem]
-            entry = to_entry(
-                article,
-                EntryDates(published=dates.published, updated=record.updated, provenance=dates.provenance),
-                config,
-            )
-            entries.append(entry)
-            notices.extend(entry.notices)
+        heads: list[EntryHead] = []
+        for facts, _id, dates in drafts:
+            record = new_ledger.records[facts.stem]
+            cached = parse_cache.get(facts.name)
+            head = cached.head if cached is not None else None
+            if head is None or not head_matches(head, dates.published, record.updated, dates.provenance):
+                # New, edited, or given other dates: made again from its article.
+                entry = to_entry(
+                    parse_cache.article(facts.name),
+                    EntryDates(published=dates.published, updated=record.updated, provenance=dates.provenance),
+                    config,
+                )
+                head = EntryHead.of(entry, digest_inputs(entry))
+                parse_cache.put_entry(facts.name, head, entry)
+            heads.append(head)
+            notices.extend(head.notices)
+        names = {f.stem: f.name for f, _id, _dates in drafts}
+        catalog = EntryCatalog(heads, lambda head: parse_cache.entry(names[head.stem]))
         tombstones = tuple(Tombstone(ref=t.id, when=t.when.astimezone(config.time_zone)) for t in new_ledger.tombstones)
 
         # The ledger goes first: every output is a function of the seeds and the
@@ -293,7 +316,7 @@ def build(
         out_dir.mkdir(parents=True, exist_ok=True)
         documents = plan_documents(
             config,
-            entries,
+            heads,
             arrivals={r.stem: r.arrival for r in new_ledger.records.values()},
             last_arrival=new_ledger.next_arrival - 1,
             tombstones=tombstones,
@@ -301,19 +324,18 @@ def build(
         )
         published = next(d for d in documents if d.path == FEED_NAME)
         # Pages before the feeds that link to them: a reader never follows a link to nothing.
-        digests = EntryDigests()
         site: list[str] = []
         if "html" in config.formats:
-            site, site_written = write_site(out_dir, config, entries, outputs=parse_cache, digests=digests)
+            site, site_written = write_site(out_dir, config, catalog, outputs=parse_cache)
             written.extend(site_written)
         if "atom" in config.formats:
-            written.extend(write_documents(out_dir, config, documents, outputs=parse_cache, digests=digests))
+            written.extend(write_documents(out_dir, config, documents, catalog, outputs=parse_cache))
             # Pages no document links to any more (complete = true, a lost ledger) go.
             pages = {d.path for d in documents}
             written.extend(remove_files_not_in(out_dir, ARCHIVE_DIR, ".atom", pages))
         # RSS and JSON Feed hold what the Atom subscription document holds; RSS says
         # when the feed last changed as Atom does: its latest event, never the clock.
-        shown = published.entries
+        shown = catalog.entries(published.entries)
         last = feed_updated(shown, tombstones, config) if shown or tombstones else None
         if "rss" in config.formats and write_if_changed(
             out_dir, FEED_NAMES["rss"], render_rss(config, shown, updated=last)
@@ -325,10 +347,10 @@ def build(
         if site:
             # A removed seed's page goes with it, once no feed links to it; its tombstone tells the feed readers.
             written.extend(remove_files_not_in(out_dir, ARTICLES_DIR, ".html", site))
-        if parse_cache is not None:
+        if use_cache:
             save_cache(out_dir, parse_cache)
         return BuildReport(
-            entries=order_entries(entries),
+            heads=order_entries(heads),
             changes=dict(result.changes),
             removed=result.removed,
             rejected=tuple(sorted(rejected, key=lambda e: str(e.path))),
@@ -339,24 +361,25 @@ def build(
             hub=config.hub,
             changed_feeds=changed_feeds,
             documents=tuple(d.path for d in documents),
-            subscription=published.entries,
+            subscription=shown,
+            catalog=catalog,
         )
 
 
 def write_documents(
     out_dir: Path,
     config: FeedConfig,
-    documents: Sequence[Document],
+    documents: Sequence[Document[EntryHead]],
+    catalog: EntryCatalog,
     *,
     outputs: ParseCache | None = None,
-    digests: EntryDigests | None = None,
 ) -> list[str]:
     """Render and write each Atom document in order; return the paths whose bytes changed.
 
     With ``outputs``, a document whose inputs and file are as a previous build
-    left them is not rendered again. Raises OutputError when a file cannot be written.
+    left them is not rendered again (nor are its entries loaded). Raises
+    OutputError when a file cannot be written.
     """
-    digests = digests or EntryDigests()
     written: list[str] = []
     for document in documents:
         links: list[FeedLink] = []
@@ -370,13 +393,13 @@ def write_documents(
             document.prev_archive,
             document.current,
             document.tombstones,
-            [digests.of(entry) for entry in document.entries],
+            [head.digest for head in document.entries],
         )
 
-        def render(document: Document = document, links: Sequence[FeedLink] = links) -> bytes:
+        def render(document: Document[EntryHead] = document, links: Sequence[FeedLink] = links) -> bytes:
             return render_atom(
                 config,
-                document.entries,
+                catalog.entries(document.entries),
                 tombstones=document.tombstones,
                 self_url=config.url(document.path),
                 links=links,

@@ -37,14 +37,15 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
+from seedfeed.catalog import EntryHead, SeedFacts
 from seedfeed.config import FeedConfig
 from seedfeed.fsutil import write_disposable
-from seedfeed.model import Article
+from seedfeed.model import Article, Entry
 
 CACHE_DIR = ".seedfeed-cache"
 CACHE_FILE = "parse.pickle"
 # Bump when the layout of the cache file changes.
-FORMAT = 3
+FORMAT = 4
 _MAGIC = b"seedfeed-parse-cache\n"
 _DIGEST_SIZE = 32
 
@@ -65,13 +66,14 @@ class FileStat(NamedTuple):
         return cls(size=result.st_size, mtime_ns=result.st_mtime_ns, inode=result.st_ino)
 
 
-class CachedParse(NamedTuple):
-    """One seed's parse and what it depended on."""
+class CachedSeed(NamedTuple):
+    """One seed's parse, light: what it depended on, its facts, and the head of its entry."""
 
     stat: FileStat
     digest: bytes  # blake2b of the file's bytes
     first_seen: datetime
-    article: Article
+    facts: SeedFacts
+    head: EntryHead | None  # the entry last made from it; None: none yet
 
 
 def digest_bytes(data: bytes) -> bytes:
@@ -151,6 +153,11 @@ def digest_inputs(*parts: object) -> bytes:
 class ParseCache:
     """The cached parses of one seeds folder, and the ones this build adds.
 
+    Each seed has a light record (``CachedSeed``), unpickled with the file,
+    and two heavy values kept pickled until asked for: its article and the
+    entry last made from it. A build that changes one seed unpickles one
+    article, and saves the others as the same bytes.
+
     It also remembers which output files this cache's builds wrote from which
     inputs, so that a page whose inputs did not change, and whose file is as
     it was left, is not rendered again.
@@ -159,21 +166,23 @@ class ParseCache:
     def __init__(
         self,
         key: CacheKey,
-        blobs: dict[str, bytes] | None = None,
+        seeds: dict[str, CachedSeed] | None = None,
+        blobs: dict[str, tuple[bytes, bytes | None]] | None = None,
         outputs: dict[str, WrittenOutput] | None = None,
     ) -> None:
         self.key = key
-        # Each seed's parse stays pickled until asked for, and is saved again
-        # as the same bytes: a build that parses one seed pickles one article.
-        self._blobs: dict[str, bytes] = dict(blobs or {})
-        self._records: dict[str, CachedParse] = {}
+        self.seeds: dict[str, CachedSeed] = dict(seeds or {})
+        # Per seed: the pickled article, and the pickled entry of its head (None: no head).
+        self._blobs: dict[str, tuple[bytes, bytes | None]] = dict(blobs or {})
+        self._articles: dict[str, Article] = {}
+        self._entries: dict[str, Entry] = {}
         self.outputs: dict[str, WrittenOutput] = dict(outputs or {})
         self.changed = False
 
     @property
     def names(self) -> set[str]:
         """Return the file names of the seeds with a cached parse."""
-        return set(self._blobs) | set(self._records)
+        return set(self.seeds)
 
     def is_current(self, out_dir: Path, relative: str, inputs: bytes) -> bool:
         """Return whether ``out_dir/relative`` is what rendering these inputs wrote, untouched since."""
@@ -197,42 +206,94 @@ class ParseCache:
             self.outputs[relative] = output
             self.changed = True
 
-    def get(self, name: str) -> CachedParse | None:
-        """Return the cached parse of a seed file, by file name; None if there is none or it is unreadable."""
-        record = self._records.get(name)
-        if record is not None:
-            return record
-        blob = self._blobs.get(name)
-        if blob is None:
-            return None
-        # The blob is inside the checksummed file this code wrote.
-        record = pickle.loads(blob)  # noqa: S301  # our own file, checksummed
-        if not isinstance(record, CachedParse):
-            return None
-        self._records[name] = record
-        return record
+    def get(self, name: str) -> CachedSeed | None:
+        """Return the light record of a seed file's parse, by file name; None if there is none."""
+        return self.seeds.get(name)
 
-    def put(self, name: str, record: CachedParse) -> None:
-        """Remember a parse."""
-        self._records[name] = record
-        self._blobs.pop(name, None)
+    def article(self, name: str) -> Article:
+        """Return the cached article of a seed that ``get`` knows.
+
+        Raises KeyError for a seed the cache does not know.
+        """
+        article = self._articles.get(name)
+        if article is None:
+            # The blob is inside the checksummed file this code wrote.
+            article = pickle.loads(self._blobs[name][0])  # noqa: S301  # our own file, checksummed
+            if not isinstance(article, Article):
+                raise KeyError(name)
+            self._articles[name] = article
+        return article
+
+    def entry(self, name: str) -> Entry:
+        """Return the entry of a seed's cached head.
+
+        Raises KeyError when the seed has no head.
+        """
+        entry = self._entries.get(name)
+        if entry is None:
+            blob = self._blobs[name][1]
+            if blob is None:
+                raise KeyError(name)
+            entry = pickle.loads(blob)  # noqa: S301  # our own file, checksummed
+            if not isinstance(entry, Entry):
+                raise KeyError(name)
+            self._entries[name] = entry
+        return entry
+
+    def put(self, name: str, record: CachedSeed, article: Article | None = None) -> None:
+        """Remember a seed's parse; ``article`` None: the cached article stands (only the stat moved)."""
+        if article is not None:
+            self._articles[name] = article
+            self._blobs.pop(name, None)
+            self._entries.pop(name, None)
+            record = record._replace(head=None)
+        self.seeds[name] = record
+        self.changed = True
+
+    def put_entry(self, name: str, head: EntryHead, entry: Entry) -> None:
+        """Remember the entry made from a seed's parse, and its head."""
+        self.seeds[name] = self.seeds[name]._replace(head=head)
+        self._entries[name] = entry
+        blobs = self._blobs.pop(name, None)
+        if blobs is not None and name not in self._articles:
+            # Keep the article's pickled bytes; only the entry is new.
+            self._blobs[name] = (blobs[0], None)
         self.changed = True
 
     def keep_only(self, names: set[str]) -> None:
         """Forget seeds that are gone, so the cache does not grow forever."""
         gone = self.names - names
         for name in gone:
+            self.seeds.pop(name, None)
             self._blobs.pop(name, None)
-            self._records.pop(name, None)
+            self._articles.pop(name, None)
+            self._entries.pop(name, None)
         self.changed = self.changed or bool(gone)
 
     def render(self) -> bytes:
         """Return the cache file's bytes: magic, checksum, pickled body."""
-        blobs = dict(self._blobs)
-        for name, record in self._records.items():
-            if name not in blobs:
-                blobs[name] = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
-        body = pickle.dumps((self.key, blobs, self.outputs), protocol=pickle.HIGHEST_PROTOCOL)
+        # A value loaded from its blob is saved as the same bytes; put() and
+        # put_entry() drop the blob of a value they replace.
+        blobs: dict[str, tuple[bytes, bytes | None]] = {}
+        for name, record in self.seeds.items():
+            old = self._blobs.get(name)
+            if old is not None:
+                article_blob = old[0]
+            elif name in self._articles:
+                article_blob = pickle.dumps(self._articles[name], protocol=pickle.HIGHEST_PROTOCOL)
+            else:
+                continue  # never happens: every record came with an article
+            entry_blob: bytes | None = None
+            if record.head is not None:
+                if old is not None and old[1] is not None:
+                    entry_blob = old[1]
+                elif name in self._entries:
+                    entry_blob = pickle.dumps(self._entries[name], protocol=pickle.HIGHEST_PROTOCOL)
+            blobs[name] = (article_blob, entry_blob)
+            if record.head is not None and entry_blob is None:
+                self.seeds[name] = record._replace(head=None)
+        seeds = {name: self.seeds[name] for name in blobs}
+        body = pickle.dumps((self.key, seeds, blobs, self.outputs), protocol=pickle.HIGHEST_PROTOCOL)
         return _MAGIC + digest_bytes(body) + body
 
 
@@ -246,12 +307,12 @@ def parse_cache_file(data: bytes, key: CacheKey) -> ParseCache:
     # changed since is caught by the code fingerprint in the key.
     try:
         with paused_gc():
-            stored_key, blobs, outputs = pickle.loads(body)  # noqa: S301  # our own file, checksummed
+            stored_key, seeds, blobs, outputs = pickle.loads(body)  # noqa: S301  # our own file, checksummed
     except (pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError, ValueError):
         return ParseCache(key)
-    if stored_key != key or not isinstance(blobs, dict) or not isinstance(outputs, dict):
+    if stored_key != key or not all(isinstance(part, dict) for part in (seeds, blobs, outputs)):
         return ParseCache(key)
-    return ParseCache(key, blobs, outputs)
+    return ParseCache(key, seeds, blobs, outputs)
 
 
 def cache_path(out_dir: Path) -> Path:

@@ -66,7 +66,7 @@ def report_json(report: BuildReport) -> dict[str, object]:
     """Return the stable JSON object ``build --json`` prints."""
     return {
         "withheld": report.is_withheld,
-        "published": len(report.entries),
+        "published": len(report.heads),
         "new": report.count("new"),
         "updated": report.count("updated"),
         "removed": len(report.removed),
@@ -84,7 +84,7 @@ def report_json(report: BuildReport) -> dict[str, object]:
                 "published": e.published.isoformat(),
                 "change": report.changes.get(e.stem),
             }
-            for e in report.entries
+            for e in report.heads
         ],
     }
 
@@ -212,7 +212,7 @@ def build_command(
         click.echo(json.dumps(report_json(report), ensure_ascii=False, indent=2))
     else:
         if not quiet:
-            for entry in report.entries:
+            for entry in report.heads:
                 click.echo(f"{report.changes.get(entry.stem, 'unchanged'):9} {entry.published.date()}  {entry.title}")
         click.echo(f"{report.summary()} -> {out_dir / 'feed.atom'}")
     if report.hub and report.changed_feeds:

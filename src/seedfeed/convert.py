@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+from pathlib import Path
 from urllib.parse import quote
 
 from seedfeed.config import FeedConfig, check_http_url
@@ -38,16 +39,25 @@ def entry_id(article: Article, config: FeedConfig) -> str:
 
     Raises SeedError when front matter gives an id that is not an absolute IRI.
     """
-    if article.id is not None:
-        if not _ABSOLUTE_IRI.fullmatch(article.id):
+    return make_entry_id(article.id, article.stem, article.source, config)
+
+
+def make_entry_id(front_matter_id: str | None, stem: str, source: Path, config: FeedConfig) -> str:
+    """Return an entry's id from its front matter ``id`` (None: none) and its seed's stem.
+
+    The parse cache keeps only these two, so an unchanged seed's id is found
+    without loading its article. Raises SeedError as ``entry_id`` does.
+    """
+    if front_matter_id is not None:
+        if not _ABSOLUTE_IRI.fullmatch(front_matter_id):
             raise SeedError(
-                article.source,
+                source,
                 None,
-                f"front matter id {article.id!r} is not an absolute IRI"
+                f"front matter id {front_matter_id!r} is not an absolute IRI"
                 " (e.g. 'tag:example.org,2024:my-article' or 'urn:uuid:…')",
             )
-        return article.id
-    return f"tag:{config.id_authority},{config.id_date}:{quote(article.stem, safe=_TAG_SAFE)}"
+        return front_matter_id
+    return f"tag:{config.id_authority},{config.id_date}:{quote(stem, safe=_TAG_SAFE)}"
 
 
 def page_path(stem: str) -> str:

@@ -12,14 +12,15 @@ changed. Without a cache, everything is rendered: the bytes are the same.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
+from seedfeed.archive import order_entries
 from seedfeed.cache import ParseCache, digest_inputs
+from seedfeed.catalog import EntryCatalog
 from seedfeed.config import FeedConfig
 from seedfeed.fsutil import write_batch_if_changed, write_if_changed
-from seedfeed.model import Entry
-from seedfeed.writers.common import INDEX_NAME, sort_entries
+from seedfeed.writers.common import INDEX_NAME
 from seedfeed.writers.html import page_file, render_article, render_index
 
 # Pages are written in batches: each page through its own temporary file and
@@ -27,22 +28,6 @@ from seedfeed.writers.html import page_file, render_article, render_index
 # fsyncs. All are done before any feed that links to them is written; a batch
 # bounds the memory that rendered pages hold.
 _WRITE_BATCH = 1000
-
-
-class EntryDigests:
-    """Digests of entries, each computed once per build however many outputs show it."""
-
-    def __init__(self) -> None:
-        self._by_id: dict[int, tuple[Entry, bytes]] = {}
-
-    def of(self, entry: Entry) -> bytes:
-        """Return the digest of an entry's whole value."""
-        known = self._by_id.get(id(entry))
-        if known is not None and known[0] is entry:
-            return known[1]
-        digest = digest_inputs(entry)
-        self._by_id[id(entry)] = (entry, digest)
-        return digest
 
 
 def write_rendered(
@@ -67,21 +52,23 @@ def write_rendered(
 def write_site(
     out_dir: Path,
     config: FeedConfig,
-    entries: Sequence[Entry],
+    catalog: EntryCatalog,
     *,
     outputs: ParseCache | None,
-    digests: EntryDigests,
 ) -> tuple[list[str], list[str]]:
     """Write ``index.html`` and each article's page; return every page's path and those whose bytes changed.
 
-    The pages are those ``writers.html.render_site`` makes, in its order.
-    Raises OutputError when a page cannot be written.
+    The pages are those ``writers.html.render_site`` makes, in its order; an
+    entry is loaded only when its page is rendered. Raises OutputError when a
+    page cannot be written.
     """
-    ordered = sort_entries(entries)
+    ordered = order_entries(catalog.heads)
     pages: list[str] = [INDEX_NAME]
     written: list[str] = []
-    index_inputs = digest_inputs(INDEX_NAME, [digests.of(e) for e in ordered])
-    if write_rendered(out_dir, INDEX_NAME, index_inputs, lambda: render_index(config, entries), outputs):
+    index_inputs = digest_inputs(INDEX_NAME, [head.digest for head in ordered])
+    if write_rendered(
+        out_dir, INDEX_NAME, index_inputs, lambda: render_index(config, catalog.entries(ordered)), outputs
+    ):
         written.append(INDEX_NAME)
     pending: list[tuple[str, bytes, bytes]] = []  # path, inputs, rendered page
 
@@ -94,13 +81,13 @@ def write_site(
                 written.append(relative)
         pending.clear()
 
-    for entry in ordered:
-        relative = page_file(entry.stem)
+    for head in ordered:
+        relative = page_file(head.stem)
         pages.append(relative)
-        inputs = digest_inputs(relative, digests.of(entry))
+        inputs = digest_inputs(relative, head.digest)
         if outputs is not None and outputs.is_current(out_dir, relative, inputs):
             continue
-        pending.append((relative, inputs, render_article(config, entry)))
+        pending.append((relative, inputs, render_article(config, catalog.entry(head))))
         if len(pending) >= _WRITE_BATCH:
             write_pending()
     write_pending()

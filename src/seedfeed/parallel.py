@@ -23,7 +23,8 @@ from datetime import datetime
 from pathlib import Path
 
 from seedfeed.article import parse_article
-from seedfeed.cache import CachedParse, FileStat, ParseCache, digest_bytes, paused_gc
+from seedfeed.cache import CachedSeed, FileStat, ParseCache, digest_bytes, paused_gc
+from seedfeed.catalog import SeedFacts
 from seedfeed.config import FeedConfig
 from seedfeed.errors import SeedError
 from seedfeed.model import Article
@@ -146,34 +147,33 @@ def parse_seed_files(
     config: FeedConfig,
     first_seen: Callable[[Path], datetime],
     *,
-    parse_cache: ParseCache | None = None,
+    parse_cache: ParseCache,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
-) -> list[Article | SeedError]:
-    """Return each seed's article, or the error that rejects it, in the order of ``paths``.
+) -> list[SeedFacts | SeedError]:
+    """Return each seed's facts, or the error that rejects it, in the order of ``paths``.
 
-    With a cache, a seed whose stat and first-seen time match its cached parse
-    is not read; one whose bytes match is not parsed. The cache learns every
-    new parse and forgets seeds that are gone.
+    A seed whose stat and first-seen time match its cached parse is not read;
+    one whose bytes match is not parsed. The cache learns every new parse
+    (its article is there for the asking) and forgets seeds that are gone;
+    an empty cache that is never saved makes every seed parsed.
     """
-    results: dict[int, Article | SeedError] = {}
-    reusable: dict[int, CachedParse] = {}
+    results: dict[int, SeedFacts | SeedError] = {}
+    reusable: dict[int, CachedSeed] = {}
     jobs: list[ParseJob] = []
     positions: list[int] = []
-    # Cached parses are unpickled here, one per seed: see paused_gc.
-    with paused_gc():
-        for index, path in enumerate(paths):
-            seen = first_seen(path)
-            cached = parse_cache.get(path.name) if parse_cache is not None else None
-            # A parse made with another first-seen time may have inferred another year.
-            if cached is not None and cached.first_seen == seen:
-                if _stat_of(path) == cached.stat:
-                    results[index] = cached.article
-                    continue
-                reusable[index] = cached
-            known = reusable[index].digest if index in reusable else None
-            jobs.append(ParseJob(path=path, first_seen=seen, known_digest=known))
-            positions.append(index)
+    for index, path in enumerate(paths):
+        seen = first_seen(path)
+        cached = parse_cache.get(path.name)
+        # A parse made with another first-seen time may have inferred another year.
+        if cached is not None and cached.first_seen == seen:
+            if _stat_of(path) == cached.stat:
+                results[index] = cached.facts
+                continue
+            reusable[index] = cached
+        known = reusable[index].digest if index in reusable else None
+        jobs.append(ParseJob(path=path, first_seen=seen, known_digest=known))
+        positions.append(index)
     if progress is not None and results:
         progress(len(results))
     outcomes = parse_many(jobs, config, workers=workers, progress=progress)
@@ -181,14 +181,21 @@ def parse_seed_files(
         if outcome.error is not None:
             results[index] = outcome.error
             continue
-        # No article: the bytes are the cached ones, only the stat moved.
-        article = outcome.article if outcome.article is not None else reusable[index].article
-        if parse_cache is not None and outcome.stat is not None and outcome.digest is not None:
-            record = CachedParse(stat=outcome.stat, digest=outcome.digest, first_seen=job.first_seen, article=article)
+        if outcome.stat is None or outcome.digest is None:  # never: a seed read without error has both
+            results[index] = SeedError(job.path, None, "could not be read")
+            continue
+        if outcome.article is None:
+            # The bytes are the cached ones, only the stat moved.
+            record = reusable[index]._replace(stat=outcome.stat)
             parse_cache.put(job.path.name, record)
-        results[index] = article
-    if parse_cache is not None:
-        parse_cache.keep_only({path.name for path in paths})
+        else:
+            facts = SeedFacts.of(outcome.article)
+            record = CachedSeed(
+                stat=outcome.stat, digest=outcome.digest, first_seen=job.first_seen, facts=facts, head=None
+            )
+            parse_cache.put(job.path.name, record, outcome.article)
+        results[index] = record.facts
+    parse_cache.keep_only({path.name for path in paths})
     return [results[index] for index in range(len(paths))]
 
 

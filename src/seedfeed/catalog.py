@@ -1,0 +1,122 @@
+"""Light records of seeds and entries, so that a rebuild never loads an unchanged article.
+
+A build needs every seed's id, content hash and date to reconcile the ledger,
+and every entry's id, stem, title and dates to order the feed and plan its
+archive pages; it needs an entry's full text only to render a page or a
+document that changed. At ten thousand seeds, unpickling every article and
+converting it again costs more than everything else a one-seed rebuild does.
+So the parse cache keeps, beside each pickled article, these small records:
+
+- ``SeedFacts``: what the ledger needs of a parsed seed;
+- ``EntryHead``: what ordering, planning and the report need of an entry,
+  with a digest of the whole entry (what an output made from it depends on)
+  and its notices (repeated on every build).
+
+Both are NamedTuples: tens of thousands are pickled and unpickled per build,
+and tuples do that in C.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import NamedTuple, Protocol
+
+from seedfeed.model import Article, Entry, Notice, Provenance
+
+
+class SeedFacts(NamedTuple):
+    """What reconciling with the ledger needs of a parsed seed, without its text."""
+
+    name: str  # the seed's file name
+    stem: str
+    front_matter_id: str | None  # None: the id is the tag URI of the stem
+    content_hash: str
+    date: datetime | None  # the date the text gives; None: first-seen stands in
+    provenance: Provenance | None  # of ``date``; None with it
+
+    @classmethod
+    def of(cls, article: Article) -> SeedFacts:
+        """Return the facts of a parsed article."""
+        return cls(
+            name=article.source.name,
+            stem=article.stem,
+            front_matter_id=article.id,
+            content_hash=article.content_hash,
+            date=article.date.value if article.date is not None else None,
+            provenance=article.date.provenance if article.date is not None else None,
+        )
+
+
+class EntryHead(NamedTuple):
+    """An entry without its text: enough to order, plan, digest and report it."""
+
+    stem: str
+    id: str
+    title: str
+    published: datetime
+    updated: datetime
+    date_source: Provenance
+    digest: bytes  # of the whole entry: an output made from it changes only when this does
+    notices: tuple[Notice, ...]
+
+    @classmethod
+    def of(cls, entry: Entry, digest: bytes) -> EntryHead:
+        """Return the head of an entry whose digest is ``digest``."""
+        return cls(
+            stem=entry.stem,
+            id=entry.id,
+            title=entry.title,
+            published=entry.published,
+            updated=entry.updated,
+            date_source=entry.date_source,
+            digest=digest,
+            notices=entry.notices,
+        )
+
+
+class Dated(Protocol):
+    """What ordering and archive planning read of an entry: an ``Entry`` or an ``EntryHead``."""
+
+    @property
+    def stem(self) -> str: ...
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def published(self) -> datetime: ...
+
+    @property
+    def updated(self) -> datetime: ...
+
+
+class EntryCatalog:
+    """The published entries of a build as heads, and their full values on demand."""
+
+    def __init__(self, heads: Iterable[EntryHead], load: Callable[[EntryHead], Entry]) -> None:
+        self.heads = tuple(heads)
+        self._load = load
+        self._loaded: dict[str, Entry] = {}
+
+    def entry(self, head: EntryHead) -> Entry:
+        """Return the full entry of a head (loaded once)."""
+        entry = self._loaded.get(head.stem)
+        if entry is None:
+            entry = self._load(head)
+            self._loaded[head.stem] = entry
+        return entry
+
+    def entries(self, heads: Iterable[EntryHead]) -> tuple[Entry, ...]:
+        """Return the full entries of some heads, in their order."""
+        return tuple(self.entry(head) for head in heads)
+
+
+def head_matches(head: EntryHead | None, published: datetime, updated: datetime, provenance: Provenance) -> bool:
+    """Return whether a cached head was made with these dates (so its entry is current)."""
+    return (
+        head is not None
+        and head.published == published
+        and head.updated == max(updated, published)
+        and head.date_source == provenance
+    )
