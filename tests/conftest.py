@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import feedparser
@@ -42,6 +42,19 @@ id_authority = "news.example.org"
 id_date = "2023"
 max_entries = 50
 """
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _language_model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Keep the derived language model out of the user's cache: one folder for the session, builds it spawns too."""
+    folder = tmp_path_factory.mktemp("langmodel-cache")
+    previous = os.environ.get("SEEDFEED_CACHE_DIR")
+    os.environ["SEEDFEED_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        del os.environ["SEEDFEED_CACHE_DIR"]
+    else:
+        os.environ["SEEDFEED_CACHE_DIR"] = previous
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -1,0 +1,396 @@
+"""py3langid's language model in a form that scores a text in a few numpy calls.
+
+py3langid scores a text with a Naive Bayes model over byte n-grams. It
+finds the n-grams by walking an Aho-Corasick automaton over the UTF-8
+bytes in a Python loop (about 0.1 µs a byte), weighs them with a float16
+matrix that numpy converts to float32 on every call (most of its time),
+and unpacks its 4.6 MB LZMA model in about half a second per process.
+
+Here the same model gives the same scores, bit for bit, faster:
+
+- Features as strings. Each automaton state outputs the longest feature
+  that is a suffix of the state's string (checked when the model is
+  derived), and the state after a byte is the longest suffix of the text
+  so far that the automaton knows; so the feature counted at each byte is
+  the longest feature ending there. Each feature's bytes are recovered
+  once from the automaton (a breadth-first walk gives each state's string),
+  and a text's features are found by looking up every 2..6-byte window
+  ending at each byte in a cuckoo hash table, all windows at once.
+- Weights as float32, so the per-text conversion is gone. The rows are
+  gathered in the order py3langid meets the features (first occurrence),
+  so that the same BLAS call sums them in the same order and the scores are
+  identical, not merely close.
+- The derived model is cached per user (``SEEDFEED_CACHE_DIR``, else
+  ``$XDG_CACHE_HOME/seedfeed``, else ``~/.cache/seedfeed``), keyed by
+  py3langid's version and its model file's size and modification time; the
+  weight matrix is memory-mapped, so a process that scores one text reads
+  only the rows it needs. A cache that is missing, unreadable or corrupt is
+  rebuilt; one that cannot be written is skipped: detection still works.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from operator import itemgetter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+# Bumped whenever what is cached changes shape or meaning.
+FORMAT = 1
+CACHE_ENV = "SEEDFEED_CACHE_DIR"
+# Windows are read 8 bytes at a time (one uint64) and a key must leave
+# room for an impossible one, so features may be at most 7 bytes long;
+# py3langid's are 2 to 6.
+_MAX_FEATURE_BYTES = 7
+# Before the text: a byte that UTF-8 never contains, so a window reaching
+# before the first byte matches no feature (checked when deriving).
+_PAD = 0xFF
+# Multipliers for the two hash functions, tried in order until every
+# feature finds a slot (odd 64-bit constants; any fixed ones would do).
+_MULTIPLIERS = (
+    (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F),
+    (0x165667B19E3779F9, 0xD6E8FEB86659FD93),
+    (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53),
+    (0x94D049BB133111EB, 0xBF58476D1CE4E5B9),
+)
+_U64 = (1 << 64) - 1
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LanguageModel:
+    """py3langid's model with its features as byte strings in a hash table."""
+
+    classes: tuple[str, ...]  # one per weight column; a label may repeat (script aliases)
+    prior: NDArray[np.float32]  # log prior per column (py3langid's nb_pc)
+    weights: NDArray[np.float32]  # features x columns (py3langid's nb_ptc, widened)
+    # Two cuckoo hash tables of 2**bits slots. A feature's key is its bytes
+    # as a big-endian integer; multiplied by the table's multiplier, the top
+    # bits give its slot and the rest are kept with 1 + its index below them
+    # (the multiplication is invertible, so slot and rest identify the key).
+    tables: NDArray[np.uint64]  # shape (2, 2**bits)
+    multipliers: tuple[int, int]
+    bits: int
+    lengths: tuple[int, ...]  # feature lengths in bytes, longest first
+
+    def feature_counts(self, data: bytes) -> tuple[NDArray[np.intp], NDArray[np.float32]]:
+        """Return the features counted in UTF-8 bytes and their counts, in order of first occurrence.
+
+        These are the features and counts py3langid's automaton finds, in
+        the order its Counter holds them: at each byte, the longest feature
+        that ends there.
+        """
+        size = len(data)
+        padded = bytes((_PAD,)) * 7 + data
+        # Window i holds the 8 bytes ending at data[i], read as one integer;
+        # row r of the queries keeps the last lengths[r] of them.
+        windows = np.ndarray(shape=(size,), dtype=">u8", buffer=padded, strides=(1,)).astype(np.uint64)
+        masks = np.array([(1 << (8 * n)) - 1 for n in self.lengths], dtype=np.uint64)
+        queries = windows[np.newaxis, :] & masks[:, np.newaxis]
+        shift, bits, limit = np.uint64(64 - self.bits), np.uint64(self.bits), np.uint64(1 << self.bits)
+        # An entry xor the query's product shifted up is below 2**bits (and
+        # then 1 + the feature's index) exactly when the entry is the query's.
+        product = queries * np.uint64(self.multipliers[0])
+        found = self.tables[0][(product >> shift).view(np.int64)] ^ (product << bits)
+        product = queries * np.uint64(self.multipliers[1])
+        np.minimum(found, self.tables[1][(product >> shift).view(np.int64)] ^ (product << bits), out=found)
+        # The first row that hits holds the longest feature ending at that byte.
+        longest = found[(found < limit).argmax(axis=0), np.arange(size)]
+        features = longest[longest < limit].view(np.int64) - 1
+        if features.size == 0:
+            return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.float32)
+        # Sorted by feature then position: each run is one feature, its first
+        # element the feature's first occurrence.
+        by_feature = np.sort((features << 32) | np.arange(features.size))
+        feature = by_feature >> 32
+        starts = np.flatnonzero(np.concatenate(([True], feature[1:] != feature[:-1])))
+        counts = np.diff(starts, append=features.size)
+        order = np.sort(((by_feature[starts] & 0xFFFF_FFFF) << 32) | np.arange(starts.size)) & 0xFFFF_FFFF
+        return feature[starts][order].astype(np.intp), counts[order].astype(np.float32)
+
+    def scores(self, text: str) -> NDArray[np.float32]:
+        """Return the probability of each column, as py3langid's normalised ``_decide`` does."""
+        if text.isupper():
+            text = text.lower()
+        data = unicodedata.normalize("NFC", text).encode("utf8", errors="surrogatepass")
+        index, counts = self.feature_counts(data)
+        if index.size:
+            scores = np.log1p(counts) @ np.take(self.weights, index, axis=0) + self.prior
+        else:
+            scores = np.zeros(len(self.classes), dtype=np.float32)
+        # The same operations in the same order as py3langid, so the same floats.
+        scores *= 1.0 / math.sqrt(len(data) or 1)
+        np.exp(scores - scores.max(), out=scores)
+        scores /= scores.sum()
+        first: dict[str, int] = {}
+        for column, label in enumerate(self.classes):
+            kept = first.setdefault(label, column)
+            if kept != column:
+                scores[kept] += scores[column]
+                scores[column] = 0.0
+        return scores
+
+    def rank(self, text: str) -> list[tuple[str, float]]:
+        """Return every language with its probability, best first: py3langid's ``rank``."""
+        merged: dict[str, float] = {}
+        for label, score in zip(self.classes, self.scores(text).tolist(), strict=True):
+            merged.setdefault(label, score)
+        return sorted(merged.items(), key=itemgetter(1), reverse=True)
+
+
+def derive_model(ptc: Any, pc: Any, classes: list[str], nextmove: Any, row: Any, output: list[int]) -> LanguageModel:
+    """Turn py3langid's model parts (as its ``load_model`` returns them) into a LanguageModel.
+
+    Raises ValueError if the automaton is not what the fast path assumes:
+    a state outputs something other than the longest feature that is a
+    suffix of its string, a feature is longer than 8 bytes, starts with a
+    NUL byte or holds the byte 0xFF.
+    """
+    moves = np.asarray(nextmove).reshape(-1, 256)
+    rows = np.asarray(row, dtype=np.intp)
+    out = np.asarray(output, dtype=np.int64)
+    states = rows.size
+    depth = np.full(states, -1, dtype=np.int64)
+    code = np.zeros(states, dtype=object)  # a state's bytes as an integer; may exceed 64 bits
+    depth[0] = 0
+    frontier = np.array([0], dtype=np.intp)
+    level = 0
+    # Breadth first: a state is first reached by its own string (a path of
+    # n bytes ends in a state whose string is a suffix of them, at most n long).
+    while frontier.size:
+        targets = moves[rows[frontier]].astype(np.intp)
+        source = np.repeat(frontier, 256)
+        byte = np.tile(np.arange(256, dtype=np.int64), frontier.size)
+        flat = targets.ravel()
+        new = depth[flat] < 0
+        reached, where = np.unique(flat[new], return_index=True)
+        level += 1
+        depth[reached] = level
+        code[reached] = code[source[new][where]] * 256 + byte[new][where]
+        frontier = reached
+    if (depth < 0).any():
+        raise ValueError("language model: some automaton states are unreachable")
+    features = int(np.asarray(ptc).shape[0])
+    feature_state = np.full(features, -1, dtype=np.int64)
+    by_depth = np.argsort(depth, kind="stable")
+    outputs = out[by_depth]
+    has = outputs >= 0
+    # The shortest state that outputs a feature is the feature's own string.
+    _, first = np.unique(outputs[has], return_index=True)
+    chosen = by_depth[has][first]
+    feature_state[out[chosen]] = chosen
+    if (feature_state < 0).any():
+        raise ValueError("language model: some features are never output")
+    feature_code = [int(code[s]) for s in feature_state]
+    feature_length = [int(depth[s]) for s in feature_state]
+    feature_of = {
+        (value, length): index for index, (value, length) in enumerate(zip(feature_code, feature_length, strict=True))
+    }
+    _check_outputs(code, depth, out, feature_of)
+    for value, length in zip(feature_code, feature_length, strict=True):
+        raw = value.to_bytes(length, "big")
+        if length > _MAX_FEATURE_BYTES or raw[0] == 0 or _PAD in raw:
+            raise ValueError(f"language model: feature {raw!r} cannot be looked up as a window")
+    lengths = tuple(sorted(set(feature_length), reverse=True))
+    tables, multipliers, bits = _hash_features(feature_code, too_long=1 << (8 * lengths[0]))
+    return LanguageModel(
+        classes=tuple(str(label) for label in classes),
+        prior=np.asarray(pc, dtype=np.float32),
+        weights=np.asarray(ptc).astype(np.float32),
+        tables=tables,
+        multipliers=multipliers,
+        bits=bits,
+        lengths=lengths,
+    )
+
+
+def _check_outputs(code: Any, depth: Any, out: Any, feature_of: dict[tuple[int, int], int]) -> None:
+    for state in range(len(out)):
+        value, length, expected = int(code[state]), int(depth[state]), -1
+        for n in range(length, 0, -1):
+            found = feature_of.get((value & ((1 << (8 * n)) - 1), n))
+            if found is not None:
+                expected = found
+                break
+        if expected != int(out[state]):
+            raise ValueError(f"language model: state {state} does not output its longest feature suffix")
+
+
+def _hash_features(codes: list[int], *, too_long: int) -> tuple[NDArray[np.uint64], tuple[int, int], int]:
+    """Place the feature keys in two cuckoo tables; return them, the multipliers and the bits.
+
+    ``too_long`` is a key no window can have; an empty slot holds the rest
+    of such a key, so that no query matches it.
+    """
+    bits = max(4, (len(codes) + 1).bit_length())  # each table at most half full
+    size, rest = 1 << bits, (1 << (64 - bits)) - 1
+    for multipliers in _MULTIPLIERS:
+        slots: list[list[int | None]] = [[None] * size, [None] * size]
+
+        def slot(key: int, table: int, multipliers: tuple[int, int] = multipliers) -> int:
+            return ((key * multipliers[table]) & _U64) >> (64 - bits)
+
+        for index in range(len(codes)):
+            item, table = index, 0
+            for _ in range(1000):
+                at = slot(codes[item], table)
+                evicted = slots[table][at]
+                slots[table][at] = item
+                if evicted is None:
+                    break
+                item = evicted
+                # The evicted feature sat in its slot of this table: it moves to the other.
+                table = 1 - table
+            else:
+                break
+        else:
+            tables = np.empty((2, size), dtype=np.uint64)
+            for table in range(2):
+                inverse = pow(multipliers[table], -1, 1 << 64)
+                for at, held in enumerate(slots[table]):
+                    if held is None:
+                        # The rest of a key past any window's length: never a match.
+                        rem = 0
+                        while ((((at << (64 - bits)) | rem) * inverse) & _U64) < too_long:
+                            rem += 1
+                        tables[table, at] = rem << bits
+                    else:
+                        product = (codes[held] * multipliers[table]) & _U64
+                        tables[table, at] = ((product & rest) << bits) | (held + 1)
+            return tables, multipliers, bits
+    raise ValueError("language model: its features do not fit a cuckoo table")
+
+
+def cache_dir() -> Path:
+    """Return the folder the derived model is cached in (not created here)."""
+    override = os.environ.get(CACHE_ENV)
+    if override:
+        return Path(override)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "seedfeed"
+
+
+def _py3langid_model() -> tuple[Path, str]:
+    from py3langid import __version__
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    return Path(MODEL_DIR) / MODEL_FILE, str(__version__)
+
+
+def read_py3langid_model() -> LanguageModel:
+    """Derive the model from py3langid's own file (about a second).
+
+    Raises ValueError if the model is not what the fast path assumes.
+    """
+    from py3langid.modelio import load_model as load_py3langid
+
+    path, _ = _py3langid_model()
+    return derive_model(*load_py3langid(path))
+
+
+def _cache_paths(folder: Path) -> tuple[Path, Path]:
+    path, version = _py3langid_model()
+    stat = path.stat()
+    stem = f"langid-{FORMAT}-{version}-{stat.st_size}-{stat.st_mtime_ns}"
+    return folder / f"{stem}.npz", folder / f"{stem}-weights.npy"
+
+
+def load_model(folder: Path | None = None) -> LanguageModel:
+    """Return the derived model from the cache in ``folder`` (default: cache_dir()), deriving it if need be.
+
+    A cache that is missing or corrupt is rebuilt; one that cannot be
+    written only costs the next process the derivation again.
+    Raises ValueError if py3langid's model is not what the fast path assumes.
+    """
+    index_path, weights_path = _cache_paths(cache_dir() if folder is None else folder)
+    try:
+        return _read_cache(index_path, weights_path)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        pass  # missing or corrupt: derived again below
+    model = read_py3langid_model()
+    # A read-only or full disk: this process keeps its model in memory.
+    with contextlib.suppress(OSError):
+        _write_cache(model, index_path, weights_path)
+    return model
+
+
+def _read_cache(index_path: Path, weights_path: Path) -> LanguageModel:
+    with np.load(index_path, allow_pickle=False) as index:
+        classes = tuple(str(label) for label in index["classes"].tolist())
+        prior = index["prior"]
+        tables = index["tables"]
+        multipliers = tuple(int(v) for v in index["multipliers"].tolist())
+        lengths = tuple(int(n) for n in index["lengths"].tolist())
+    # Memory-mapped: a process that scores a few texts reads a few pages.
+    weights = np.load(weights_path, mmap_mode="r", allow_pickle=False)
+    bits = int(tables.shape[-1]).bit_length() - 1
+    if (
+        prior.dtype != np.float32
+        or weights.dtype != np.float32
+        or tables.dtype != np.uint64
+        or prior.shape != (len(classes),)
+        or weights.ndim != 2
+        or weights.shape[1] != len(classes)
+        or tables.shape != (2, 1 << bits)
+        or len(multipliers) != 2
+        or not lengths
+        or int((tables & np.uint64((1 << bits) - 1)).max()) > weights.shape[0]
+    ):
+        raise ValueError(f"{index_path}: not a language model of this version")
+    return LanguageModel(
+        classes=classes,
+        prior=prior,
+        weights=np.asarray(weights),
+        tables=tables,
+        multipliers=(multipliers[0], multipliers[1]),
+        bits=bits,
+        lengths=lengths,
+    )
+
+
+def _write_cache(model: LanguageModel, index_path: Path, weights_path: Path) -> None:
+    index_path.parent.mkdir(parents=True, exist_ok=True)
+    # The weights first: a reader finding an index without its weights
+    # derives both again.
+    _write_atomically(weights_path, lambda fh: np.save(fh, model.weights, allow_pickle=False))
+    _write_atomically(
+        index_path,
+        lambda fh: np.savez(
+            fh,
+            classes=np.array(model.classes, dtype=str),
+            prior=model.prior,
+            tables=model.tables,
+            multipliers=np.array(model.multipliers, dtype=np.uint64),
+            lengths=np.array(model.lengths, dtype=np.int64),
+        ),
+    )
+
+
+def _write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@cache
+def default_model() -> LanguageModel:
+    """Return the model from the default cache, loaded once per process."""
+    return load_model()
