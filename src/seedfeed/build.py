@@ -38,7 +38,7 @@ from seedfeed.ledger import (
 )
 from seedfeed.model import Article, Entry, Notice, Tombstone
 from seedfeed.outputs import write_rendered, write_site
-from seedfeed.parallel import default_jobs, parse_seed_files
+from seedfeed.parallel import cached_article, default_jobs, parse_seed_files
 from seedfeed.seeds import list_seeds
 from seedfeed.writers.atom import ATOM_TYPE, FeedLink, feed_updated, render_atom
 from seedfeed.writers.common import FEED_NAMES
@@ -199,6 +199,16 @@ def _load_ledger(path: Path, notices: list[Notice]) -> Ledger:
         return Ledger()
 
 
+def _is_same_ledger(old: Ledger, new: Ledger) -> bool:
+    """Return whether reconciling kept every record as it was (not a copy): nothing to write."""
+    return (
+        len(old.records) == len(new.records)
+        and old.last_arrival == new.last_arrival
+        and old.tombstones == new.tombstones
+        and all(old.records.get(stem) is record for stem, record in new.records.items())
+    )
+
+
 def build(
     seeds_dir: Path,
     out_dir: Path,
@@ -294,7 +304,7 @@ def build(
             if head is None or not head_matches(head, dates.published, record.updated, dates.provenance):
                 # New, edited, or given other dates: made again from its article.
                 entry = to_entry(
-                    parse_cache.article(facts.name),
+                    cached_article(parse_cache, seeds_dir / facts.name, config),
                     EntryDates(published=dates.published, updated=record.updated, provenance=dates.provenance),
                     config,
                 )
@@ -303,7 +313,18 @@ def build(
             heads.append(head)
             notices.extend(head.notices)
         names = {f.stem: f.name for f, _id, _dates in drafts}
-        catalog = EntryCatalog(heads, lambda head: parse_cache.entry(names[head.stem]))
+
+        def load(head: EntryHead) -> Entry:
+            name = names[head.stem]
+            entry = parse_cache.entry(name)
+            if entry is None:
+                # The store lost it: made again, the same, from the article and the head's dates.
+                dates = EntryDates(published=head.published, updated=head.updated, provenance=head.date_source)
+                entry = to_entry(cached_article(parse_cache, seeds_dir / name, config), dates, config)
+                parse_cache.put_entry(name, head, entry)
+            return entry
+
+        catalog = EntryCatalog(heads, load)
         tombstones = tuple(Tombstone(ref=t.id, when=t.when.astimezone(config.time_zone)) for t in new_ledger.tombstones)
 
         # The ledger goes first: every output is a function of the seeds and the
@@ -311,8 +332,10 @@ def build(
         # by the next one; written last, a killed build would let the next one
         # decide first-seen and edit times anew for entries readers already have.
         written: list[str] = []
-        if write_if_changed(ledger_path.parent, ledger_path.name, render_ledger(new_ledger)):
-            written.append(ledger_path.name)
+        if not (_is_same_ledger(ledger, new_ledger) and parse_cache.is_ledger_current(ledger_path)):
+            if write_if_changed(ledger_path.parent, ledger_path.name, render_ledger(new_ledger)):
+                written.append(ledger_path.name)
+            parse_cache.wrote_ledger(ledger_path)
         out_dir.mkdir(parents=True, exist_ok=True)
         documents = plan_documents(
             config,
@@ -349,6 +372,7 @@ def build(
             written.extend(remove_files_not_in(out_dir, ARTICLES_DIR, ".html", site))
         if use_cache:
             save_cache(out_dir, parse_cache)
+        parse_cache.store.close()
         return BuildReport(
             heads=order_entries(heads),
             changes=dict(result.changes),

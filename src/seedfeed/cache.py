@@ -37,6 +37,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
+from seedfeed.blobstore import BLOBS_FILE, BlobStore
 from seedfeed.catalog import EntryHead, SeedFacts
 from seedfeed.config import FeedConfig
 from seedfeed.fsutil import write_disposable
@@ -153,10 +154,10 @@ def digest_inputs(*parts: object) -> bytes:
 class ParseCache:
     """The cached parses of one seeds folder, and the ones this build adds.
 
-    Each seed has a light record (``CachedSeed``), unpickled with the file,
-    and two heavy values kept pickled until asked for: its article and the
-    entry last made from it. A build that changes one seed unpickles one
-    article, and saves the others as the same bytes.
+    Each seed has a light record (``CachedSeed``), all of them read and
+    written with the cache file, and two heavy values in the blob store,
+    read one by one when asked for: its article and the entry last made from
+    it. A build that changes one seed reads and writes a few rows.
 
     It also remembers which output files this cache's builds wrote from which
     inputs, so that a page whose inputs did not change, and whose file is as
@@ -167,16 +168,23 @@ class ParseCache:
         self,
         key: CacheKey,
         seeds: dict[str, CachedSeed] | None = None,
-        blobs: dict[str, tuple[bytes, bytes | None]] | None = None,
         outputs: dict[str, WrittenOutput] | None = None,
+        *,
+        ledger: tuple[str, FileStat] | None = None,
+        store: BlobStore | None = None,
     ) -> None:
         self.key = key
         self.seeds: dict[str, CachedSeed] = dict(seeds or {})
-        # Per seed: the pickled article, and the pickled entry of its head (None: no head).
-        self._blobs: dict[str, tuple[bytes, bytes | None]] = dict(blobs or {})
+        self.outputs: dict[str, WrittenOutput] = dict(outputs or {})
+        # The ledger file's path and stat as the last build left it.
+        self.ledger = ledger
+        self.store = store if store is not None else BlobStore(None, repr(key))
         self._articles: dict[str, Article] = {}
         self._entries: dict[str, Entry] = {}
-        self.outputs: dict[str, WrittenOutput] = dict(outputs or {})
+        self._new_articles: set[str] = set()
+        self._new_entries: set[str] = set()
+        # Rows of seeds this cache does not know are dropped at the next save.
+        self._is_pruned = not self.seeds
         self.changed = False
 
     @property
@@ -190,7 +198,8 @@ class ParseCache:
         if known is None or known.inputs != inputs:
             return False
         try:
-            return FileStat.of((out_dir / relative).stat()) == known.stat
+            # os.path.join: a Path per page costs more than the stat, at ten thousand pages.
+            return FileStat.of(os.stat(os.path.join(out_dir, relative))) == known.stat  # noqa: PTH116, PTH118
         except OSError:
             return False
 
@@ -206,46 +215,70 @@ class ParseCache:
             self.outputs[relative] = output
             self.changed = True
 
+    def is_ledger_current(self, path: Path) -> bool:
+        """Return whether the ledger file is as this cache's last build wrote or checked it."""
+        if self.ledger is None or self.ledger[0] != str(path):
+            return False
+        try:
+            return FileStat.of(path.stat()) == self.ledger[1]
+        except OSError:
+            return False
+
+    def wrote_ledger(self, path: Path) -> None:
+        """Remember the ledger file's stat after it was written (or found to hold these bytes)."""
+        try:
+            known = (str(path), FileStat.of(path.stat()))
+        except OSError:
+            known = None
+        if known != self.ledger:
+            self.ledger = known
+            self.changed = True
+
     def get(self, name: str) -> CachedSeed | None:
         """Return the light record of a seed file's parse, by file name; None if there is none."""
         return self.seeds.get(name)
 
-    def article(self, name: str) -> Article:
-        """Return the cached article of a seed that ``get`` knows.
-
-        Raises KeyError for a seed the cache does not know.
-        """
+    def article(self, name: str) -> Article | None:
+        """Return the cached article of a seed; None when the store has lost it."""
         article = self._articles.get(name)
-        if article is None:
-            # The blob is inside the checksummed file this code wrote.
-            article = pickle.loads(self._blobs[name][0])  # noqa: S301  # our own file, checksummed
-            if not isinstance(article, Article):
-                raise KeyError(name)
-            self._articles[name] = article
+        record = self.seeds.get(name)
+        if article is None and record is not None:
+            blob = self.store.get("articles", name, record.digest)
+            if blob is not None:
+                # The row was written by this code for this configuration (the store's key).
+                loaded = pickle.loads(blob)  # noqa: S301  # our own file
+                if isinstance(loaded, Article):
+                    article = self._articles[name] = loaded
         return article
 
-    def entry(self, name: str) -> Entry:
-        """Return the entry of a seed's cached head.
-
-        Raises KeyError when the seed has no head.
-        """
+    def entry(self, name: str) -> Entry | None:
+        """Return the entry of a seed's cached head; None when there is no head or the store lost it."""
         entry = self._entries.get(name)
-        if entry is None:
-            blob = self._blobs[name][1]
-            if blob is None:
-                raise KeyError(name)
-            entry = pickle.loads(blob)  # noqa: S301  # our own file, checksummed
-            if not isinstance(entry, Entry):
-                raise KeyError(name)
-            self._entries[name] = entry
+        record = self.seeds.get(name)
+        if entry is None and record is not None and record.head is not None:
+            blob = self.store.get("entries", name, record.head.digest)
+            if blob is not None:
+                loaded = pickle.loads(blob)  # noqa: S301  # our own file
+                if isinstance(loaded, Entry):
+                    entry = self._entries[name] = loaded
         return entry
+
+    def index_rows(self) -> dict[str, tuple[bytes, str]]:
+        """Return the rendered ``index.html`` rows the store keeps: stem -> (entry digest, row)."""
+        return {stem: (digest, data.decode("utf-8")) for stem, (digest, data) in self.store.get_all("rows").items()}
+
+    def put_index_rows(self, rows: dict[str, tuple[bytes, str]], stems: set[str]) -> None:
+        """Store newly rendered index rows (stem -> (entry digest, row)); drop the rows of other stems."""
+        encoded = {stem: (digest, row.encode("utf-8")) for stem, (digest, row) in rows.items()}
+        self.store.write("rows", encoded, stems)
 
     def put(self, name: str, record: CachedSeed, article: Article | None = None) -> None:
         """Remember a seed's parse; ``article`` None: the cached article stands (only the stat moved)."""
         if article is not None:
             self._articles[name] = article
-            self._blobs.pop(name, None)
+            self._new_articles.add(name)
             self._entries.pop(name, None)
+            self._new_entries.discard(name)
             record = record._replace(head=None)
         self.seeds[name] = record
         self.changed = True
@@ -254,10 +287,7 @@ class ParseCache:
         """Remember the entry made from a seed's parse, and its head."""
         self.seeds[name] = self.seeds[name]._replace(head=head)
         self._entries[name] = entry
-        blobs = self._blobs.pop(name, None)
-        if blobs is not None and name not in self._articles:
-            # Keep the article's pickled bytes; only the entry is new.
-            self._blobs[name] = (blobs[0], None)
+        self._new_entries.add(name)
         self.changed = True
 
     def keep_only(self, names: set[str]) -> None:
@@ -265,54 +295,58 @@ class ParseCache:
         gone = self.names - names
         for name in gone:
             self.seeds.pop(name, None)
-            self._blobs.pop(name, None)
             self._articles.pop(name, None)
             self._entries.pop(name, None)
+            self._new_articles.discard(name)
+            self._new_entries.discard(name)
         self.changed = self.changed or bool(gone)
+        self._is_pruned = self._is_pruned or bool(gone)
+
+    def save_blobs(self) -> None:
+        """Write the articles and entries this build made to the blob store."""
+        keep = set(self.seeds) if self._is_pruned else None
+        articles = {
+            name: (self.seeds[name].digest, pickle.dumps(self._articles[name], protocol=pickle.HIGHEST_PROTOCOL))
+            for name in sorted(self._new_articles)
+            if name in self.seeds and name in self._articles
+        }
+        entries: dict[str, tuple[bytes, bytes]] = {}
+        for name in sorted(self._new_entries):
+            record = self.seeds.get(name)
+            if record is not None and record.head is not None and name in self._entries:
+                entries[name] = (
+                    record.head.digest,
+                    pickle.dumps(self._entries[name], protocol=pickle.HIGHEST_PROTOCOL),
+                )
+        for table, rows in (("articles", articles), ("entries", entries)):
+            if rows or keep is not None:
+                self.store.write(table, rows, keep)
+        self._new_articles.clear()
+        self._new_entries.clear()
+        self._is_pruned = False
 
     def render(self) -> bytes:
-        """Return the cache file's bytes: magic, checksum, pickled body."""
-        # A value loaded from its blob is saved as the same bytes; put() and
-        # put_entry() drop the blob of a value they replace.
-        blobs: dict[str, tuple[bytes, bytes | None]] = {}
-        for name, record in self.seeds.items():
-            old = self._blobs.get(name)
-            if old is not None:
-                article_blob = old[0]
-            elif name in self._articles:
-                article_blob = pickle.dumps(self._articles[name], protocol=pickle.HIGHEST_PROTOCOL)
-            else:
-                continue  # never happens: every record came with an article
-            entry_blob: bytes | None = None
-            if record.head is not None:
-                if old is not None and old[1] is not None:
-                    entry_blob = old[1]
-                elif name in self._entries:
-                    entry_blob = pickle.dumps(self._entries[name], protocol=pickle.HIGHEST_PROTOCOL)
-            blobs[name] = (article_blob, entry_blob)
-            if record.head is not None and entry_blob is None:
-                self.seeds[name] = record._replace(head=None)
-        seeds = {name: self.seeds[name] for name in blobs}
-        body = pickle.dumps((self.key, seeds, blobs, self.outputs), protocol=pickle.HIGHEST_PROTOCOL)
+        """Return the cache file's bytes: magic, checksum, pickled body (the light half)."""
+        body = pickle.dumps((self.key, self.seeds, self.outputs, self.ledger), protocol=pickle.HIGHEST_PROTOCOL)
         return _MAGIC + digest_bytes(body) + body
 
 
-def parse_cache_file(data: bytes, key: CacheKey) -> ParseCache:
+def parse_cache_file(data: bytes, key: CacheKey, store: BlobStore | None = None) -> ParseCache:
     """Return the cache a file holds, or an empty one if it is damaged, stale or foreign."""
     head = len(_MAGIC) + _DIGEST_SIZE
     body = data[head:]
     if not data.startswith(_MAGIC) or data[len(_MAGIC) : head] != digest_bytes(body):
-        return ParseCache(key)
+        return ParseCache(key, store=store)
     # The checksum matched, so these are bytes this code wrote; a class that
     # changed since is caught by the code fingerprint in the key.
     try:
         with paused_gc():
-            stored_key, seeds, blobs, outputs = pickle.loads(body)  # noqa: S301  # our own file, checksummed
+            stored_key, seeds, outputs, ledger = pickle.loads(body)  # noqa: S301  # our own file, checksummed
     except (pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError, ValueError):
-        return ParseCache(key)
-    if stored_key != key or not all(isinstance(part, dict) for part in (seeds, blobs, outputs)):
-        return ParseCache(key)
-    return ParseCache(key, seeds, blobs, outputs)
+        return ParseCache(key, store=store)
+    if stored_key != key or not isinstance(seeds, dict) or not isinstance(outputs, dict):
+        return ParseCache(key, store=store)
+    return ParseCache(key, seeds, outputs, ledger=ledger if isinstance(ledger, tuple) else None, store=store)
 
 
 def cache_path(out_dir: Path) -> Path:
@@ -322,20 +356,26 @@ def cache_path(out_dir: Path) -> Path:
 
 def load_cache(out_dir: Path, key: CacheKey) -> ParseCache:
     """Read the parse cache of an output folder; a missing or unreadable one is empty."""
+    store = BlobStore(out_dir / CACHE_DIR / BLOBS_FILE, repr(key))
     try:
         data = cache_path(out_dir).read_bytes()
     except OSError:
-        return ParseCache(key)
-    return parse_cache_file(data, key)
+        return ParseCache(key, store=store)
+    return parse_cache_file(data, key, store)
 
 
 def save_cache(out_dir: Path, parse_cache: ParseCache) -> None:
-    """Write the parse cache if this build changed it; a failure only costs the next build time."""
+    """Write the parse cache if this build changed it; a failure only costs the next build time.
+
+    The blob store first: a light record saved before its rows would name
+    rows that are not there (which costs only a parse, but costs it).
+    """
     if not parse_cache.changed:
         return
     path = cache_path(out_dir)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        parse_cache.save_blobs()
         write_disposable(path, parse_cache.render())
     except OSError:
         # A cache that cannot be written is a slower next build, never a failed one.

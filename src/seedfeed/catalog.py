@@ -19,7 +19,8 @@ and tuples do that in C.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from seedfeed.model import Article, Entry, Notice, Provenance
@@ -43,7 +44,7 @@ class SeedFacts(NamedTuple):
             stem=article.stem,
             front_matter_id=article.id,
             content_hash=article.content_hash,
-            date=article.date.value if article.date is not None else None,
+            date=fixed_offset(article.date.value) if article.date is not None else None,
             provenance=article.date.provenance if article.date is not None else None,
         )
 
@@ -58,21 +59,39 @@ class EntryHead(NamedTuple):
     updated: datetime
     date_source: Provenance
     digest: bytes  # of the whole entry: an output made from it changes only when this does
-    notices: tuple[Notice, ...]
+    notes: tuple[tuple[str, int | None, str], ...]  # the entry's notices: path, line, message
 
     @classmethod
     def of(cls, entry: Entry, digest: bytes) -> EntryHead:
-        """Return the head of an entry whose digest is ``digest``."""
+        """Return the head of an entry whose digest is ``digest``.
+
+        Its dates keep the entry's instants and UTC offsets but not its time
+        zone object, and its notices are plain tuples: a head is pickled on
+        every build that changes anything, and these pickle in C.
+        """
         return cls(
             stem=entry.stem,
             id=entry.id,
             title=entry.title,
-            published=entry.published,
-            updated=entry.updated,
+            published=fixed_offset(entry.published),
+            updated=fixed_offset(entry.updated),
             date_source=entry.date_source,
             digest=digest,
-            notices=entry.notices,
+            notes=tuple((str(n.path), n.line, n.message) for n in entry.notices),
         )
+
+    @property
+    def notices(self) -> list[Notice]:
+        """Return the entry's notices."""
+        return [Notice(path=Path(path), line=line, message=message) for path, line, message in self.notes]
+
+
+def fixed_offset(value: datetime) -> datetime:
+    """Return the same moment and wall time with a fixed-offset ``timezone`` (which pickles in C)."""
+    offset = value.utcoffset()
+    if offset is None or isinstance(value.tzinfo, timezone):
+        return value
+    return value.replace(tzinfo=timezone(offset))
 
 
 class Dated(Protocol):

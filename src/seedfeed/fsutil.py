@@ -190,7 +190,9 @@ def remove_stale_temp_files(*folders: Path) -> list[Path]:
     removed: list[Path] = []
     for folder in folders:
         try:
-            candidates = [p for p in folder.iterdir() if _TEMP_NAME.fullmatch(p.name) and p.is_file()]
+            # scandir: names without a Path each; the articles folder holds a file per seed.
+            with os.scandir(folder) as entries:
+                candidates = [folder / e.name for e in entries if _TEMP_NAME.fullmatch(e.name) and e.is_file()]
         except FileNotFoundError:
             continue
         except OSError as exc:

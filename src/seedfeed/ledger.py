@@ -205,6 +205,11 @@ class Reconciliation:
     removed: tuple[str, ...]  # ids this build found gone (and announced by a tombstone)
 
 
+def _is_same_time(a: datetime, b: datetime) -> bool:
+    # The same moment written the same way: the ledger keeps each time's own offset.
+    return a == b and a.utcoffset() == b.utcoffset()
+
+
 def reconcile(
     ledger: Ledger,
     observed: Iterable[Observation],
@@ -252,9 +257,13 @@ def reconcile(
             )
             changes[obs.stem] = "updated"
         else:
-            records[obs.stem] = replace(
-                old, stem=obs.stem, published=obs.published, updated=max(old.updated, obs.published)
-            )
+            if _is_same_time(old.published, obs.published) and old.stem == obs.stem and old.updated >= obs.published:
+                # The record as it was (most of them, on most builds): no copy to make.
+                records[obs.stem] = old
+            else:
+                records[obs.stem] = replace(
+                    old, stem=obs.stem, published=obs.published, updated=max(old.updated, obs.published)
+                )
             changes[obs.stem] = "unchanged"
     live_ids = {r.id for r in records.values()}
     gone = sorted(

@@ -12,16 +12,16 @@ changed. Without a cache, everything is rendered: the bytes are the same.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from seedfeed.archive import order_entries
 from seedfeed.cache import ParseCache, digest_inputs
-from seedfeed.catalog import EntryCatalog
+from seedfeed.catalog import EntryCatalog, EntryHead
 from seedfeed.config import FeedConfig
 from seedfeed.fsutil import write_batch_if_changed, write_if_changed
 from seedfeed.writers.common import INDEX_NAME
-from seedfeed.writers.html import page_file, render_article, render_index
+from seedfeed.writers.html import page_file, render_article, render_index_page, render_index_row
 
 # Pages are written in batches: each page through its own temporary file and
 # rename, the batch's data flushed with one syncfs instead of a thousand
@@ -67,7 +67,7 @@ def write_site(
     written: list[str] = []
     index_inputs = digest_inputs(INDEX_NAME, [head.digest for head in ordered])
     if write_rendered(
-        out_dir, INDEX_NAME, index_inputs, lambda: render_index(config, catalog.entries(ordered)), outputs
+        out_dir, INDEX_NAME, index_inputs, lambda: _render_index(config, catalog, ordered, outputs), outputs
     ):
         written.append(INDEX_NAME)
     pending: list[tuple[str, bytes, bytes]] = []  # path, inputs, rendered page
@@ -92,3 +92,27 @@ def write_site(
             write_pending()
     write_pending()
     return pages, written
+
+
+def _render_index(
+    config: FeedConfig, catalog: EntryCatalog, ordered: Sequence[EntryHead], outputs: ParseCache | None
+) -> bytes:
+    """Return ``index.html``, rendering again only the rows of entries that changed.
+
+    The index lists every entry: at ten thousand seeds, rendering every row
+    (and loading every entry for it) is most of a one-seed rebuild.
+    """
+    known = outputs.index_rows() if outputs is not None else {}
+    rows: list[str] = []
+    fresh: dict[str, tuple[bytes, str]] = {}
+    for head in ordered:
+        cached = known.get(head.stem)
+        if cached is not None and cached[0] == head.digest:
+            rows.append(cached[1])
+            continue
+        row = render_index_row(config, catalog.entry(head))
+        fresh[head.stem] = (head.digest, row)
+        rows.append(row)
+    if outputs is not None and (fresh or len(known) != len(ordered)):
+        outputs.put_index_rows(fresh, {head.stem for head in ordered})
+    return render_index_page(config, rows)

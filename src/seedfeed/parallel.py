@@ -199,6 +199,25 @@ def parse_seed_files(
     return [results[index] for index in range(len(paths))]
 
 
+def cached_article(parse_cache: ParseCache, path: Path, config: FeedConfig) -> Article:
+    """Return the article of a seed the cache has a record of, parsing it again if the store lost it.
+
+    Raises SeedError when the seed must be parsed again and cannot be, and
+    KeyError for a seed the cache has no record of.
+    """
+    article = parse_cache.article(path.name)
+    if article is not None:
+        return article
+    record = parse_cache.seeds[path.name]
+    outcome = parse_one(ParseJob(path=path, first_seen=record.first_seen, known_digest=None), config)
+    if outcome.error is not None:
+        raise outcome.error
+    if outcome.article is None or outcome.stat is None or outcome.digest is None:  # never without an error
+        raise SeedError(path, None, "could not be read")
+    parse_cache.put(path.name, record._replace(stat=outcome.stat, digest=outcome.digest), outcome.article)
+    return outcome.article
+
+
 def _stat_of(path: Path) -> FileStat | None:
     try:
         return FileStat.of(path.stat())

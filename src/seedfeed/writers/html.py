@@ -147,8 +147,24 @@ def _render_page(config: FeedConfig, template: str, *, language: str, root: str,
 
 def render_index(config: FeedConfig, entries: Sequence[Entry]) -> bytes:
     """Return ``index.html``: every entry, newest first, with its date, author and lead."""
-    views = [_entry_view(e, config, prefix="") for e in sort_entries(entries)]
-    return _render_page(config, "index.html", language=config.language, root="", entries=views)
+    return render_index_page(config, [render_index_row(config, e) for e in sort_entries(entries)])
+
+
+def render_index_row(config: FeedConfig, entry: Entry) -> str:
+    """Return one entry's summary on ``index.html``.
+
+    Rendered apart from the page, so that a rebuild renders the rows of new
+    and changed entries only and reuses the others (``outputs.write_site``).
+    """
+    view = _entry_view(entry, config, prefix="")
+    return _environment().get_template("index_entry.html").render(entry=view)
+
+
+def render_index_page(config: FeedConfig, rows: Sequence[str]) -> bytes:
+    """Return ``index.html`` from its rows (``render_index_row``), newest first."""
+    # The rows were rendered by our autoescaping template: markup, not text.
+    markup = [Markup(row) for row in rows]  # noqa: S704
+    return _render_page(config, "index.html", language=config.language, root="", rows=markup)
 
 
 def render_article(config: FeedConfig, entry: Entry) -> bytes:

@@ -1,0 +1,144 @@
+"""The parse cache's heavy half: each seed's pickled article and entry, one SQLite row each.
+
+A rebuild after one new seed needs one or two articles and the few entries
+whose pages or documents it renders again; reading and rewriting the whole
+cache as one file (tens of megabytes at ten thousand seeds) would cost more
+than the rest of such a build. SQLite (in the standard library) reads and
+writes single rows, and a transaction keeps the file whole if a build is
+killed mid-write.
+
+Every row carries the digest of what it was made from (the seed file's bytes
+for an article, the entry's digest for an entry) and is returned only when
+the caller asks for that digest, so a row left by another build, or by a
+build killed before the cache's light half was saved, is never mistaken for
+the current one. The file is disposable like the rest of the cache: a store
+that cannot be opened, read or written behaves as an empty one, and a store
+made by other code or for another configuration is emptied.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+BLOBS_FILE = "blobs.sqlite"
+_TABLES = ("articles", "entries", "rows")
+
+
+class BlobStore:
+    """Values by name and digest: pickled articles and entries, rendered index rows.
+
+    None for the path: nothing is stored, every read finds nothing.
+    """
+
+    def __init__(self, path: Path | None, key: str) -> None:
+        self._path = path
+        self._key = key
+        self._db: sqlite3.Connection | None = None
+        self._is_broken = path is None
+        self._is_closed = False
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._db is not None or self._is_broken or self._is_closed or self._path is None:
+            return self._db
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self._path, isolation_level=None)
+            # A disposable cache: a crash may lose the last writes, never corrupt what stays.
+            db.execute("PRAGMA synchronous=OFF")
+            db.execute("PRAGMA journal_mode=TRUNCATE")
+            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT NOT NULL)")
+            for table in _TABLES:
+                db.execute(f"CREATE TABLE IF NOT EXISTS {table} (name TEXT PRIMARY KEY, digest BLOB, data BLOB)")
+            row = db.execute("SELECT key FROM meta").fetchone()
+            if row is None or row[0] != self._key:
+                # Made by other code or for another configuration: nothing in it can be used.
+                db.execute("BEGIN")
+                db.execute("DELETE FROM meta")
+                db.execute("INSERT INTO meta (key) VALUES (?)", (self._key,))
+                for table in _TABLES:
+                    db.execute(f"DELETE FROM {table}")  # noqa: S608  # table names are ours
+                db.execute("COMMIT")
+        except sqlite3.Error:
+            self._give_up()
+            return None
+        self._db = db
+        return db
+
+    def _give_up(self) -> None:
+        # A damaged store is removed, so the next build starts an empty one.
+        self.close()
+        self._is_broken = True
+        if self._path is not None:
+            with contextlib.suppress(OSError):
+                self._path.unlink(missing_ok=True)
+
+    def get(self, table: str, name: str, digest: bytes) -> bytes | None:
+        """Return the value stored for ``name`` if it was made from ``digest``; else None."""
+        if self._is_closed and self._path is not None and not self._is_broken:
+            # Asked after the build (a report's entries): one short-lived connection per value.
+            try:
+                with contextlib.closing(sqlite3.connect(self._path)) as once:
+                    return self._select(once, table, name, digest)
+            except sqlite3.Error:
+                return None
+        db = self._connect()
+        if db is None:
+            return None
+        try:
+            return self._select(db, table, name, digest)
+        except sqlite3.Error:
+            self._give_up()
+            return None
+
+    @staticmethod
+    def _select(db: sqlite3.Connection, table: str, name: str, digest: bytes) -> bytes | None:
+        row = db.execute(
+            f"SELECT data FROM {table} WHERE name = ? AND digest = ?",  # noqa: S608  # table names are ours
+            (name, digest),
+        ).fetchone()
+        return bytes(row[0]) if row is not None else None
+
+    def get_all(self, table: str) -> dict[str, tuple[bytes, bytes]]:
+        """Return every ``name -> (digest, data)`` row of a table (empty when the store cannot be read)."""
+        db = self._connect()
+        if db is None:
+            return {}
+        try:
+            rows = db.execute(f"SELECT name, digest, data FROM {table}").fetchall()  # noqa: S608  # ours
+        except sqlite3.Error:
+            self._give_up()
+            return {}
+        return {name: (bytes(digest), bytes(data)) for name, digest, data in rows}
+
+    def write(self, table: str, rows: Mapping[str, tuple[bytes, bytes]], keep: Iterable[str] | None = None) -> None:
+        """Store ``name -> (digest, data)`` rows in one transaction; with ``keep``, drop every other name."""
+        db = self._connect()
+        if db is None:
+            return
+        try:
+            db.execute("BEGIN")
+            db.executemany(
+                f"INSERT OR REPLACE INTO {table} (name, digest, data) VALUES (?, ?, ?)",  # noqa: S608
+                ((name, digest, data) for name, (digest, data) in rows.items()),
+            )
+            if keep is not None:
+                names = [name for (name,) in db.execute(f"SELECT name FROM {table}")]  # noqa: S608
+                kept = set(keep)
+                db.executemany(
+                    f"DELETE FROM {table} WHERE name = ?",  # noqa: S608  # table names are ours
+                    ((name,) for name in names if name not in kept),
+                )
+            db.execute("COMMIT")
+        except sqlite3.Error:
+            self._give_up()
+
+    def close(self) -> None:
+        """Close the database, if it was opened; later reads open it once each."""
+        self._is_closed = True
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None
