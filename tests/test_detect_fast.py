@@ -90,7 +90,10 @@ MIXED = st.text(
 def test_langmodel_ranks_any_text_exactly_as_py3langid(
     reference: Any, model: langmodel.LanguageModel, text: str
 ) -> None:
-    assert model.rank(text) == reference.rank(text)
+    ranked = reference.rank(text)
+    assert model.rank(text) == ranked
+    among = {"id", "ms", "en", "zh", "sr", "uz", "vi"}
+    assert model.rank(text, among=among) == [item for item in ranked if item[0] in among]
     data = text.encode("utf-8", errors="surrogatepass")
     features, _ = model.feature_counts(data)
     assert features.tolist() == list(_visit_counts(reference, data))
@@ -99,7 +102,7 @@ def test_langmodel_ranks_any_text_exactly_as_py3langid(
 def test_detect_language_answers_as_with_py3langid(reference: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     texts = list(_seed_texts())
     fast = [detect_language(text, candidates=CANDIDATES) for text in texts]
-    monkeypatch.setattr(detect, "_identifier", lambda: reference)
+    monkeypatch.setattr(detect, "_identifier", lambda: detect._Py3langidRanker(reference))
     slow = [detect_language(text, candidates=CANDIDATES) for text in texts]
     assert sum(found is not None for found in fast) > 20
     for got, expected in zip(fast, slow, strict=True):
@@ -187,3 +190,52 @@ def test_session_cache_is_not_the_users(
     folder = langmodel.cache_dir()
     assert folder.is_relative_to(tmp_path_factory.getbasetemp())
     assert list(folder.glob("*.npz"))
+
+
+@pytest.fixture(scope="module")
+def py3langid_parts() -> tuple[Any, ...]:
+    """py3langid's model as its own loader returns it: (ptc, pc, classes, nextmove, row, output)."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+    from py3langid.modelio import load_model
+
+    return tuple(load_model(MODEL_DIR / MODEL_FILE))
+
+
+def test_derive_model_refuses_an_automaton_that_skips_a_longer_suffix(py3langid_parts: tuple[Any, ...]) -> None:
+    import numpy as np
+
+    ptc, pc, classes, nextmove, row, output = py3langid_parts
+    moves = np.array(nextmove)
+    # State 500 on "a" now falls back to the root, forgetting what it had read.
+    moves[int(row[500]) * 256 + ord("a")] = 0
+    with pytest.raises(ValueError, match="longest known suffix"):
+        langmodel.derive_model(ptc, pc, classes, moves, row, output)
+
+
+def test_derive_model_refuses_a_state_that_forgets_its_feature(py3langid_parts: tuple[Any, ...]) -> None:
+    ptc, pc, classes, nextmove, row, output = py3langid_parts
+    owners: dict[int, int] = {}
+    for state, feature in enumerate(output):
+        if feature >= 0 and owners.setdefault(feature, state) != state:
+            break  # a state that outputs a feature some shorter state owns
+    changed = list(output)
+    changed[state] = -1
+    with pytest.raises(ValueError, match="longest feature suffix"):
+        langmodel.derive_model(ptc, pc, classes, nextmove, row, changed)
+
+
+def test_detect_language_falls_back_to_py3langid(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = next(t for t in _seed_texts() if len(t) > 400)
+    expected = detect_language(text, candidates=CANDIDATES)
+
+    def refuse() -> langmodel.LanguageModel:
+        raise ValueError("language model: not understood")
+
+    monkeypatch.setattr(langmodel, "default_model", refuse)
+    detect._identifier.cache_clear()
+    try:
+        assert isinstance(detect._identifier(), detect._Py3langidRanker)
+        assert detect_language(text, candidates=CANDIDATES) == expected
+    finally:
+        detect._identifier.cache_clear()
+    assert expected is not None

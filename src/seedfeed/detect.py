@@ -18,7 +18,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from itertools import islice
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 # Below this many letters a guess is a coin toss: the feed's language stands in.
 MIN_LETTERS = 24
@@ -37,7 +37,18 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 
 class _Identifier(Protocol):
-    def rank(self, text: str) -> list[tuple[str, float]]: ...
+    def rank(self, text: str, *, among: Collection[str] | None = None) -> list[tuple[str, float]]: ...
+
+
+class _Py3langidRanker:
+    """py3langid's own scorer behind the interface of langmodel.LanguageModel."""
+
+    def __init__(self, identifier: Any) -> None:
+        self._identifier = identifier
+
+    def rank(self, text: str, *, among: Collection[str] | None = None) -> list[tuple[str, float]]:
+        ranked = cast(list[tuple[str, float]], self._identifier.rank(text))
+        return ranked if among is None else [item for item in ranked if item[0] in among]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,7 +72,7 @@ def _identifier() -> _Identifier:
         # its own scorer gives the same answers, slower.
         from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-        return cast(_Identifier, LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True))
+        return _Py3langidRanker(LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True))
 
 
 def _chinese_script(text: str) -> str:
@@ -93,7 +104,7 @@ def _detect(text: str, candidates: Collection[str]) -> Detection | None:
     by_base: dict[str, str] = {}
     for code in sorted(candidates):
         by_base.setdefault(code.split("-")[0].lower(), code)
-    scores = {lang: score for lang, score in _identifier().rank(text) if lang in by_base}
+    scores = dict(_identifier().rank(text, among=by_base))
     total = sum(scores.values())
     if not scores or total <= 0:
         return None

@@ -36,8 +36,8 @@ import os
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from functools import cache
 from operator import itemgetter
 from pathlib import Path
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 # Bumped whenever what is cached changes shape or meaning.
-FORMAT = 1
+FORMAT = 2
 CACHE_ENV = "SEEDFEED_CACHE_DIR"
 # Windows are read 8 bytes at a time (one uint64) and a key must leave
 # room for an impossible one, so features may be at most 7 bytes long;
@@ -78,12 +78,31 @@ class LanguageModel:
     weights: NDArray[np.float32]  # features x columns (py3langid's nb_ptc, widened)
     # Two cuckoo hash tables of 2**bits slots. A feature's key is its bytes
     # as a big-endian integer; multiplied by the table's multiplier, the top
-    # bits give its slot and the rest are kept with 1 + its index below them
+    # bits give its slot and the rest are kept with 1 + its number below them
     # (the multiplication is invertible, so slot and rest identify the key).
     tables: NDArray[np.uint64]  # shape (2, 2**bits)
+    features: NDArray[np.intp]  # a feature's row in weights, by its number (shortest features first)
     multipliers: tuple[int, int]
     bits: int
     lengths: tuple[int, ...]  # feature lengths in bytes, longest first
+    # Worked out once from the above rather than for every text.
+    masks: NDArray[np.uint64] = field(init=False, repr=False)  # per length, its low bytes of a window
+    labels: tuple[str, ...] = field(init=False, repr=False)  # distinct labels, in column order
+    label_columns: tuple[int, ...] = field(init=False, repr=False)  # each label's first column
+    aliases: tuple[tuple[int, int], ...] = field(init=False, repr=False)  # (first column, later column) of a label
+
+    def __post_init__(self) -> None:
+        first: dict[str, int] = {}
+        aliases = []
+        for column, label in enumerate(self.classes):
+            kept = first.setdefault(label, column)
+            if kept != column:
+                aliases.append((kept, column))
+        masks = np.array([(1 << (8 * n)) - 1 for n in self.lengths], dtype=np.uint64)[:, np.newaxis]
+        object.__setattr__(self, "masks", masks)
+        object.__setattr__(self, "labels", tuple(first))
+        object.__setattr__(self, "label_columns", tuple(first.values()))
+        object.__setattr__(self, "aliases", tuple(aliases))
 
     def feature_counts(self, data: bytes) -> tuple[NDArray[np.intp], NDArray[np.float32]]:
         """Return the features counted in UTF-8 bytes and their counts, in order of first occurrence.
@@ -97,28 +116,30 @@ class LanguageModel:
         # Window i holds the 8 bytes ending at data[i], read as one integer;
         # row r of the queries keeps the last lengths[r] of them.
         windows = np.ndarray(shape=(size,), dtype=">u8", buffer=padded, strides=(1,)).astype(np.uint64)
-        masks = np.array([(1 << (8 * n)) - 1 for n in self.lengths], dtype=np.uint64)
-        queries = windows[np.newaxis, :] & masks[:, np.newaxis]
+        queries = windows[np.newaxis, :] & self.masks
         shift, bits, limit = np.uint64(64 - self.bits), np.uint64(self.bits), np.uint64(1 << self.bits)
         # An entry xor the query's product shifted up is below 2**bits (and
-        # then 1 + the feature's index) exactly when the entry is the query's.
+        # then 1 + the feature's number) exactly when the entry is the query's.
         product = queries * np.uint64(self.multipliers[0])
         found = self.tables[0][(product >> shift).view(np.int64)] ^ (product << bits)
         product = queries * np.uint64(self.multipliers[1])
         np.minimum(found, self.tables[1][(product >> shift).view(np.int64)] ^ (product << bits), out=found)
-        # The first row that hits holds the longest feature ending at that byte.
-        longest = found[(found < limit).argmax(axis=0), np.arange(size)]
-        features = longest[longest < limit].view(np.int64) - 1
-        if features.size == 0:
+        # Misses become 0, hits 2**bits + 1 + number; features are numbered
+        # shortest first, so the largest hit ending at a byte is the longest.
+        np.minimum(found, limit, out=found)
+        found ^= limit
+        longest = found.max(axis=0)
+        numbers = (longest[longest != 0] - (limit + np.uint64(1))).view(np.int64)
+        if numbers.size == 0:
             return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.float32)
-        # Sorted by feature then position: each run is one feature, its first
+        # Sorted by number then position: each run is one feature, its first
         # element the feature's first occurrence.
-        by_feature = np.sort((features << 32) | np.arange(features.size))
-        feature = by_feature >> 32
-        starts = np.flatnonzero(np.concatenate(([True], feature[1:] != feature[:-1])))
-        counts = np.diff(starts, append=features.size)
-        order = np.sort(((by_feature[starts] & 0xFFFF_FFFF) << 32) | np.arange(starts.size)) & 0xFFFF_FFFF
-        return feature[starts][order].astype(np.intp), counts[order].astype(np.float32)
+        by_number = np.sort((numbers << 32) | np.arange(numbers.size))
+        number = by_number >> 32
+        bounds = np.flatnonzero(np.concatenate(([True], number[1:] != number[:-1], [True])))
+        starts = bounds[:-1]
+        order = np.argsort(by_number[starts] & 0xFFFF_FFFF)
+        return self.features[number[starts][order]], (bounds[1:] - starts)[order].astype(np.float32)
 
     def scores(self, text: str) -> NDArray[np.float32]:
         """Return the probability of each column, as py3langid's normalised ``_decide`` does."""
@@ -134,20 +155,28 @@ class LanguageModel:
         scores *= 1.0 / math.sqrt(len(data) or 1)
         np.exp(scores - scores.max(), out=scores)
         scores /= scores.sum()
-        first: dict[str, int] = {}
-        for column, label in enumerate(self.classes):
-            kept = first.setdefault(label, column)
-            if kept != column:
-                scores[kept] += scores[column]
-                scores[column] = 0.0
+        # A label's later columns are folded into its first (sr, uz in two scripts).
+        for kept, column in self.aliases:
+            scores[kept] += scores[column]
+            scores[column] = 0.0
         return scores
 
-    def rank(self, text: str) -> list[tuple[str, float]]:
-        """Return every language with its probability, best first: py3langid's ``rank``."""
-        merged: dict[str, float] = {}
-        for label, score in zip(self.classes, self.scores(text).tolist(), strict=True):
-            merged.setdefault(label, score)
-        return sorted(merged.items(), key=itemgetter(1), reverse=True)
+    def rank(self, text: str, *, among: Collection[str] | None = None) -> list[tuple[str, float]]:
+        """Return the languages with their probability, best first: py3langid's ``rank``.
+
+        With ``among``, only those languages, in the order they have in the
+        full ranking; the probabilities are still shares of all languages.
+        """
+        scores = self.scores(text)
+        if among is None:
+            pairs = zip(self.labels, scores[list(self.label_columns)].tolist(), strict=True)
+        else:
+            kept = [
+                (label, column) for label, column in zip(self.labels, self.label_columns, strict=True) if label in among
+            ]
+            pairs = zip([label for label, _ in kept], scores[[column for _, column in kept]].tolist(), strict=True)
+        # sorted() is stable with reverse=True too: ties keep column order, as in py3langid.
+        return sorted(pairs, key=itemgetter(1), reverse=True)
 
 
 def derive_model(ptc: Any, pc: Any, classes: list[str], nextmove: Any, row: Any, output: list[int]) -> LanguageModel:
@@ -164,6 +193,8 @@ def derive_model(ptc: Any, pc: Any, classes: list[str], nextmove: Any, row: Any,
     states = rows.size
     depth = np.full(states, -1, dtype=np.int64)
     code = np.zeros(states, dtype=object)  # a state's bytes as an integer; may exceed 64 bits
+    parent = np.zeros(states, dtype=np.intp)  # the state of its string less the last byte
+    last = np.zeros(states, dtype=np.intp)  # the last byte of its string
     depth[0] = 0
     frontier = np.array([0], dtype=np.intp)
     level = 0
@@ -178,7 +209,9 @@ def derive_model(ptc: Any, pc: Any, classes: list[str], nextmove: Any, row: Any,
         reached, where = np.unique(flat[new], return_index=True)
         level += 1
         depth[reached] = level
-        code[reached] = code[source[new][where]] * 256 + byte[new][where]
+        parent[reached] = source[new][where]
+        last[reached] = byte[new][where]
+        code[reached] = code[parent[reached]] * 256 + last[reached]
         frontier = reached
     if (depth < 0).any():
         raise ValueError("language model: some automaton states are unreachable")
@@ -199,21 +232,55 @@ def derive_model(ptc: Any, pc: Any, classes: list[str], nextmove: Any, row: Any,
         (value, length): index for index, (value, length) in enumerate(zip(feature_code, feature_length, strict=True))
     }
     _check_outputs(code, depth, out, feature_of)
+    _check_moves(moves, rows, code, depth, parent, last)
     for value, length in zip(feature_code, feature_length, strict=True):
         raw = value.to_bytes(length, "big")
         if length > _MAX_FEATURE_BYTES or raw[0] == 0 or _PAD in raw:
             raise ValueError(f"language model: feature {raw!r} cannot be looked up as a window")
     lengths = tuple(sorted(set(feature_length), reverse=True))
-    tables, multipliers, bits = _hash_features(feature_code, too_long=1 << (8 * lengths[0]))
+    # Numbered shortest first (then by row), which is what lets a maximum pick the longest.
+    by_number = sorted(range(features), key=lambda row: (feature_length[row], row))
+    tables, multipliers, bits = _hash_features([feature_code[row] for row in by_number], too_long=1 << (8 * lengths[0]))
     return LanguageModel(
         classes=tuple(str(label) for label in classes),
         prior=np.asarray(pc, dtype=np.float32),
         weights=np.asarray(ptc).astype(np.float32),
         tables=tables,
+        features=np.array(by_number, dtype=np.intp),
         multipliers=multipliers,
         bits=bits,
         lengths=lengths,
     )
+
+
+def _check_moves(moves: Any, rows: Any, code: Any, depth: Any, parent: Any, last: Any) -> None:
+    """Check that the automaton is Aho-Corasick's: after a byte, the longest suffix it knows.
+
+    By induction on depth it suffices that each state's move on a byte is
+    to its child by that byte if it has one, else the move of the state of
+    its longest proper known suffix (the root: to itself).
+    """
+    state_of = {(int(value), int(length)): state for state, (value, length) in enumerate(zip(code, depth, strict=True))}
+    fallback = np.zeros(depth.size, dtype=np.intp)
+    for state in range(1, depth.size):
+        value, length = int(code[state]), int(depth[state])
+        for n in range(length - 1, 0, -1):
+            known = state_of.get((value & ((1 << (8 * n)) - 1), n))
+            if known is not None:
+                fallback[state] = known
+                break
+    children = np.full(depth.size * 256, -1, dtype=np.int64)
+    children[parent[1:] * 256 + last[1:]] = np.arange(1, depth.size)
+    children = children.reshape(-1, 256)
+    chunk = 8192
+    for start in range(0, depth.size, chunk):
+        states = np.arange(start, min(start + chunk, depth.size))
+        actual = moves[rows[states]].astype(np.int64)
+        inherited = moves[rows[fallback[states]]].astype(np.int64)
+        inherited[states == 0] = 0
+        expected = np.where(children[states] >= 0, children[states], inherited)
+        if not np.array_equal(actual, expected):
+            raise ValueError("language model: the automaton does not move to the longest known suffix")
 
 
 def _check_outputs(code: Any, depth: Any, out: Any, feature_of: dict[tuple[int, int], int]) -> None:
@@ -332,6 +399,7 @@ def _read_cache(index_path: Path, weights_path: Path) -> LanguageModel:
         classes = tuple(str(label) for label in index["classes"].tolist())
         prior = index["prior"]
         tables = index["tables"]
+        features = index["features"]
         multipliers = tuple(int(v) for v in index["multipliers"].tolist())
         lengths = tuple(int(n) for n in index["lengths"].tolist())
     # Memory-mapped: a process that scores a few texts reads a few pages.
@@ -348,6 +416,10 @@ def _read_cache(index_path: Path, weights_path: Path) -> LanguageModel:
         or len(multipliers) != 2
         or not lengths
         or int((tables & np.uint64((1 << bits) - 1)).max()) > weights.shape[0]
+        or features.dtype != np.intp
+        or features.shape != (weights.shape[0],)
+        or int(features.min()) < 0
+        or int(features.max()) >= weights.shape[0]
     ):
         raise ValueError(f"{index_path}: not a language model of this version")
     return LanguageModel(
@@ -355,6 +427,7 @@ def _read_cache(index_path: Path, weights_path: Path) -> LanguageModel:
         prior=prior,
         weights=np.asarray(weights),
         tables=tables,
+        features=features,
         multipliers=(multipliers[0], multipliers[1]),
         bits=bits,
         lengths=lengths,
@@ -373,6 +446,7 @@ def _write_cache(model: LanguageModel, index_path: Path, weights_path: Path) -> 
             classes=np.array(model.classes, dtype=str),
             prior=model.prior,
             tables=model.tables,
+            features=model.features,
             multipliers=np.array(model.multipliers, dtype=np.uint64),
             lengths=np.array(model.lengths, dtype=np.int64),
         ),
