@@ -297,6 +297,7 @@ def build(
         new_ledger = result.ledger
 
         heads: list[EntryHead] = []
+        note_paths: dict[str, Path] = {}
         for facts, _id, dates in drafts:
             record = new_ledger.records[facts.stem]
             cached = parse_cache.get(facts.name)
@@ -311,7 +312,8 @@ def build(
                 head = EntryHead.of(entry, digest_inputs(entry))
                 parse_cache.put_entry(facts.name, head, entry)
             heads.append(head)
-            notices.extend(head.notices)
+            if head.notes:
+                notices.extend(head.notices(note_paths))
         names = {f.stem: f.name for f, _id, _dates in drafts}
 
         def load(head: EntryHead) -> Entry:

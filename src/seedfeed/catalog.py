@@ -19,7 +19,7 @@ and tuples do that in C.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
@@ -80,18 +80,34 @@ class EntryHead(NamedTuple):
             notes=tuple((str(n.path), n.line, n.message) for n in entry.notices),
         )
 
-    @property
-    def notices(self) -> list[Notice]:
-        """Return the entry's notices."""
-        return [Notice(path=Path(path), line=line, message=message) for path, line, message in self.notes]
+    def notices(self, paths: dict[str, Path] | None = None) -> list[Notice]:
+        """Return the entry's notices; ``paths`` shares one Path per file among many notices."""
+        paths = {} if paths is None else paths
+        notices: list[Notice] = []
+        for path, line, message in self.notes:
+            known = paths.get(path)
+            if known is None:
+                known = paths[path] = Path(path)
+            notices.append(Notice(path=known, line=line, message=message))
+        return notices
 
 
 def fixed_offset(value: datetime) -> datetime:
-    """Return the same moment and wall time with a fixed-offset ``timezone`` (which pickles in C)."""
+    """Return the same moment and wall time with a fixed-offset ``timezone`` (which pickles in C).
+
+    One ``timezone`` object per offset: pickle writes a shared object once,
+    so ten thousand heads in one zone carry it once.
+    """
     offset = value.utcoffset()
-    if offset is None or isinstance(value.tzinfo, timezone):
+    if offset is None:
         return value
-    return value.replace(tzinfo=timezone(offset))
+    zone = _ZONES.get(offset)
+    if zone is None:
+        zone = _ZONES[offset] = timezone(offset) if offset else UTC
+    return value if value.tzinfo is zone else value.replace(tzinfo=zone)
+
+
+_ZONES: dict[timedelta, timezone] = {}
 
 
 class Dated(Protocol):

@@ -56,6 +56,11 @@ class Ledger:
     # The last arrival number ever given, deleted entries included: a number
     # is never reused, so an archive page's slots never shift. 0: none yet.
     last_arrival: int = 0
+    # Each record's line as the file it was read from held it, by stem; a
+    # record still the same object is written back as that line instead of
+    # being formatted again (at ten thousand records, most of a rebuild's
+    # ledger time). Not part of the ledger's value.
+    lines: Mapping[str, tuple[LedgerRecord, str]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def next_arrival(self) -> int:
@@ -100,15 +105,9 @@ def _parse_arrival(value: object) -> int:
 
 def render_ledger(ledger: Ledger) -> bytes:
     """Return the ledger's file bytes: stable order, one record per line."""
-    records = [
-        {
-            "stem": r.stem, "id": r.id, "arrival": r.arrival, "content_hash": r.content_hash,
-            "published": _time(r.published), "updated": _time(r.updated), "first_seen": _time(r.first_seen),
-        }
-        for r in sorted(ledger.records.values(), key=lambda r: r.stem)
-    ]  # fmt: skip
+    records = [_record_line(ledger, r) for r in sorted(ledger.records.values(), key=lambda r: r.stem)]
     tombstones = [
-        {"stem": t.stem, "id": t.id, "when": _time(t.when)}
+        _line({"stem": t.stem, "id": t.id, "when": _time(t.when)})
         for t in sorted(ledger.tombstones, key=lambda t: (t.when, t.id))
     ]
     body = (
@@ -118,10 +117,55 @@ def render_ledger(ledger: Ledger) -> bytes:
     return ("{\n" + body + "\n}\n").encode()
 
 
-def _array(items: Sequence[Mapping[str, object]]) -> str:
-    if not items:
+def _record_line(ledger: Ledger, r: LedgerRecord) -> str:
+    known = ledger.lines.get(r.stem)
+    if known is not None and known[0] is r:
+        return known[1]
+    return _line(
+        {
+            "stem": r.stem, "id": r.id, "arrival": r.arrival, "content_hash": r.content_hash,
+            "published": _time(r.published), "updated": _time(r.updated), "first_seen": _time(r.first_seen),
+        }
+    )  # fmt: skip
+
+
+def _line(item: Mapping[str, object]) -> str:
+    return "    " + json.dumps(item, ensure_ascii=False)
+
+
+def _array(lines: Sequence[str]) -> str:
+    if not lines:
         return "[]"
-    return "[\n" + ",\n".join("    " + json.dumps(i, ensure_ascii=False) for i in items) + "\n  ]"
+    return "[\n" + ",\n".join(lines) + "\n  ]"
+
+
+def _record_lines(text: str, records: Mapping[str, LedgerRecord]) -> dict[str, tuple[LedgerRecord, str]]:
+    """Return each record's line in a ledger file written as ``render_ledger`` writes, else nothing.
+
+    A file laid out otherwise (edited by hand) gives no lines: its records
+    are formatted again when it is next written.
+    """
+    start = text.find('\n  "entries": [\n')
+    end = text.find("\n  ]", start)
+    if start < 0 or end < 0:
+        return {}
+    lines = text[start + len('\n  "entries": [\n') : end].split("\n")
+    if len(lines) != len(records):
+        return {}
+    found: dict[str, tuple[LedgerRecord, str]] = {}
+    for raw, record in zip(lines, records.values(), strict=True):
+        line = raw.removesuffix(",")
+        # Each line holds the record parsed from it. The first must be exactly
+        # as this code formats it (the layout is ours); each of the others
+        # must at least start with its own stem (one record per line).
+        if found:
+            is_ours = line.startswith('    {"stem": ' + json.dumps(record.stem, ensure_ascii=False) + ",")
+        else:
+            is_ours = line == _record_line(Ledger(), record)
+        if not is_ours:
+            return {}
+        found[record.stem] = (record, line)
+    return found
 
 
 def _check_format(doc: object) -> dict[str, object]:
@@ -169,7 +213,8 @@ def parse_ledger(data: bytes, path: Path) -> Ledger:
     # RecursionError: json refuses nesting deeper than the interpreter's stack.
     except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError) as exc:
         raise LedgerError(f"{path}: is corrupt ({exc})") from exc
-    return Ledger(records=records, tombstones=tombstones, last_arrival=last_arrival)
+    lines = _record_lines(data.decode("utf-8"), records)
+    return Ledger(records=records, tombstones=tombstones, last_arrival=last_arrival, lines=lines)
 
 
 def load_ledger(path: Path) -> Ledger:
@@ -271,7 +316,7 @@ def reconcile(
     )
     tombstones = [t for t in ledger.tombstones if t.id not in live_ids]
     tombstones.extend(LedgerTombstone(id=r.id, stem=r.stem, when=now) for r in gone)
-    new_ledger = Ledger(records=records, tombstones=tuple(tombstones), last_arrival=arrival - 1)
+    new_ledger = Ledger(records=records, tombstones=tuple(tombstones), last_arrival=arrival - 1, lines=ledger.lines)
     latest = new_ledger.latest_event
     if latest is not None:
         current = tuple(t for t in tombstones if t.when >= latest - tombstone_period)

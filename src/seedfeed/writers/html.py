@@ -163,7 +163,7 @@ def render_index_row(config: FeedConfig, entry: Entry) -> str:
 def render_index_page(config: FeedConfig, rows: Sequence[str]) -> bytes:
     """Return ``index.html`` from its rows (``render_index_row``), newest first."""
     # The rows were rendered by our autoescaping template: markup, not text.
-    markup = [Markup(row) for row in rows]  # noqa: S704
+    markup = Markup("".join(rows))  # noqa: S704
     return _render_page(config, "index.html", language=config.language, root="", rows=markup)
 
 
