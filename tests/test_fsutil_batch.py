@@ -36,3 +36,18 @@ def test_write_batch_refuses_a_path_outside_the_folder_and_leaves_no_temp_files(
 def test_write_batch_of_nothing_changes_nothing(tmp_path: Path) -> None:
     assert write_batch_if_changed(tmp_path, []) == []
     assert list(tmp_path.iterdir()) == []
+
+
+def test_write_batch_refuses_symlinks_out_of_the_folder(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "articles").mkdir(parents=True)
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(b"keep")
+    (out / "articles" / "page.html").symlink_to(secret)
+    (out / "linked").symlink_to(tmp_path, target_is_directory=True)
+    for relative in ("articles/page.html", "linked/page.html"):
+        with pytest.raises(OutputError, match="outside the output folder"):
+            write_batch_if_changed(out, [("articles/ok.html", b"ok"), (relative, b"x")])
+    assert secret.read_bytes() == b"keep"
+    assert not (tmp_path / "page.html").exists()
+    assert not (out / "articles" / "ok.html").exists()

@@ -175,6 +175,10 @@ class ParseCache:
     ) -> None:
         self.key = key
         self.seeds: dict[str, CachedSeed] = dict(seeds or {})
+        # Each record as it was read, with its pickled bytes: an unchanged
+        # record is saved as the same bytes, and pickling ten thousand small
+        # tuples (Python code per tuple) costs more than the rest of a save.
+        self._pickled: dict[str, tuple[CachedSeed, bytes]] = {}
         self.outputs: dict[str, WrittenOutput] = dict(outputs or {})
         # The ledger file's path and stat as the last build left it.
         self.ledger = ledger
@@ -186,6 +190,10 @@ class ParseCache:
         # Rows of seeds this cache does not know are dropped at the next save.
         self._is_pruned = not self.seeds
         self.changed = False
+
+    def remember_pickled(self, pickled: dict[str, tuple[CachedSeed, bytes]]) -> None:
+        """Remember the bytes each record was read from, to save it again as those bytes."""
+        self._pickled = pickled
 
     @property
     def names(self) -> set[str]:
@@ -327,7 +335,14 @@ class ParseCache:
 
     def render(self) -> bytes:
         """Return the cache file's bytes: magic, checksum, pickled body (the light half)."""
-        body = pickle.dumps((self.key, self.seeds, self.outputs, self.ledger), protocol=pickle.HIGHEST_PROTOCOL)
+        records: dict[str, bytes] = {}
+        for name, record in self.seeds.items():
+            known = self._pickled.get(name)
+            if known is not None and known[0] is record:
+                records[name] = known[1]
+            else:
+                records[name] = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+        body = pickle.dumps((self.key, records, self.outputs, self.ledger), protocol=pickle.HIGHEST_PROTOCOL)
         return _MAGIC + digest_bytes(body) + body
 
 
@@ -346,7 +361,14 @@ def parse_cache_file(data: bytes, key: CacheKey, store: BlobStore | None = None)
         return ParseCache(key, store=store)
     if stored_key != key or not isinstance(seeds, dict) or not isinstance(outputs, dict):
         return ParseCache(key, store=store)
-    return ParseCache(key, seeds, outputs, ledger=ledger if isinstance(ledger, tuple) else None, store=store)
+    try:
+        with paused_gc():
+            records = {name: pickle.loads(blob) for name, blob in seeds.items()}  # noqa: S301  # checksummed
+    except (pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError, ValueError):
+        return ParseCache(key, store=store)
+    parse_cache = ParseCache(key, records, outputs, ledger=ledger if isinstance(ledger, tuple) else None, store=store)
+    parse_cache.remember_pickled({name: (records[name], blob) for name, blob in seeds.items()})
+    return parse_cache
 
 
 def cache_path(out_dir: Path) -> Path:

@@ -12,6 +12,7 @@ import fcntl
 import functools
 import os
 import re
+import stat
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -81,9 +82,10 @@ def write_batch_if_changed(root: Path, items: Sequence[tuple[str, bytes]]) -> li
     """
     pending: list[tuple[Path, str]] = []  # target, temporary file
     changed: list[bool] = []
+    folders_resolved: dict[str, Path] = {}
     try:
         for relative, data in items:
-            path = safe_path(root, relative)
+            path = _batch_target(root, relative, folders_resolved)
             try:
                 if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
                     changed.append(False)
@@ -146,6 +148,28 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _batch_target(root: Path, relative: str, folders: dict[str, Path]) -> Path:
+    """Return ``safe_path(root, relative)``, resolving each folder of a batch once.
+
+    A thousand pages share a folder: resolving it once, and only the file's
+    own name after (an lstat, to catch a symlink), gives the same answer as
+    resolving every path whole, at a fraction of the system calls.
+    """
+    folder, _sep, name = relative.rpartition("/")
+    if name in ("", ".", "..") or "\x00" in name:
+        return safe_path(root, relative)  # raises, naming the path
+    resolved = folders.get(folder)
+    if resolved is None:
+        resolved = folders[folder] = safe_path(root, folder) if folder else root.resolve()
+    target = resolved / name
+    try:
+        if stat.S_ISLNK(target.lstat().st_mode):
+            return safe_path(root, relative)
+    except FileNotFoundError:
+        pass
+    return target
 
 
 def safe_path(root: Path, relative: str) -> Path:
