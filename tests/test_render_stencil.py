@@ -1,0 +1,115 @@
+"""Pages filled in from stencils are byte for byte the pages Jinja2 renders.
+
+``render_article`` and ``render_index`` render a template once per shape of
+page and fill it in afterwards; ``is_stenciled=False`` renders every page
+through Jinja2. Both must give the same bytes for any seed and any config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import lxml.html
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from publish_support import entry_from_text, reference_config
+from seedfeed.model import Entry
+from seedfeed.writers.html import render_article, render_index
+
+TESTS = Path(__file__).parent
+SEED_FILES = sorted((TESTS / "data" / "corpus").glob("*/*.txt")) + sorted((TESTS / "seeds" / "ok").glob("*.txt"))
+PLAIN = reference_config()
+RICH = reference_config(
+    title="Harbour & <Desk>",
+    subtitle='News "from" the harbour',
+    author="O'Brien & Co",
+    hub="https://hub.example.org/",
+    formats=frozenset({"atom", "json", "html"}),
+    base_url="https://example.org/news/",
+)
+
+
+def _entries(config) -> list[Entry]:
+    entries = []
+    for number, path in enumerate(SEED_FILES):
+        entry = entry_from_text(path.read_text(encoding="utf-8"), config, name=f"{number:03}_{path.name}")
+        if number % 3 == 0:
+            # An edited entry shows both dates.
+            entry = replace(entry, updated=entry.updated + timedelta(days=2, hours=5))
+        entries.append(entry)
+    return entries
+
+
+@pytest.mark.parametrize("config", [PLAIN, RICH], ids=["plain", "rich"])
+def test_render_stencil_pages_of_the_corpus_are_jinja2s_bytes(config) -> None:
+    entries = _entries(config)
+    assert {bool(e.categories) for e in entries} == {True, False}
+    assert {bool(e.sources) for e in entries} == {True, False}
+    for entry in entries:
+        stenciled = render_article(config, entry)
+        assert stenciled == render_article(config, entry, is_stenciled=False), entry.stem
+        page = lxml.html.fromstring(stenciled)
+        assert " ".join(page.find(".//h1").text_content().split()) == " ".join(entry.title.split())
+    assert render_index(config, entries) == render_index(config, entries, is_stenciled=False)
+
+
+def test_render_stencil_two_configs_in_one_process_keep_their_own_markup() -> None:
+    entry = _entries(PLAIN)[0]
+    pages = [render_article(config, entry) for config in (PLAIN, RICH, PLAIN)]
+    assert pages[0] == pages[2]
+    plain, rich = lxml.html.fromstring(pages[0]), lxml.html.fromstring(pages[1])
+    assert plain.find(".//title").text == f"{entry.title} · {PLAIN.title}"
+    assert rich.find(".//title").text == f"{entry.title} · Harbour & <Desk>"
+    assert rich.find(".//p[@class='site-subtitle']").text == 'News "from" the harbour'
+    assert plain.find(".//p[@class='site-subtitle']").text == PLAIN.subtitle
+    assert [link.get("href") for link in rich.findall(".//head/link[@rel='alternate']")] == [
+        "https://example.org/news/feed.atom",
+        "https://example.org/news/feed.json",
+    ]
+    assert len(plain.findall(".//head/link[@rel='alternate']")) == 3
+
+
+def test_render_stencil_config_text_that_looks_like_a_marker_is_still_text() -> None:
+    # The stencil's own markers in the feed's title: the stencil made with them
+    # differs from Jinja2's page, so Jinja2 renders this config's pages.
+    config = reference_config(title="Desk \x000\x01 \x001\x01")
+    entry = _entries(config)[1]
+    page = render_article(config, entry)
+    assert page == render_article(config, entry, is_stenciled=False)
+    # HTML parsers read U+0000 as U+FFFD.
+    assert lxml.html.fromstring(page).find(".//p[@class='site-title']/a").text == config.title.replace("\x00", "\ufffd")
+
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("&<>'\"\x00\x01 0123"), max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    title=TEXT,
+    author=st.none() | TEXT,
+    summary=TEXT,
+    sources=st.lists(TEXT, max_size=3),
+    categories=st.lists(TEXT, max_size=3),
+    site_title=TEXT,
+)
+def test_render_stencil_any_values_give_jinja2s_bytes(
+    title: str, author: str | None, summary: str, sources: list[str], categories: list[str], site_title: str
+) -> None:
+    config = reference_config(title=site_title)
+    entry = replace(
+        _REFERENCE,
+        title=title,
+        author=author,
+        summary=summary,
+        sources=tuple(sources),
+        categories=tuple(categories),
+    )
+    assert render_article(config, entry) == render_article(config, entry, is_stenciled=False)
+    assert render_index(config, [entry]) == render_index(config, [entry], is_stenciled=False)
+
+
+_REFERENCE = _entries(PLAIN)[0]
