@@ -40,6 +40,11 @@ class BlobStore:
         self._is_broken = path is None
         self._is_closed = False
 
+    @property
+    def is_persistent(self) -> bool:
+        """Return whether what is written can be read back (a store on disk that still works)."""
+        return self._path is not None and not self._is_broken
+
     def _connect(self) -> sqlite3.Connection | None:
         if self._db is not None or self._is_broken or self._is_closed or self._path is None:
             return self._db

@@ -16,11 +16,13 @@ from seedfeed.archive import ARCHIVE_DIR, FEED_NAME, Document, order_entries, pl
 from seedfeed.cache import CACHE_DIR, ParseCache, cache_key, digest_inputs, load_cache, save_cache
 from seedfeed.catalog import EntryCatalog, EntryHead, SeedFacts, head_matches
 from seedfeed.config import FeedConfig, load_config
-from seedfeed.convert import ARTICLES_DIR, EntryDates, make_entry_id, to_entry
+from seedfeed.convert import ARTICLES_DIR, EntryDates, dates_of, make_entry_id, to_entry
 from seedfeed.errors import LedgerError, SeedError
 from seedfeed.fsutil import (
+    StagedFile,
     atomic_write,
     build_lock,
+    discard_staged,
     remove_files_not_in,
     remove_stale_temp_files,
     write_if_changed,
@@ -38,7 +40,7 @@ from seedfeed.ledger import (
 )
 from seedfeed.model import Article, Entry, Notice, Tombstone
 from seedfeed.outputs import write_rendered, write_site
-from seedfeed.parallel import cached_article, default_jobs, parse_seed_files
+from seedfeed.parallel import Staging, cached_article, default_jobs, parse_seed_files
 from seedfeed.seeds import list_seeds
 from seedfeed.writers.atom import ATOM_TYPE, FeedLink, feed_updated, render_atom
 from seedfeed.writers.common import FEED_NAMES
@@ -111,10 +113,7 @@ def entry_dates(article: Article, record: LedgerRecord | None, now: datetime) ->
 
 def facts_dates(facts: SeedFacts, record: LedgerRecord | None, now: datetime) -> EntryDates:
     """Return a parsed seed's published date as the text gives it, else first-seen."""
-    if facts.date is not None and facts.provenance is not None:
-        return EntryDates(published=facts.date, updated=facts.date, provenance=facts.provenance)
-    first_seen = first_seen_of(record, now)
-    return EntryDates(published=first_seen, updated=first_seen, provenance="first-seen")
+    return dates_of(facts, first_seen_of(record, now))
 
 
 def parse_seeds(
@@ -126,6 +125,8 @@ def parse_seeds(
     parse_cache: ParseCache,
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
+    staging: Staging | None = None,
+    pages: dict[str, tuple[bytes, StagedFile | None]] | None = None,
 ) -> tuple[list[SeedFacts], list[SeedError]]:
     """Read and parse every seed; a bad seed becomes a SeedError, the rest go on.
 
@@ -142,6 +143,8 @@ def parse_seeds(
         parse_cache=parse_cache,
         workers=jobs,
         progress=progress,
+        staging=staging,
+        pages=pages,
     )
     for outcome in outcomes:
         if isinstance(outcome, SeedError):
@@ -257,139 +260,161 @@ def build(
             if progress is not None:
                 progress(done, len(paths))
 
-        parsed, rejected = parse_seeds(
-            paths, config, ledger, now, parse_cache=parse_cache, jobs=jobs or default_jobs(), progress=tick
-        )
+        # Each new seed's entry and page are prepared where it is parsed (over the
+        # cores); a page stays staged, in a temporary file, until the ledger is
+        # written. A strict build may write nothing, so it prepares nothing.
+        staged: dict[str, tuple[bytes, StagedFile | None]] = {}
+        staging = None if is_strict else Staging(out_dir=out_dir, is_site="html" in config.formats)
+        try:
+            parsed, rejected = parse_seeds(
+                paths,
+                config,
+                ledger,
+                now,
+                parse_cache=parse_cache,
+                jobs=jobs or default_jobs(),
+                progress=tick,
+                staging=staging,
+                pages=staged,
+            )
 
-        drafts: list[Draft] = []
-        stems = {p.stem for p in paths}
-        for facts in parsed:
-            try:
-                id_ = make_entry_id(facts.front_matter_id, facts.stem, seeds_dir / facts.name, config)
-            except SeedError as exc:
-                rejected.append(exc)
-                continue
-            drafts.append((facts, id_, facts_dates(facts, record_of(ledger, facts.stem, id_, stems), now)))
-        drafts, duplicates = claim_ids(drafts, ledger, seeds_dir)
-        rejected.extend(duplicates)
-        observed = [
-            Observation(stem=f.stem, id=id_, content_hash=f.content_hash, published=d.published) for f, id_, d in drafts
-        ]
-        if is_strict and rejected:
+            drafts: list[Draft] = []
+            stems = {p.stem for p in paths}
+            for facts in parsed:
+                try:
+                    id_ = make_entry_id(facts.front_matter_id, facts.stem, seeds_dir / facts.name, config)
+                except SeedError as exc:
+                    rejected.append(exc)
+                    continue
+                drafts.append((facts, id_, facts_dates(facts, record_of(ledger, facts.stem, id_, stems), now)))
+            drafts, duplicates = claim_ids(drafts, ledger, seeds_dir)
+            rejected.extend(duplicates)
+            observed = [
+                Observation(stem=f.stem, id=id_, content_hash=f.content_hash, published=d.published)
+                for f, id_, d in drafts
+            ]
+            if is_strict and rejected:
+                return BuildReport(
+                    heads=(),
+                    changes={},
+                    removed=(),
+                    rejected=tuple(sorted(rejected, key=lambda e: str(e.path))),
+                    notices=tuple(notices),
+                    written=(),
+                    out_dir=out_dir,
+                    hub=config.hub,
+                    is_withheld=True,
+                )
+            result = reconcile(
+                ledger,
+                observed,
+                kept={e.path.stem for e in rejected},
+                now=now,
+                tombstone_period=timedelta(days=config.tombstone_days),
+            )
+            new_ledger = result.ledger
+
+            heads: list[EntryHead] = []
+            note_paths: dict[str, Path] = {}
+            for facts, _id, dates in drafts:
+                record = new_ledger.records[facts.stem]
+                cached = parse_cache.get(facts.name)
+                head = cached.head if cached is not None else None
+                if head is None or not head_matches(head, dates.published, record.updated, dates.provenance):
+                    # New, edited, or given other dates: made again from its article.
+                    entry = to_entry(
+                        cached_article(parse_cache, seeds_dir / facts.name, config),
+                        EntryDates(published=dates.published, updated=record.updated, provenance=dates.provenance),
+                        config,
+                    )
+                    head = EntryHead.of(entry, digest_inputs(entry))
+                    parse_cache.put_entry(facts.name, head, entry)
+                heads.append(head)
+                if head.notes:
+                    notices.extend(head.notices(note_paths))
+            names = {f.stem: f.name for f, _id, _dates in drafts}
+
+            def load(head: EntryHead) -> Entry:
+                name = names[head.stem]
+                entry = parse_cache.entry(name)
+                if entry is None:
+                    # The store lost it: made again, the same, from the article and the head's dates.
+                    dates = EntryDates(published=head.published, updated=head.updated, provenance=head.date_source)
+                    entry = to_entry(cached_article(parse_cache, seeds_dir / name, config), dates, config)
+                    parse_cache.put_entry(name, head, entry)
+                return entry
+
+            catalog = EntryCatalog(heads, load)
+            tombstones = tuple(
+                Tombstone(ref=t.id, when=t.when.astimezone(config.time_zone)) for t in new_ledger.tombstones
+            )
+
+            # The ledger goes first: every output is a function of the seeds and the
+            # ledger, so a build killed after this point is completed, byte for byte,
+            # by the next one; written last, a killed build would let the next one
+            # decide first-seen and edit times anew for entries readers already have.
+            written: list[str] = []
+            if not (_is_same_ledger(ledger, new_ledger) and parse_cache.is_ledger_current(ledger_path)):
+                if write_if_changed(ledger_path.parent, ledger_path.name, render_ledger(new_ledger)):
+                    written.append(ledger_path.name)
+                parse_cache.wrote_ledger(ledger_path)
+            out_dir.mkdir(parents=True, exist_ok=True)
+            documents = plan_documents(
+                config,
+                heads,
+                arrivals={r.stem: r.arrival for r in new_ledger.records.values()},
+                last_arrival=new_ledger.next_arrival - 1,
+                tombstones=tombstones,
+                latest_event=new_ledger.latest_event,
+            )
+            published = next(d for d in documents if d.path == FEED_NAME)
+            # Pages before the feeds that link to them: a reader never follows a link to nothing.
+            site: list[str] = []
+            if "html" in config.formats:
+                site, site_written = write_site(out_dir, config, catalog, outputs=parse_cache, staged=staged)
+                written.extend(site_written)
+            if "atom" in config.formats:
+                written.extend(write_documents(out_dir, config, documents, catalog, outputs=parse_cache))
+                # Pages no document links to any more (complete = true, a lost ledger) go.
+                pages = {d.path for d in documents}
+                written.extend(remove_files_not_in(out_dir, ARCHIVE_DIR, ".atom", pages))
+            # RSS and JSON Feed hold what the Atom subscription document holds; RSS says
+            # when the feed last changed as Atom does: its latest event, never the clock.
+            shown = catalog.entries(published.entries)
+            last = feed_updated(shown, tombstones, config) if shown or tombstones else None
+            if "rss" in config.formats and write_if_changed(
+                out_dir, FEED_NAMES["rss"], render_rss(config, shown, updated=last)
+            ):
+                written.append(FEED_NAMES["rss"])
+            if "json" in config.formats and write_if_changed(
+                out_dir, FEED_NAMES["json"], render_json_feed(config, shown)
+            ):
+                written.append(FEED_NAMES["json"])
+            changed_feeds = tuple(config.url(name) for name in FEED_NAMES.values() if name in written)
+            if site:
+                # A removed seed's page goes with it, once no feed links to it; its tombstone tells the feed readers.
+                written.extend(remove_files_not_in(out_dir, ARTICLES_DIR, ".html", site))
+            if use_cache:
+                save_cache(out_dir, parse_cache)
+            parse_cache.store.close()
             return BuildReport(
-                heads=(),
-                changes={},
-                removed=(),
+                heads=order_entries(heads),
+                changes=dict(result.changes),
+                removed=result.removed,
                 rejected=tuple(sorted(rejected, key=lambda e: str(e.path))),
                 notices=tuple(notices),
-                written=(),
+                written=tuple(written),
+                tombstones=tombstones,
                 out_dir=out_dir,
                 hub=config.hub,
-                is_withheld=True,
+                changed_feeds=changed_feeds,
+                documents=tuple(d.path for d in documents),
+                subscription=shown,
+                catalog=catalog,
             )
-        result = reconcile(
-            ledger,
-            observed,
-            kept={e.path.stem for e in rejected},
-            now=now,
-            tombstone_period=timedelta(days=config.tombstone_days),
-        )
-        new_ledger = result.ledger
 
-        heads: list[EntryHead] = []
-        note_paths: dict[str, Path] = {}
-        for facts, _id, dates in drafts:
-            record = new_ledger.records[facts.stem]
-            cached = parse_cache.get(facts.name)
-            head = cached.head if cached is not None else None
-            if head is None or not head_matches(head, dates.published, record.updated, dates.provenance):
-                # New, edited, or given other dates: made again from its article.
-                entry = to_entry(
-                    cached_article(parse_cache, seeds_dir / facts.name, config),
-                    EntryDates(published=dates.published, updated=record.updated, provenance=dates.provenance),
-                    config,
-                )
-                head = EntryHead.of(entry, digest_inputs(entry))
-                parse_cache.put_entry(facts.name, head, entry)
-            heads.append(head)
-            if head.notes:
-                notices.extend(head.notices(note_paths))
-        names = {f.stem: f.name for f, _id, _dates in drafts}
-
-        def load(head: EntryHead) -> Entry:
-            name = names[head.stem]
-            entry = parse_cache.entry(name)
-            if entry is None:
-                # The store lost it: made again, the same, from the article and the head's dates.
-                dates = EntryDates(published=head.published, updated=head.updated, provenance=head.date_source)
-                entry = to_entry(cached_article(parse_cache, seeds_dir / name, config), dates, config)
-                parse_cache.put_entry(name, head, entry)
-            return entry
-
-        catalog = EntryCatalog(heads, load)
-        tombstones = tuple(Tombstone(ref=t.id, when=t.when.astimezone(config.time_zone)) for t in new_ledger.tombstones)
-
-        # The ledger goes first: every output is a function of the seeds and the
-        # ledger, so a build killed after this point is completed, byte for byte,
-        # by the next one; written last, a killed build would let the next one
-        # decide first-seen and edit times anew for entries readers already have.
-        written: list[str] = []
-        if not (_is_same_ledger(ledger, new_ledger) and parse_cache.is_ledger_current(ledger_path)):
-            if write_if_changed(ledger_path.parent, ledger_path.name, render_ledger(new_ledger)):
-                written.append(ledger_path.name)
-            parse_cache.wrote_ledger(ledger_path)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        documents = plan_documents(
-            config,
-            heads,
-            arrivals={r.stem: r.arrival for r in new_ledger.records.values()},
-            last_arrival=new_ledger.next_arrival - 1,
-            tombstones=tombstones,
-            latest_event=new_ledger.latest_event,
-        )
-        published = next(d for d in documents if d.path == FEED_NAME)
-        # Pages before the feeds that link to them: a reader never follows a link to nothing.
-        site: list[str] = []
-        if "html" in config.formats:
-            site, site_written = write_site(out_dir, config, catalog, outputs=parse_cache)
-            written.extend(site_written)
-        if "atom" in config.formats:
-            written.extend(write_documents(out_dir, config, documents, catalog, outputs=parse_cache))
-            # Pages no document links to any more (complete = true, a lost ledger) go.
-            pages = {d.path for d in documents}
-            written.extend(remove_files_not_in(out_dir, ARCHIVE_DIR, ".atom", pages))
-        # RSS and JSON Feed hold what the Atom subscription document holds; RSS says
-        # when the feed last changed as Atom does: its latest event, never the clock.
-        shown = catalog.entries(published.entries)
-        last = feed_updated(shown, tombstones, config) if shown or tombstones else None
-        if "rss" in config.formats and write_if_changed(
-            out_dir, FEED_NAMES["rss"], render_rss(config, shown, updated=last)
-        ):
-            written.append(FEED_NAMES["rss"])
-        if "json" in config.formats and write_if_changed(out_dir, FEED_NAMES["json"], render_json_feed(config, shown)):
-            written.append(FEED_NAMES["json"])
-        changed_feeds = tuple(config.url(name) for name in FEED_NAMES.values() if name in written)
-        if site:
-            # A removed seed's page goes with it, once no feed links to it; its tombstone tells the feed readers.
-            written.extend(remove_files_not_in(out_dir, ARTICLES_DIR, ".html", site))
-        if use_cache:
-            save_cache(out_dir, parse_cache)
-        parse_cache.store.close()
-        return BuildReport(
-            heads=order_entries(heads),
-            changes=dict(result.changes),
-            removed=result.removed,
-            rejected=tuple(sorted(rejected, key=lambda e: str(e.path))),
-            notices=tuple(notices),
-            written=tuple(written),
-            tombstones=tombstones,
-            out_dir=out_dir,
-            hub=config.hub,
-            changed_feeds=changed_feeds,
-            documents=tuple(d.path for d in documents),
-            subscription=shown,
-            catalog=catalog,
-        )
+        finally:
+            discard_staged(page for _digest, page in staged.values() if page is not None)
 
 
 def write_documents(

@@ -77,6 +77,10 @@ class CachedSeed(NamedTuple):
     head: EntryHead | None  # the entry last made from it; None: none yet
 
 
+# Prepared pickles held before they go to the store: a few megabytes.
+_PENDING_MAX = 500
+
+
 def digest_bytes(data: bytes) -> bytes:
     """Return the hash the cache keeps of a seed's bytes."""
     return hashlib.blake2b(data, digest_size=_DIGEST_SIZE).digest()
@@ -187,6 +191,9 @@ class ParseCache:
         self._entries: dict[str, Entry] = {}
         self._new_articles: set[str] = set()
         self._new_entries: set[str] = set()
+        # Pickled values prepared where seeds were parsed, on their way to the store:
+        # name -> (digest, bytes), and stem -> (entry digest, index row).
+        self._pending: dict[str, dict[str, tuple[bytes, bytes]]] = {"articles": {}, "entries": {}, "rows": {}}
         # Rows of seeds this cache does not know are dropped at the next save.
         self._is_pruned = not self.seeds
         self.changed = False
@@ -246,12 +253,46 @@ class ParseCache:
         """Return the light record of a seed file's parse, by file name; None if there is none."""
         return self.seeds.get(name)
 
+    def put_prepared(
+        self, name: str, record: CachedSeed, head: EntryHead, article: bytes, entry: bytes, row: str | None
+    ) -> None:
+        """Remember a seed's parse with the entry prepared from it, all pickled (``parallel.Prepared``).
+
+        The pickles go to the store in batches as they come, so a cold build
+        of a hundred thousand seeds never holds them all.
+        """
+        self.seeds[name] = record._replace(head=head)
+        self._articles.pop(name, None)
+        self._entries.pop(name, None)
+        self._new_articles.discard(name)
+        self._new_entries.discard(name)
+        self._pending["articles"][name] = (record.digest, article)
+        self._pending["entries"][name] = (head.digest, entry)
+        if row is not None:
+            self._pending["rows"][head.stem] = (head.digest, row.encode("utf-8"))
+        self.changed = True
+        if len(self._pending["articles"]) >= _PENDING_MAX and self.store.is_persistent:
+            self.flush_pending()
+
+    def flush_pending(self) -> None:
+        """Write the pickles prepared so far to the store."""
+        for table, rows in self._pending.items():
+            if rows:
+                self.store.write(table, rows)
+                rows.clear()
+
+    def _pending_value(self, table: str, name: str, digest: bytes) -> bytes | None:
+        known = self._pending[table].get(name)
+        return known[1] if known is not None and known[0] == digest else None
+
     def article(self, name: str) -> Article | None:
         """Return the cached article of a seed; None when the store has lost it."""
         article = self._articles.get(name)
         record = self.seeds.get(name)
         if article is None and record is not None:
-            blob = self.store.get("articles", name, record.digest)
+            blob = self._pending_value("articles", name, record.digest)
+            if blob is None:
+                blob = self.store.get("articles", name, record.digest)
             if blob is not None:
                 # The row was written by this code for this configuration (the store's key).
                 loaded = pickle.loads(blob)  # noqa: S301  # our own file
@@ -264,7 +305,9 @@ class ParseCache:
         entry = self._entries.get(name)
         record = self.seeds.get(name)
         if entry is None and record is not None and record.head is not None:
-            blob = self.store.get("entries", name, record.head.digest)
+            blob = self._pending_value("entries", name, record.head.digest)
+            if blob is None:
+                blob = self.store.get("entries", name, record.head.digest)
             if blob is not None:
                 loaded = pickle.loads(blob)  # noqa: S301  # our own file
                 if isinstance(loaded, Entry):
@@ -273,16 +316,24 @@ class ParseCache:
 
     def index_rows(self) -> dict[str, tuple[bytes, str]]:
         """Return the rendered ``index.html`` rows the store keeps: stem -> (entry digest, row)."""
-        return {stem: (digest, data.decode("utf-8")) for stem, (digest, data) in self.store.get_all("rows").items()}
+        rows = self.store.get_all("rows")
+        rows.update(self._pending["rows"])
+        return {stem: (digest, data.decode("utf-8")) for stem, (digest, data) in rows.items()}
 
     def put_index_rows(self, rows: dict[str, tuple[bytes, str]], stems: set[str]) -> None:
         """Store newly rendered index rows (stem -> (entry digest, row)); drop the rows of other stems."""
         encoded = {stem: (digest, row.encode("utf-8")) for stem, (digest, row) in rows.items()}
-        self.store.write("rows", encoded, stems)
+        if self.store.is_persistent:
+            self.flush_pending()
+            self.store.write("rows", encoded, stems)
+        else:
+            self._pending["rows"].update(encoded)
 
     def put(self, name: str, record: CachedSeed, article: Article | None = None) -> None:
         """Remember a seed's parse; ``article`` None: the cached article stands (only the stat moved)."""
         if article is not None:
+            for table in ("articles", "entries"):
+                self._pending[table].pop(name, None)
             self._articles[name] = article
             self._new_articles.add(name)
             self._entries.pop(name, None)
@@ -294,6 +345,7 @@ class ParseCache:
     def put_entry(self, name: str, head: EntryHead, entry: Entry) -> None:
         """Remember the entry made from a seed's parse, and its head."""
         self.seeds[name] = self.seeds[name]._replace(head=head)
+        self._pending["entries"].pop(name, None)
         self._entries[name] = entry
         self._new_entries.add(name)
         self.changed = True
@@ -302,6 +354,8 @@ class ParseCache:
         """Forget seeds that are gone, so the cache does not grow forever."""
         gone = self.names - names
         for name in gone:
+            for table in ("articles", "entries"):
+                self._pending[table].pop(name, None)
             self.seeds.pop(name, None)
             self._articles.pop(name, None)
             self._entries.pop(name, None)
@@ -312,6 +366,7 @@ class ParseCache:
 
     def save_blobs(self) -> None:
         """Write the articles and entries this build made to the blob store."""
+        self.flush_pending()
         keep = set(self.seeds) if self._is_pruned else None
         articles = {
             name: (self.seeds[name].digest, pickle.dumps(self._articles[name], protocol=pickle.HIGHEST_PROTOCOL))

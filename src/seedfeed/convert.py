@@ -14,6 +14,7 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
+from seedfeed.catalog import SeedFacts
 from seedfeed.config import FeedConfig, check_http_url
 from seedfeed.errors import SeedError
 from seedfeed.model import Article, Caption, Entry, Notice, Provenance
@@ -32,6 +33,13 @@ class EntryDates:
     published: datetime  # aware
     updated: datetime  # aware, never before published
     provenance: Provenance
+
+
+def dates_of(facts: SeedFacts, first_seen: datetime) -> EntryDates:
+    """Return a parsed seed's dates before any edit: the text's date, else its first-seen time."""
+    if facts.date is not None and facts.provenance is not None:
+        return EntryDates(published=facts.date, updated=facts.date, provenance=facts.provenance)
+    return EntryDates(published=first_seen, updated=first_seen, provenance="first-seen")
 
 
 def entry_id(article: Article, config: FeedConfig) -> str:

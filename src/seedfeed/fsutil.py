@@ -16,6 +16,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from seedfeed.errors import LockError, OutputError
@@ -148,6 +149,81 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+@dataclass(frozen=True, slots=True)
+class StagedFile:
+    """A file's new bytes, on disk in a temporary file beside it, not yet renamed into place."""
+
+    relative: str  # the file, relative to the output folder
+    temp: str  # the temporary file holding its bytes
+
+
+def stage_file(root: Path, relative: str, data: bytes, folders: dict[str, Path]) -> StagedFile | None:
+    """Write ``data`` to a temporary file beside ``root/relative``; None when the file already holds it.
+
+    A build's workers stage the pages of the seeds they parse, so that
+    rendering and writing spread over the cores like parsing; the build
+    commits them (``commit_staged``) once the ledger is written, or discards
+    them. A temporary file left by a killed build is removed by the next one
+    (``remove_stale_temp_files``). ``folders`` memoises resolved folders.
+    Raises OutputError as ``write_batch_if_changed`` does.
+    """
+    path = _batch_target(root, relative, folders)
+    try:
+        if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+            return None
+        if not path.parent.is_dir():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _fsync_dir(path.parent.parent)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.chmod(tmp, 0o644)  # noqa: PTH101  # mkstemp makes 0600; the web server must read the pages
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot be written: {exc.strerror or exc}") from exc
+    return StagedFile(relative=relative, temp=tmp)
+
+
+def commit_staged(root: Path, staged: Sequence[StagedFile]) -> None:
+    """Put staged files in place: their data flushed with one syncfs, then each renamed over its target.
+
+    Raises OutputError when a file cannot be put in place; the ones already
+    renamed stay, each whole, and the caller discards the rest.
+    """
+    if not staged:
+        return
+    folders: dict[str, Path] = {}
+    left = list(staged)  # not yet renamed: removed if this fails
+    try:
+        targets = [(_batch_target(root, item.relative, folders), item.temp) for item in staged]
+        if not _syncfs(root):
+            for _path, tmp in targets:
+                fd = os.open(tmp, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        left.reverse()
+        for path, tmp in targets:
+            Path(tmp).replace(path)
+            left.pop()
+        for folder in sorted({path.parent for path, _tmp in targets}):
+            _fsync_dir(folder)
+    except OSError as exc:
+        raise OutputError(f"{root}: cannot be written: {exc.strerror or exc}") from exc
+    finally:
+        discard_staged(left)
+
+
+def discard_staged(staged: Iterable[StagedFile]) -> None:
+    """Remove the temporary files of staged files that will not be committed."""
+    for item in staged:
+        Path(item.temp).unlink(missing_ok=True)
 
 
 def _batch_target(root: Path, relative: str, folders: dict[str, Path]) -> Path:

@@ -19,7 +19,7 @@ from seedfeed.archive import order_entries
 from seedfeed.cache import ParseCache, digest_inputs
 from seedfeed.catalog import EntryCatalog, EntryHead
 from seedfeed.config import FeedConfig
-from seedfeed.fsutil import write_batch_if_changed, write_if_changed
+from seedfeed.fsutil import StagedFile, commit_staged, discard_staged, write_batch_if_changed, write_if_changed
 from seedfeed.writers.common import INDEX_NAME
 from seedfeed.writers.html import page_file, render_article, render_index_page, render_index_row
 
@@ -55,6 +55,7 @@ def write_site(
     catalog: EntryCatalog,
     *,
     outputs: ParseCache | None,
+    staged: dict[str, tuple[bytes, StagedFile | None]] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Write ``index.html`` and each article's page; return every page's path and those whose bytes changed.
 
@@ -81,16 +82,33 @@ def write_site(
                 written.append(relative)
         pending.clear()
 
+    commits: list[tuple[StagedFile, bytes]] = []  # staged page, inputs
     for head in ordered:
         relative = page_file(head.stem)
         pages.append(relative)
         inputs = digest_inputs(relative, head.digest)
         if outputs is not None and outputs.is_current(out_dir, relative, inputs):
             continue
+        ready = staged.pop(head.stem, None) if staged is not None else None
+        if ready is not None and ready[0] == head.digest:
+            # Rendered and staged where the seed was parsed, from this very entry.
+            if ready[1] is None:  # the file already held these bytes
+                if outputs is not None:
+                    outputs.wrote(out_dir, relative, inputs)
+            else:
+                commits.append((ready[1], inputs))
+            continue
+        if ready is not None and ready[1] is not None:
+            discard_staged([ready[1]])
         pending.append((relative, inputs, render_article(config, catalog.entry(head))))
         if len(pending) >= _WRITE_BATCH:
             write_pending()
     write_pending()
+    commit_staged(out_dir, [page for page, _inputs in commits])
+    for page, inputs in commits:
+        if outputs is not None:
+            outputs.wrote(out_dir, page.relative, inputs)
+        written.append(page.relative)
     return pages, written
 
 

@@ -15,20 +15,25 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from seedfeed.article import parse_article
-from seedfeed.cache import CachedSeed, FileStat, ParseCache, digest_bytes, paused_gc
-from seedfeed.catalog import SeedFacts
+from seedfeed.cache import CachedSeed, FileStat, ParseCache, digest_bytes, digest_inputs, paused_gc
+from seedfeed.catalog import EntryHead, SeedFacts
 from seedfeed.config import FeedConfig
+from seedfeed.convert import dates_of, to_entry
 from seedfeed.errors import SeedError
+from seedfeed.fsutil import StagedFile, stage_file
 from seedfeed.model import Article
 from seedfeed.seeds import decode_seed, read_seed_bytes
+from seedfeed.writers.html import page_file, render_article, render_index_row
 
 # Below this many seeds to parse, starting workers costs more than it saves.
 MIN_PARALLEL_SEEDS = 200
@@ -45,13 +50,38 @@ class ParseJob:
 
 
 @dataclass(frozen=True, slots=True)
+class Staging:
+    """Where a parse prepares its entry's outputs: the output folder, and whether it has a site."""
+
+    out_dir: Path
+    is_site: bool
+
+
+class Prepared(NamedTuple):
+    """An entry made where its seed was parsed, on the guess that the ledger gives it its first dates.
+
+    True for a new seed, which is most of the work of a cold build: the
+    build checks the guess (``catalog.head_matches``) and uses what was
+    prepared, else makes the entry again from the article.
+    """
+
+    head: EntryHead
+    article_blob: bytes  # the article, pickled
+    entry_blob: bytes  # the entry, pickled
+    row: str | None  # its row on index.html; None: no site
+    page: StagedFile | None  # its page, staged; None: no site, or the file already holds it
+
+
+@dataclass(frozen=True, slots=True)
 class ParseOutcome:
     """What reading and parsing one seed gave."""
 
     stat: FileStat | None  # None: the file could not be read
     digest: bytes | None  # None: the file could not be read
-    article: Article | None  # None: rejected, or unchanged (digest == known_digest)
+    article: Article | None  # None: rejected, unchanged (digest == known_digest), or prepared
     error: SeedError | None  # None: read, and parsed or unchanged
+    facts: SeedFacts | None = None  # of the article, parsed or prepared
+    prepared: Prepared | None = None  # None: not asked for, or the entry could not be made
 
 
 def default_jobs() -> int:
@@ -62,8 +92,17 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def parse_one(job: ParseJob, config: FeedConfig) -> ParseOutcome:
-    """Read one seed and parse it, unless its bytes hash to ``job.known_digest``."""
+def parse_one(
+    job: ParseJob,
+    config: FeedConfig,
+    staging: Staging | None = None,
+    folders: dict[str, Path] | None = None,
+) -> ParseOutcome:
+    """Read one seed and parse it, unless its bytes hash to ``job.known_digest``.
+
+    With ``staging``, a parsed seed's entry is made, pickled and its page
+    staged here (``Prepared``) instead of its article being returned.
+    """
     try:
         data, stat = read_seed_bytes(job.path, max_bytes=config.max_seed_bytes)
     except SeedError as exc:
@@ -76,24 +115,65 @@ def parse_one(job: ParseJob, config: FeedConfig) -> ParseOutcome:
         article = parse_article(seed, config, first_seen=job.first_seen)
     except SeedError as exc:
         return ParseOutcome(stat=FileStat.of(stat), digest=digest, article=None, error=exc)
-    return ParseOutcome(stat=FileStat.of(stat), digest=digest, article=article, error=None)
+    facts = SeedFacts.of(article)
+    prepared = None
+    if staging is not None:
+        prepared = prepare(article, facts, job.first_seen, config, staging, {} if folders is None else folders)
+    if prepared is None:
+        return ParseOutcome(stat=FileStat.of(stat), digest=digest, article=article, error=None, facts=facts)
+    return ParseOutcome(stat=FileStat.of(stat), digest=digest, article=None, error=None, facts=facts, prepared=prepared)
+
+
+def prepare(
+    article: Article,
+    facts: SeedFacts,
+    first_seen: datetime,
+    config: FeedConfig,
+    staging: Staging,
+    folders: dict[str, Path],
+) -> Prepared | None:
+    """Make a parsed seed's entry with its first dates, pickle it, stage its page; None when it has no entry.
+
+    Raises OutputError when the page cannot be staged.
+    """
+    try:
+        entry = to_entry(article, dates_of(facts, first_seen), config)
+    except SeedError:
+        return None  # a bad front matter id: the build rejects the seed
+    head = EntryHead.of(entry, digest_inputs(entry))
+    row: str | None = None
+    page: StagedFile | None = None
+    if staging.is_site:
+        row = render_index_row(config, entry)
+        page = stage_file(staging.out_dir, page_file(entry.stem), render_article(config, entry), folders)
+    return Prepared(
+        head=head,
+        article_blob=pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL),
+        entry_blob=pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL),
+        row=row,
+        page=page,
+    )
 
 
 # Set in each worker by _start_worker; a worker parses for one build only.
 _worker_config: FeedConfig | None = None
+_worker_staging: Staging | None = None
+_worker_folders: dict[str, Path] = {}
 
 
-def _start_worker(config: FeedConfig) -> None:
+def _start_worker(config: FeedConfig, staging: Staging | None) -> None:
     # One per worker process, set once at its start.
-    global _worker_config
+    global _worker_config, _worker_staging
     _worker_config = config
+    _worker_staging = staging
+    _worker_folders.clear()
 
 
 def _parse_chunk(jobs: Sequence[ParseJob]) -> list[ParseOutcome]:
     config = _worker_config
     if config is None:  # only _start_worker runs before this
         raise RuntimeError("parse worker started without a configuration")
-    return [parse_one(job, config) for job in jobs]
+    return [parse_one(job, config, _worker_staging, _worker_folders) for job in jobs]
 
 
 def _can_fork() -> bool:
@@ -114,32 +194,44 @@ def parse_many(
     *,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
+    staging: Staging | None = None,
 ) -> list[ParseOutcome]:
-    """Return the outcome of each job, in the order of the jobs.
+    """Return the outcome of each job, in the order of the jobs (see ``iter_parse``)."""
+    return list(iter_parse(jobs, config, workers=workers, progress=progress, staging=staging))
+
+
+def iter_parse(
+    jobs: Sequence[ParseJob],
+    config: FeedConfig,
+    *,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+    staging: Staging | None = None,
+) -> Iterator[ParseOutcome]:
+    """Yield the outcome of each job, in the order of the jobs, as they are ready.
 
     ``workers`` > 1 parses in that many processes when there are enough
-    seeds; ``progress`` is told how many more seeds are done, as they are.
+    seeds; ``progress`` is told how many more seeds are done, as they are;
+    ``staging`` prepares each parsed seed's entry and page (``Prepared``).
     """
     if workers <= 1 or len(jobs) < MIN_PARALLEL_SEEDS or not _can_fork():
-        outcomes: list[ParseOutcome] = []
+        folders: dict[str, Path] = {}
         for job in jobs:
-            outcomes.append(parse_one(job, config))
+            yield parse_one(job, config, staging, folders)
             if progress is not None:
                 progress(1)
-        return outcomes
-    results: list[ParseOutcome] = []
+        return
     context = multiprocessing.get_context("fork")
     with (
         ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(config,)
+            max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(config, staging)
         ) as pool,
         paused_gc(),
     ):
         for chunk in pool.map(_parse_chunk, _chunks(jobs, workers)):
-            results.extend(chunk)
+            yield from chunk
             if progress is not None:
                 progress(len(chunk))
-    return results
 
 
 def parse_seed_files(
@@ -150,13 +242,18 @@ def parse_seed_files(
     parse_cache: ParseCache,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
+    staging: Staging | None = None,
+    pages: dict[str, tuple[bytes, StagedFile | None]] | None = None,
 ) -> list[SeedFacts | SeedError]:
     """Return each seed's facts, or the error that rejects it, in the order of ``paths``.
 
     A seed whose stat and first-seen time match its cached parse is not read;
     one whose bytes match is not parsed. The cache learns every new parse
     (its article is there for the asking) and forgets seeds that are gone;
-    an empty cache that is never saved makes every seed parsed.
+    an empty cache that is never saved makes every seed parsed. With
+    ``staging``, each parsed seed's entry is prepared where it is parsed
+    (the cache learns it too) and its staged page goes into ``pages``
+    (stem -> (entry digest, staged page or None when the file holds it)).
     """
     results: dict[int, SeedFacts | SeedError] = {}
     reusable: dict[int, CachedSeed] = {}
@@ -176,7 +273,7 @@ def parse_seed_files(
         positions.append(index)
     if progress is not None and results:
         progress(len(results))
-    outcomes = parse_many(jobs, config, workers=workers, progress=progress)
+    outcomes = iter_parse(jobs, config, workers=workers, progress=progress, staging=staging)
     for index, job, outcome in zip(positions, jobs, outcomes, strict=True):
         if outcome.error is not None:
             results[index] = outcome.error
@@ -184,16 +281,24 @@ def parse_seed_files(
         if outcome.stat is None or outcome.digest is None:  # never: a seed read without error has both
             results[index] = SeedError(job.path, None, "could not be read")
             continue
-        if outcome.article is None:
+        name = job.path.name
+        if outcome.facts is None:
             # The bytes are the cached ones, only the stat moved.
             record = reusable[index]._replace(stat=outcome.stat)
-            parse_cache.put(job.path.name, record)
+            parse_cache.put(name, record)
         else:
-            facts = SeedFacts.of(outcome.article)
             record = CachedSeed(
-                stat=outcome.stat, digest=outcome.digest, first_seen=job.first_seen, facts=facts, head=None
+                stat=outcome.stat, digest=outcome.digest, first_seen=job.first_seen, facts=outcome.facts, head=None
             )
-            parse_cache.put(job.path.name, record, outcome.article)
+            if outcome.prepared is not None:
+                prepared = outcome.prepared
+                parse_cache.put_prepared(
+                    name, record, prepared.head, prepared.article_blob, prepared.entry_blob, prepared.row
+                )
+                if pages is not None and staging is not None and staging.is_site:
+                    pages[prepared.head.stem] = (prepared.head.digest, prepared.page)
+            else:
+                parse_cache.put(name, record, outcome.article)
         results[index] = record.facts
     parse_cache.keep_only({path.name for path in paths})
     return [results[index] for index in range(len(paths))]
