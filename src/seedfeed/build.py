@@ -42,6 +42,7 @@ from seedfeed.model import Article, Entry, Notice, Tombstone
 from seedfeed.outputs import write_rendered, write_site
 from seedfeed.parallel import Staging, cached_article, default_jobs, parse_seed_files
 from seedfeed.seeds import list_seeds
+from seedfeed.snapshot import save_snapshot
 from seedfeed.writers.atom import ATOM_TYPE, FeedLink, feed_updated, render_atom
 from seedfeed.writers.common import FEED_NAMES
 from seedfeed.writers.jsonfeed import render_json_feed
@@ -397,7 +398,7 @@ def build(
             if use_cache:
                 save_cache(out_dir, parse_cache)
             parse_cache.store.close()
-            return BuildReport(
+            report = BuildReport(
                 heads=order_entries(heads),
                 changes=dict(result.changes),
                 removed=result.removed,
@@ -415,6 +416,11 @@ def build(
 
         finally:
             discard_staged(page for _digest, page in staged.values() if page is not None)
+        # Last, still under the lock, once no staged page is left: what the next `seedfeed build` may skip to.
+        return save_snapshot(
+            report, seeds_dir=seeds_dir, out_dir=out_dir, config=config, ledger_path=ledger_path,
+            before=ledger, after=new_ledger, now=now,
+        )  # fmt: skip
 
 
 def write_documents(

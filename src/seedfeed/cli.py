@@ -17,18 +17,22 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from seedfeed import __version__
-from seedfeed.build import BuildReport, build
-from seedfeed.check import check_seeds
-from seedfeed.check import to_json as check_to_json
-from seedfeed.config import CONFIG_NAME
 from seedfeed.errors import SeedfeedError
-from seedfeed.inspect import inspect_seed, to_json
-from seedfeed.serve import DEFAULT_HOST, DEFAULT_PORT, PreviewServer
-from seedfeed.watch import DEBOUNCE_MS, watch_seeds
-from seedfeed.websub import ping_hub
+from seedfeed.snapshot import PrintedReport, load_noop_report, printed_report, report_json
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar  # the type click.progressbar returns
+
+# The library modules (build, serve, watch, websub, check, inspect) pull in lxml,
+# feedgen, Jinja2, Babel, http.server and ssl: each command imports what it
+# uses, so that --help and a build with nothing to do start in a blink.
+__all__ = ["main", "report_json"]
+
+# The same as seedfeed.serve's and seedfeed.watch's defaults (a test keeps them
+# equal), written here so that the options' help does not import those modules.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEBOUNCE_MS = 500
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
@@ -60,33 +64,6 @@ def main() -> None:
          published), a check found a problem, or a fatal error
       2  usage error
     """
-
-
-def report_json(report: BuildReport) -> dict[str, object]:
-    """Return the stable JSON object ``build --json`` prints."""
-    return {
-        "withheld": report.is_withheld,
-        "published": len(report.heads),
-        "new": report.count("new"),
-        "updated": report.count("updated"),
-        "removed": len(report.removed),
-        "unchanged": report.count("unchanged"),
-        "removed_ids": list(report.removed),
-        "tombstones": [{"ref": t.ref, "when": t.when.isoformat()} for t in report.tombstones],
-        "documents": list(report.documents),
-        "rejected": [{"path": str(e.path), "line": e.line, "problem": e.problem} for e in report.rejected],
-        "notices": [{"path": str(n.path), "line": n.line, "message": n.message} for n in report.notices],
-        "written": list(report.written),
-        "entries": [
-            {
-                "id": e.id,
-                "title": e.title,
-                "published": e.published.isoformat(),
-                "change": report.changes.get(e.stem),
-            }
-            for e in report.heads
-        ],
-    }
 
 
 def _is_terminal(stream: TextIO) -> bool:
@@ -188,6 +165,20 @@ def build_command(
       seedfeed build seeds --out public
       seedfeed build seeds --out public --jobs 4
     """
+    if not no_cache:
+        # A build with nothing to do repeats its last report without loading the library.
+        noop = load_noop_report(
+            seeds_dir, out_dir, is_strict=strict, is_json=as_json, is_quiet=quiet, lock_timeout=lock_timeout
+        )
+        if noop is not None:
+            _print_report(noop, out_dir)
+            if noop.is_failed:
+                sys.exit(1)
+            return
+    from seedfeed.build import build  # heavy: see the imports above
+    from seedfeed.config import CONFIG_NAME
+    from seedfeed.websub import ping_hub
+
     progress = _ProgressBar(is_shown=not as_json and _is_terminal(sys.stderr))
     try:
         # Whole seconds: the ledger records this moment for events and stays readable.
@@ -203,24 +194,28 @@ def build_command(
         )
     finally:
         progress.close()
-    for error in report.rejected:
-        _echo_err(f"rejected: {error}")
-    if not quiet:
-        for notice in report.notices:
-            _echo_err(f"warning: {notice}")
-    if as_json:
-        click.echo(json.dumps(report_json(report), ensure_ascii=False, indent=2))
-    else:
-        if not quiet:
-            for entry in report.heads:
-                click.echo(f"{report.changes.get(entry.stem, 'unchanged'):9} {entry.published.date()}  {entry.title}")
-        click.echo(f"{report.summary()} -> {out_dir / 'feed.atom'}")
+    _print_report(printed_report(report, is_json=as_json, is_quiet=quiet), out_dir)
     if report.hub and report.changed_feeds:
         # A hub that is down costs subscribers only the push: never the build.
         for notice in ping_hub(report.hub, report.changed_feeds, source=seeds_dir / CONFIG_NAME):
             _echo_err(f"warning: {notice}")
     if report.rejected:
         sys.exit(1)
+
+
+def _print_report(printed: PrintedReport, out_dir: Path) -> None:
+    """Print a build's report: rejections and notices on stderr, the report on stdout."""
+    # One write per part rather than one per line: ten thousand entries print
+    # in a blink, and the bytes are the same.
+    for part in (printed.errors, printed.warnings):
+        if part:
+            _echo_err(part)
+    if printed.json:
+        click.echo(printed.json)
+        return
+    if printed.lines:
+        click.echo(printed.lines)
+    click.echo(f"{printed.summary} -> {out_dir / 'feed.atom'}")
 
 
 @main.command("check", context_settings=CONTEXT_SETTINGS)
@@ -239,9 +234,11 @@ def check_command(seeds_dir: Path, *, as_json: bool) -> None:
     Example:
       seedfeed check seeds --json
     """
+    from seedfeed.check import check_seeds, to_json  # heavy: see the imports above
+
     report = check_seeds(seeds_dir)
     if as_json:
-        click.echo(json.dumps(check_to_json(report), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(to_json(report), ensure_ascii=False, indent=2))
     else:
         for notice in report.notices:
             click.echo(str(notice))
@@ -272,6 +269,8 @@ def inspect_command(seed: Path, *, as_json: bool) -> None:
     Example:
       seedfeed inspect --json seeds/000_e462c374ae22f41e.txt
     """
+    from seedfeed.inspect import inspect_seed, to_json  # heavy: see the imports above
+
     data = to_json(inspect_seed(seed))
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -315,6 +314,8 @@ def serve_command(seeds_dir: Path, out_dir: Path, host: str, port: int) -> None:
       seedfeed serve seeds --port 8000
       newsboat -u <(echo http://127.0.0.1:8000/feed.atom)
     """
+    from seedfeed.serve import PreviewServer  # heavy: see the imports above
+
     preview = PreviewServer(seeds_dir=seeds_dir, out_dir=out_dir, host=host, port=port, log=_echo_err)
     url = preview.start()
     _echo_err(f"Serving {url} (feeds: {url}feed.atom, {url}feed.rss, {url}feed.json); Ctrl-C stops")
@@ -343,6 +344,8 @@ def watch_command(seeds_dir: Path, out_dir: Path, debounce_ms: int) -> None:
     Example:
       seedfeed watch seeds --out public
     """
+    from seedfeed.watch import watch_seeds  # heavy: see the imports above
+
     try:
         watch_seeds(seeds_dir, out_dir, echo=click.echo, echo_err=_echo_err, debounce_ms=debounce_ms)
     except KeyboardInterrupt:

@@ -1,0 +1,497 @@
+"""The no-op snapshot: what a build left, so that a build with nothing to do can skip itself.
+
+Most builds change nothing: a cron job or a CI step runs ``seedfeed build``
+over a folder nobody touched. Such a build still reads ten thousand cached
+parses and renders nothing, and importing the library alone costs more than
+the answer is worth. So every successful build that is not withheld records,
+under the build lock and after everything is written, a snapshot in
+``OUT/.seedfeed-cache/noop.json``: a digest of everything the outputs depend
+on, and the report the command prints for a rebuild that finds nothing new.
+The ``build`` command reads it before importing the library (only
+:func:`load_noop_report` and this module's light imports run), under the same
+lock, and when every part still matches prints the stored report and exits as
+the full build would. Library callers of ``build()`` never read it.
+
+What the digest covers, and why that is everything a build reads:
+
+- seedfeed's own files (name, size, mtime, inode of every file of the
+  package: code, templates, language data) and the interpreter (version,
+  prefix): a superset of the parse cache's code fingerprint;
+- the seeds folder as given (reports and rejections name seeds by it);
+- feed.toml's bytes (the snapshot is recorded only when they parse to the
+  configuration the build used: not for a preview's own base URL);
+- the ledger's stat (recorded only for the ledger beside the seeds);
+- name, size, mtime_ns and inode of every file ``list_seeds`` lists, the same
+  test the parse cache trusts to skip reading a seed; a stale temporary file
+  of a killed build in the seeds folder counts as a change, since a build
+  would remove it;
+- path, size, mtime_ns and inode of every file under the output folder but
+  the cache folder: a deleted, edited or extra output (a killed build's temp
+  file) means a full build, which repairs it;
+- whether any seed was rejected: a ``--strict`` build then writes nothing
+  and reports otherwise, so it takes the full path.
+
+``--jobs`` and ``--no-cache`` change no byte of the output; ``--no-cache``
+skips the snapshot anyway. ``--json`` and ``--quiet`` only choose what of the
+stored report is printed.
+
+Why the stored report is what a rebuild would print. A rebuild reads the same
+seeds, configuration and ledger the build left, so it computes the same
+thing, except where the build's own writes and its clock come in:
+
+- ``now`` is recorded only for events: a seed first seen, edited or gone.
+  Given the ledger the build wrote, the rebuild finds no event: every
+  published seed has its record (so it is ``unchanged``, its published and
+  updated times come from the record), nothing is gone, the tombstones are
+  those the ledger keeps, and their expiry is measured from the ledger's
+  newest event, not from the clock. Nothing is written, so ``written`` is
+  empty and no hub is told.
+- A seed is parsed with its first-seen time, which may supply a missing
+  year. The rebuild parses with the first-seen time of the record the build
+  wrote; that is the time the build parsed with, except for a seed renamed
+  with its front matter id kept, or one whose id changed under the same
+  name. For those the snapshot is not recorded (:func:`noop_report`).
+- A rejected seed has no record, and is parsed again with a new first-seen
+  time; a rejection never depends on it (a seed is rejected for its bytes,
+  its title, its front matter or its id, never for a date the text lacks).
+- Notices repeat, except the ledger's own (a corrupt ledger is replaced once).
+  The rebuild lists each entry's notices in the order of the ledger's arrival
+  numbers, which a first build had yet to give: the stored report does so.
+  Any notice of another origin means no snapshot.
+
+Races. The snapshot is taken at the end of a build, but the build read its
+inputs at the start: a seed edited in between would be recorded with its
+new stat beside a report of its old text. So a snapshot is recorded only when
+every seed (and the ledger, unless the build wrote it) was last changed at
+least :data:`SETTLE_NS` before the build's ``now``, by its ctime, which no
+program can set back; and when the seeds listed at the end are the seeds the
+report accounts for (a seed deleted during the build leaves no ctime). A build
+right after an edit therefore records nothing, and the next one does. This
+trusts the clock not to be stepped back by more than that margin, and nothing
+but seedfeed to write the output folder during a build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import zlib
+from array import array
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from seedfeed.fsutil import build_lock
+
+if TYPE_CHECKING:
+    from seedfeed.build import BuildReport
+    from seedfeed.config import FeedConfig
+    from seedfeed.ledger import Ledger
+
+# The parse cache's folder (seedfeed.cache.CACHE_DIR, which a test keeps equal):
+# importing that module would cost the fast path what it saves.
+CACHE_DIR = ".seedfeed-cache"
+SNAPSHOT_NAME = "noop"
+# Bump when the layout of the snapshot changes.
+FORMAT = 1
+# How long before a build's `now` its inputs must have last changed: more than
+# the coarsest timestamp granularity in use (FAT: 2 s) and the kernel's coarse
+# clock lag (a jiffy), so that a change after `now` never looks older.
+SETTLE_NS = 2_000_000_000
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# The printed parts a snapshot keeps, in the order they follow its header line.
+_SECTIONS = ("errors", "warnings", "lines", "json")
+
+
+class PrintedReport(NamedTuple):
+    """What ``seedfeed build`` prints for a report, as the text it writes: the same stored or fresh.
+
+    Each part is the lines it prints joined, without the last newline, and
+    empty when there are none or the command's flags do not print them.
+    """
+
+    errors: str  # stderr: one "rejected: ..." line per rejected seed, by path
+    warnings: str  # stderr: one "warning: ..." line per notice, unless --quiet
+    lines: str  # stdout: one line per published entry, newest first, unless --quiet or --json
+    summary: str  # stdout: the closing line, without the feed's path (unless --json)
+    json: str  # stdout: the --json object as printed
+    is_failed: bool  # a seed was rejected: exit code 1
+
+
+def report_json(report: BuildReport) -> dict[str, object]:
+    """Return the stable JSON object ``build --json`` prints."""
+    return {
+        "withheld": report.is_withheld,
+        "published": len(report.heads),
+        "new": report.count("new"),
+        "updated": report.count("updated"),
+        "removed": len(report.removed),
+        "unchanged": report.count("unchanged"),
+        "removed_ids": list(report.removed),
+        "tombstones": [{"ref": t.ref, "when": t.when.isoformat()} for t in report.tombstones],
+        "documents": list(report.documents),
+        "rejected": [{"path": str(e.path), "line": e.line, "problem": e.problem} for e in report.rejected],
+        "notices": [{"path": str(n.path), "line": n.line, "message": n.message} for n in report.notices],
+        "written": list(report.written),
+        "entries": [
+            {
+                "id": e.id,
+                "title": e.title,
+                "published": e.published.isoformat(),
+                "change": report.changes.get(e.stem),
+            }
+            for e in report.heads
+        ],
+    }
+
+
+def printed_report(report: BuildReport, *, is_json: bool, is_quiet: bool) -> PrintedReport:
+    """Return what the build command prints for a report with these flags."""
+    return PrintedReport(
+        errors="\n".join(f"rejected: {error}" for error in report.rejected),
+        warnings="" if is_quiet else "\n".join(f"warning: {notice}" for notice in report.notices),
+        lines=""
+        if is_quiet or is_json
+        else "\n".join(
+            f"{report.changes.get(entry.stem, 'unchanged'):9} {entry.published.date()}  {entry.title}"
+            for entry in report.heads
+        ),
+        summary=report.summary(),
+        json=json.dumps(report_json(report), ensure_ascii=False, indent=2) if is_json else "",
+        is_failed=bool(report.rejected),
+    )
+
+
+def noop_report(
+    report: BuildReport, *, before: Ledger, after: Ledger, ledger_path: Path, now: datetime
+) -> BuildReport | None:
+    """Return the report a rebuild of what this build left would give; None when that is not certain.
+
+    ``before`` is the ledger the build read, ``after`` the one it wrote, and
+    ``now`` the build's time. See the module's docstring for why the result
+    is that report.
+    """
+    from collections import Counter  # the fast path never gets here
+    from dataclasses import replace
+
+    if report.is_withheld:
+        return None
+    for stem in report.changes:
+        record = after.records.get(stem)
+        old = before.records.get(stem)
+        # This build parsed the seed with the first-seen time of the record
+        # of its name, or its own time; a rebuild parses with the new record's.
+        if record is None or record.first_seen != (old.first_seen if old is not None else now):
+            return None
+    heads = sorted(report.heads, key=lambda head: (after.records[head.stem].arrival, head.stem))
+    notices = [notice for head in heads for notice in head.notices()]
+    own = [notice for notice in report.notices if notice.path == ledger_path]
+    if Counter(report.notices) != Counter(notices) + Counter(own):
+        return None
+    return replace(
+        report,
+        changes=dict.fromkeys(report.changes, "unchanged"),
+        removed=(),
+        written=(),
+        changed_feeds=(),
+        notices=tuple(notices),
+    )
+
+
+def save_snapshot(
+    report: BuildReport,
+    *,
+    seeds_dir: Path,
+    out_dir: Path,
+    config: FeedConfig,
+    ledger_path: Path,
+    before: Ledger,
+    after: Ledger,
+    now: datetime,
+) -> BuildReport:
+    """Record what a finished build left, for the next ``seedfeed build``; return the report unchanged.
+
+    Call under the build lock, after every write. When a rebuild's report
+    cannot be known for sure, any earlier snapshot is removed instead. Never
+    raises for the file system: a snapshot is only ever a shortcut.
+    """
+    path = out_dir / CACHE_DIR / SNAPSHOT_NAME
+    try:
+        data = _render_snapshot(
+            report,
+            seeds_dir=seeds_dir,
+            out_dir=out_dir,
+            config=config,
+            ledger_path=ledger_path,
+            before=before,
+            after=after,
+            now=now,
+        )
+        if data is None:
+            path.unlink(missing_ok=True)
+        else:
+            from seedfeed.fsutil import write_disposable  # the fast path never gets here
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_disposable(path, data)
+    except OSError:
+        # A snapshot that cannot be written must not outlive the state it described;
+        # one that cannot even be removed holds stats this build's writes changed.
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+    return report
+
+
+def _render_snapshot(
+    report: BuildReport,
+    *,
+    seeds_dir: Path,
+    out_dir: Path,
+    config: FeedConfig,
+    ledger_path: Path,
+    before: Ledger,
+    after: Ledger,
+    now: datetime,
+) -> bytes | None:
+    """Return the snapshot file's bytes, or None when this build's state must not be snapshotted."""
+    import tomllib  # the fast path never gets here
+
+    from seedfeed.config import CONFIG_NAME, parse_config
+    from seedfeed.errors import ConfigError
+    from seedfeed.ledger import LEDGER_NAME
+    from seedfeed.seeds import SEED_SUFFIX, list_seeds
+
+    if ledger_path != seeds_dir / LEDGER_NAME:
+        return None  # a preview's own ledger: the command never builds with it
+    noop = noop_report(report, before=before, after=after, ledger_path=ledger_path, now=now)
+    if noop is None:
+        return None
+    config_path = seeds_dir / CONFIG_NAME
+    config_bytes = config_path.read_bytes()
+    try:
+        if parse_config(tomllib.loads(config_bytes.decode("utf-8")), config_path) != config:
+            return None  # a configuration of the caller's, or feed.toml edited during the build
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, ConfigError):
+        return None
+    scanned = _scan_seeds(seeds_dir, SEED_SUFFIX)
+    if scanned is None or scanned.names != [p.name for p in list_seeds(seeds_dir)]:
+        return None
+    accounted = sorted([*report.changes, *(error.path.stem for error in report.rejected)])
+    if accounted != sorted(Path(name).stem for name in scanned.names):
+        return None  # a seed came or went during the build
+    settled = (now - _EPOCH) // timedelta(microseconds=1) * 1000 - SETTLE_NS
+    ctimes = list(scanned.ctimes)
+    ledger_stat = _stat_row(ledger_path)
+    if ledger_path.name not in report.written:
+        ctimes.append(ledger_path.stat().st_ctime_ns if ledger_stat is not None else 0)
+    if any(ctime > settled for ctime in ctimes):
+        return None  # changed too near the build's start: perhaps after it read them
+    names = {"config": CONFIG_NAME, "ledger": LEDGER_NAME, "suffix": SEED_SUFFIX}
+    state = _state(seeds_dir, out_dir, names, config_bytes=config_bytes, seeds=scanned, ledger=ledger_stat)
+    if state is None:
+        return None
+    text = printed_report(noop, is_json=False, is_quiet=False)
+    sections = {
+        "errors": text.errors,
+        "warnings": text.warnings,
+        "lines": text.lines,
+        "json": printed_report(noop, is_json=True, is_quiet=False).json,
+    }
+    blobs = [sections[name].encode("utf-8") for name in _SECTIONS]
+    header = {
+        "format": FORMAT,
+        "names": names,
+        "state": len(state),
+        "summary": text.summary,
+        "is_failed": text.is_failed,
+        "sections": [[len(blob), zlib.crc32(blob)] for blob in blobs],
+    }
+    return b"".join([json.dumps(header, ensure_ascii=False).encode("utf-8"), b"\n", state, *blobs])
+
+
+def load_noop_report(
+    seeds_dir: Path, out_dir: Path, *, is_strict: bool, is_json: bool, is_quiet: bool, lock_timeout: float
+) -> PrintedReport | None:
+    """Return what a build would print, when nothing it reads changed since the snapshot; else None.
+
+    Reads the snapshot under the seeds folder's build lock, as a build
+    would; raises LockError when the lock is not free within
+    ``lock_timeout`` seconds. A missing, damaged or stale snapshot is None.
+    """
+    path = out_dir / CACHE_DIR / SNAPSHOT_NAME
+    if not path.is_file():
+        return None  # nothing to check: the build takes the lock itself
+    with build_lock(seeds_dir, timeout=lock_timeout):
+        try:
+            with path.open("rb") as fh:
+                header = json.loads(fh.readline())
+                if not isinstance(header, dict) or header.get("format") != FORMAT:
+                    return None
+                names = header["names"]
+                seeds = _scan_seeds(seeds_dir, names["suffix"])
+                if seeds is None:
+                    return None
+                state = _state(
+                    seeds_dir,
+                    out_dir,
+                    names,
+                    config_bytes=(seeds_dir / names["config"]).read_bytes(),
+                    seeds=seeds,
+                    ledger=_stat_row(seeds_dir / names["ledger"]),
+                )
+                if state is None or len(state) != header["state"] or fh.read(len(state)) != state:
+                    return None
+                wanted = {"errors", "json"} if is_json else {"errors", "lines"}
+                if not is_quiet:
+                    wanted.add("warnings")
+                text = dict.fromkeys(_SECTIONS, "")
+                start = fh.tell()
+                for name, (length, crc) in zip(_SECTIONS, header["sections"], strict=True):
+                    if name in wanted:
+                        fh.seek(start)
+                        blob = fh.read(length)
+                        if len(blob) != length or zlib.crc32(blob) != crc:
+                            return None
+                        text[name] = blob.decode("utf-8")
+                    start += length
+                if is_quiet:
+                    text["lines"] = ""
+                summary, is_failed = header["summary"], header["is_failed"]
+                if not isinstance(summary, str) or not isinstance(is_failed, bool):
+                    return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+    if is_strict and is_failed:
+        return None  # a strict build would write nothing, and say so
+    return PrintedReport(summary=summary, is_failed=is_failed, **text)
+
+
+class _Scan(NamedTuple):
+    """The files of a folder, by name, with what their stat says."""
+
+    names: list[str]  # sorted
+    numbers: list[int]  # size, mtime_ns and inode of each, in the order of names
+    ctimes: list[int]  # ctime_ns of each, in the order of names; empty for outputs
+
+
+def _state(
+    seeds_dir: Path,
+    out_dir: Path,
+    names: dict[str, str],
+    *,
+    config_bytes: bytes,
+    seeds: _Scan,
+    ledger: list[int] | None,
+) -> bytes | None:
+    """Return everything a build reads, as the snapshot stores it; None when the output folder is gone.
+
+    Not a digest: the bytes themselves, compared whole, are cheaper than
+    hashing them, and no two states can collide.
+    """
+    outputs = _scan_outputs(out_dir)
+    if outputs is None:
+        return None
+    small = repr((code_fingerprint(), str(seeds_dir), sorted(names.items()), ledger)).encode("utf-8", "surrogateescape")
+    parts = [small, config_bytes, *_scan_bytes(seeds), *_scan_bytes(outputs)]
+    # Each part prefixed with its length, so that no two states give the same bytes.
+    return b"".join(len(part).to_bytes(8, "little") + part for part in parts)
+
+
+def _scan_bytes(scan: _Scan) -> tuple[bytes, bytes]:
+    try:
+        numbers = array("q", scan.numbers).tobytes()
+    except OverflowError:  # an inode past 2**63
+        numbers = repr(scan.numbers).encode("ascii")
+    return numbers, "\0".join(scan.names).encode("utf-8", "surrogateescape")
+
+
+def _stat_row(path: Path) -> list[int] | None:
+    """Return size, mtime_ns and inode of a file; None when there is none."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+
+
+def code_fingerprint() -> str:
+    """Return what identifies seedfeed's installed files and the interpreter running them."""
+    # Name, size, mtime and inode of every file of the package: a superset of
+    # what the parse cache's fingerprint reads, for a tenth of its cost (no
+    # rglob, no Path objects).
+    rows: list[tuple[str, int, int, int]] = []
+    folders = [("", str(Path(__file__).parent))]
+    while folders:
+        prefix, folder = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != "__pycache__":
+                        folders.append((f"{prefix}{entry.name}/", entry.path))
+                else:
+                    stat = entry.stat()
+                    rows.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns, stat.st_ino))
+    rows.sort()
+    return repr((sys.version, sys.prefix, rows))
+
+
+def _scan_seeds(seeds_dir: Path, suffix: str) -> _Scan | None:
+    """Return the seed files ``list_seeds`` lists, with their stat.
+
+    None when the folder holds a temporary file a killed build left: a
+    build would remove it.
+    """
+    found: list[tuple[str, int, int, int, int]] = []
+    # Through the folder's descriptor, each stat looks up one name, not a whole path.
+    fd = os.open(seeds_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        with os.scandir(fd) as entries:
+            for entry in entries:
+                name = entry.name
+                if name.startswith("."):
+                    if name.endswith(".tmp"):
+                        return None
+                elif name.endswith(suffix) and entry.is_file():
+                    stat = entry.stat()
+                    found.append((name, stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns))
+    finally:
+        os.close(fd)
+    found.sort()
+    numbers: list[int] = []
+    for _name, size, mtime, inode, _ctime in found:
+        numbers += (size, mtime, inode)
+    return _Scan(names=[row[0] for row in found], numbers=numbers, ctimes=[row[4] for row in found])
+
+
+def _scan_outputs(out_dir: Path) -> _Scan | None:
+    """Return every file under the output folder but the cache's, by relative path, with its stat."""
+    found: list[tuple[str, int, int, int]] = []
+    folders = [("", str(out_dir))]
+    try:
+        while folders:
+            prefix, folder = folders.pop()
+            # Through the folder's descriptor, each stat looks up one name, not a whole path.
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                with os.scandir(fd) as entries:
+                    for entry in entries:
+                        name = entry.name
+                        if entry.is_dir(follow_symlinks=False):
+                            if prefix or name != CACHE_DIR:
+                                folders.append((f"{prefix}{name}/", f"{folder}/{name}"))
+                        else:
+                            stat = entry.stat()
+                            found.append((prefix + name, stat.st_size, stat.st_mtime_ns, stat.st_ino))
+            finally:
+                os.close(fd)
+    except FileNotFoundError:
+        return None
+    found.sort()
+    numbers: list[int] = []
+    for _name, size, mtime, inode in found:
+        numbers += (size, mtime, inode)
+    return _Scan(names=[row[0] for row in found], numbers=numbers, ctimes=[])
