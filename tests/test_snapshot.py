@@ -1,0 +1,339 @@
+"""A build with nothing to do prints exactly what the full build would, and any change means a full build.
+
+Each test drives the command line. Whether a run took the no-op path is
+seen by whether it called ``seedfeed.build.build``; what it printed is
+compared, byte for byte and with its exit code, with the full build of the
+same state (the snapshot removed, so the command cannot skip).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+import seedfeed.build
+from conftest import REPO, check_atom
+from seedfeed import cli, serve, snapshot, watch
+from seedfeed.cache import CACHE_DIR
+from seedfeed.cli import main
+from seedfeed.config import load_config
+from seedfeed.ledger import LEDGER_NAME
+
+# Dated, with a byline: no notices.
+DATED = (
+    "Pertemuan menteri di Jakarta\n"
+    "Para menteri bertemu pada 18 Oktober 2023 untuk membahas perdagangan.\n"
+    "Huyen Le (Menurut AFP)\n"
+)
+# No byline, so a notice; dated later than EARLY, so it arrives after it although it sorts first.
+LATE = "Banjir di Semarang\nBanjir melanda Semarang pada 3 Desember 2023 setelah hujan deras.\n"
+EARLY = "Gempa di Cianjur\nGempa mengguncang Cianjur pada 2 Januari 2023 pagi.\n"
+# No year anywhere: the year comes from the first-seen time; the id stays when the file is renamed.
+NO_YEAR = "---\nid: tag:news.example.org,2023:kept\n---\nRapat di Bandung\nRapat digelar di Bandung pada 5 Maret.\n"
+EMPTY = ""  # rejected: no title line
+
+FLAGS = ([], ["--json"], ["--quiet"], ["--json", "--quiet"])
+
+
+class Runs:
+    """The command run over one seeds folder, recording whether each run built."""
+
+    def __init__(self, seeds: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.seeds, self.out = seeds, out
+        self.builds = 0
+        real = seedfeed.build.build
+
+        def counted(*args: object, **kwargs: object) -> seedfeed.build.BuildReport:
+            self.builds += 1
+            return real(*args, **kwargs)  # type: ignore[arg-type]  # passed through unchanged
+
+        monkeypatch.setattr(seedfeed.build, "build", counted)
+
+    @property
+    def snapshot(self) -> Path:
+        return self.out / snapshot.CACHE_DIR / snapshot.SNAPSHOT_NAME
+
+    def run(self, *flags: str) -> tuple[Result, bool]:
+        """Run ``seedfeed build``; return its result and whether it built."""
+        before = self.builds
+        result = CliRunner().invoke(main, ["build", str(self.seeds), "--out", str(self.out), *flags])
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        return result, self.builds > before
+
+    def full(self, *flags: str) -> Result:
+        """Run a full build of the same state (after it, the snapshot is written again)."""
+        self.snapshot.unlink(missing_ok=True)
+        result, built = self.run(*flags)
+        assert built
+        return result
+
+    def assert_noop_matches_full(self) -> None:
+        """Assert that, with every flag, the no-op path prints what a full build prints."""
+        for flags in FLAGS:
+            fast, built = self.run(*flags)
+            assert not built, flags
+            full = self.full(*flags)
+            assert (fast.stdout_bytes, fast.stderr_bytes, fast.exit_code) == (
+                full.stdout_bytes,
+                full.stderr_bytes,
+                full.exit_code,
+            ), flags
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let a snapshot be recorded for seeds written a moment ago.
+
+    The margin guards against seeds edited while a build runs; in these tests
+    nothing changes during a build, and the margin has its own test.
+    """
+    monkeypatch.setattr(snapshot, "SETTLE_NS", -3600 * 10**9)
+
+
+@pytest.fixture
+def runs(
+    make_seeds: Callable[[dict[str, str | bytes]], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settled: None
+) -> Runs:
+    seeds = make_seeds({"a_dated.txt": DATED, "b_late.txt": LATE, "c_early.txt": EARLY, "d_gone.txt": DATED})
+    return Runs(seeds, tmp_path / "public", monkeypatch)
+
+
+def test_snapshot_noop_prints_what_the_full_build_prints(runs: Runs) -> None:
+    first, built = runs.run()
+    assert built
+    assert first.exit_code == 0
+    (runs.seeds / "d_gone.txt").unlink()
+    (runs.seeds / "e_empty.txt").write_text(EMPTY, encoding="utf-8")
+    second, built = runs.run("--json")
+    assert built
+    report = json.loads(second.stdout)
+    assert report["removed"] == 1
+    assert report["new"] == 0
+    assert [r["path"] for r in report["rejected"]] == [str(runs.seeds / "e_empty.txt")]
+    # The build that removed a seed recorded what a rebuild prints: its
+    # tombstone, the rejection, exit code 1, and the notices in arrival order.
+    runs.assert_noop_matches_full()
+    fast, built = runs.run("--json")
+    assert not built
+    assert fast.exit_code == 1
+    noop = json.loads(fast.stdout)
+    assert noop["unchanged"] == 3
+    assert noop["removed"] == 0
+    assert noop["written"] == []
+    assert len(noop["tombstones"]) == 1
+    assert {e["change"] for e in noop["entries"]} == {"unchanged"}
+    check_atom((runs.out / "feed.atom").read_bytes())
+
+
+def test_snapshot_after_new_seeds_lists_notices_in_arrival_order(runs: Runs) -> None:
+    first, built = runs.run("--json")
+    assert built
+    assert json.loads(first.stdout)["new"] == 4
+    # b_late sorts before c_early but arrived after it: a rebuild lists c_early's notice first.
+    fast, built = runs.run()
+    assert not built
+    warned = [line.removeprefix("warning: ").split(": ", 1)[0] for line in fast.stderr.splitlines()]
+    assert warned == [str(runs.seeds / "c_early.txt"), str(runs.seeds / "b_late.txt")]
+    runs.assert_noop_matches_full()
+
+
+def _touch(seeds: Path, out: Path) -> None:
+    path = seeds / "a_dated.txt"
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+
+
+def _edit(seeds: Path, out: Path) -> None:
+    (seeds / "a_dated.txt").write_text(DATED.replace("perdagangan", "pertanian"), encoding="utf-8")
+
+
+def _add(seeds: Path, out: Path) -> None:
+    (seeds / "f_new.txt").write_text(DATED.replace("Jakarta", "Medan"), encoding="utf-8")
+
+
+def _remove(seeds: Path, out: Path) -> None:
+    (seeds / "b_late.txt").unlink()
+
+
+def _edit_config(seeds: Path, out: Path) -> None:
+    config = seeds / "feed.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("Test feed", "Another feed"), encoding="utf-8")
+
+
+def _delete_output(seeds: Path, out: Path) -> None:
+    (out / "feed.atom").unlink()
+
+
+def _edit_output(seeds: Path, out: Path) -> None:
+    with (out / "feed.atom").open("ab") as fh:
+        fh.write(b"<!-- edited -->")
+
+
+def _add_temp_output(seeds: Path, out: Path) -> None:
+    (out / ".feed.atom.abcd1234.tmp").write_bytes(b"half")
+
+
+def _change_ledger(seeds: Path, out: Path) -> None:
+    ledger = seeds / LEDGER_NAME
+    ledger.write_bytes(ledger.read_bytes().replace(b'"arrival": 1,', b'"arrival": 9,'))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_touch, _edit, _add, _remove, _edit_config, _delete_output, _edit_output, _add_temp_output, _change_ledger],
+)
+def test_snapshot_any_change_means_a_full_build_that_repairs(runs: Runs, change: Callable[[Path, Path], None]) -> None:
+    runs.run()
+    clean = {p.relative_to(runs.out): p.read_bytes() for p in (runs.out / "archive").rglob("*") if p.is_file()}
+    feed = (runs.out / "feed.atom").read_bytes()
+    _fast, built = runs.run()
+    assert not built
+    change(runs.seeds, runs.out)
+    result, built = runs.run()
+    assert built
+    assert result.exit_code == 0
+    check_atom((runs.out / "feed.atom").read_bytes())
+    assert not list(runs.out.glob(".*.tmp"))
+    if change in (_delete_output, _edit_output, _add_temp_output, _touch):
+        # Nothing a reader sees changed: the full build put back the very bytes.
+        assert (runs.out / "feed.atom").read_bytes() == feed
+        assert {p.relative_to(runs.out): p.read_bytes() for p in (runs.out / "archive").rglob("*") if p.is_file()} == (
+            clean
+        )
+    runs.assert_noop_matches_full()
+
+
+def test_snapshot_edit_is_published_not_skipped(runs: Runs) -> None:
+    runs.run()
+    _edit(runs.seeds, runs.out)
+    result, built = runs.run("--json")
+    assert built
+    report = json.loads(result.stdout)
+    assert report["updated"] == 1
+    root = check_atom((runs.out / "feed.atom").read_bytes())
+    assert any("pertanian" in (content.text or "") for content in root.iter("{http://www.w3.org/2005/Atom}content"))
+
+
+def test_snapshot_not_used_with_no_cache_or_strict_over_a_rejection(runs: Runs) -> None:
+    (runs.seeds / "e_empty.txt").write_text(EMPTY, encoding="utf-8")
+    first, built = runs.run()
+    assert built
+    assert first.exit_code == 1
+    assert runs.snapshot.is_file()
+    _result, built = runs.run("--no-cache")
+    assert built
+    strict, built = runs.run("--strict", "--json")
+    assert built
+    assert strict.exit_code == 1
+    assert json.loads(strict.stdout)["withheld"] is True
+    # A strict build with nothing rejected prints what any build prints.
+    (runs.seeds / "e_empty.txt").unlink()
+    runs.run()
+    clean, built = runs.run("--strict")
+    assert not built
+    assert clean.exit_code == 0
+
+
+def test_snapshot_damaged_means_a_full_build(runs: Runs) -> None:
+    runs.run()
+    data = runs.snapshot.read_bytes()
+    line = data.index(b"unchanged 2023-")  # in the entry lines the command prints
+    damaged_line = data[:line] + b"unchangex" + data[line + 9 :]
+    for damaged in (data[: len(data) // 2], b"", b"{}\n", damaged_line):
+        runs.snapshot.write_bytes(damaged)
+        result, built = runs.run()
+        assert built
+        assert result.exit_code == 0
+        assert "unchangex" not in result.stdout
+    _result, built = runs.run()
+    assert not built
+
+
+def test_snapshot_not_recorded_for_a_seed_renamed_with_its_id(runs: Runs) -> None:
+    (runs.seeds / "g_no_year.txt").write_text(NO_YEAR, encoding="utf-8")
+    # First seen long before the next build, which sees it under a new name.
+    seedfeed.build.build(runs.seeds, runs.out, now=datetime.now(UTC) - timedelta(days=400))
+    (runs.seeds / "g_no_year.txt").rename(runs.seeds / "h_renamed.txt")
+    result, built = runs.run()
+    assert built
+    assert result.exit_code == 0
+    # Parsed with this build's time, recorded with the old first-seen time: a
+    # rebuild may infer another year, so no snapshot vouches for it.
+    assert not runs.snapshot.exists()
+    _result, built = runs.run()
+    assert built
+    runs.assert_noop_matches_full()
+
+
+def test_snapshot_not_recorded_for_seeds_changed_just_before_the_build(
+    make_seeds: Callable[[dict[str, str | bytes]], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The real margin: these seeds were written a moment ago, perhaps after
+    # the build read them, so nothing may vouch for them yet.
+    seeds = make_seeds({"a_dated.txt": DATED})
+    runs = Runs(seeds, tmp_path / "public", monkeypatch)
+    result, built = runs.run()
+    assert built
+    assert result.exit_code == 0
+    assert not runs.snapshot.exists()
+
+
+def test_snapshot_not_recorded_for_a_library_build_with_its_own_config(
+    runs: Runs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs.run()
+    assert runs.snapshot.is_file()
+    config = replace(load_config(runs.seeds), base_url="http://127.0.0.1:8000/")
+    seedfeed.build.build(runs.seeds, runs.out, now=datetime.now(UTC), config=config)
+    assert not runs.snapshot.exists()
+    _result, built = runs.run()
+    assert built
+
+
+def test_snapshot_cli_defaults_match_the_library() -> None:
+    assert cli.DEFAULT_HOST == serve.DEFAULT_HOST
+    assert cli.DEFAULT_PORT == serve.DEFAULT_PORT
+    assert cli.DEBOUNCE_MS == watch.DEBOUNCE_MS
+    assert snapshot.CACHE_DIR == CACHE_DIR
+
+
+HEAVY = ("seedfeed.build", "seedfeed.serve", "seedfeed.watch", "seedfeed.websub", "lxml", "feedgen", "jinja2", "babel")
+HEAVY += ("http.server", "ssl", "seedfeed.check", "seedfeed.inspect", "seedfeed.config", "seedfeed.cache")
+
+PROBE = """
+import json, sys
+from seedfeed.cli import main
+try:
+    main(sys.argv[2:])
+except SystemExit as exc:
+    code = exc.code
+heavy = sorted(m for m in sys.modules if m.startswith(tuple(json.loads(sys.argv[1]))))
+print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
+"""
+
+
+def _probe(*args: str) -> dict[str, object]:
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(HEAVY), *args], capture_output=True, text=True, env=env, check=False
+    )
+    result = json.loads(done.stderr.splitlines()[-1])
+    assert isinstance(result, dict)
+    return result
+
+
+def test_snapshot_help_and_noop_import_no_library(runs: Runs) -> None:
+    assert _probe("--help") == {"code": 0, "heavy": []}
+    runs.run()
+    assert runs.snapshot.is_file()
+    # Another process, which only reads the snapshot this one recorded.
+    assert _probe("build", str(runs.seeds), "--out", str(runs.out), "--quiet") == {"code": 0, "heavy": []}
