@@ -5,14 +5,16 @@ over a folder nobody touched. Such a build still reads ten thousand cached
 parses and renders nothing, and importing the library alone costs more than
 the answer is worth. So every successful build that is not withheld records,
 under the build lock and after everything is written, a snapshot in
-``OUT/.seedfeed-cache/noop.json``: a digest of everything the outputs depend
-on, and the report the command prints for a rebuild that finds nothing new.
+``OUT/.seedfeed-cache/noop``: everything the outputs depend on (the stats
+themselves, compared whole: cheaper than hashing them, and no two states
+collide), and the report the command prints for a rebuild that finds nothing
+new, as the text it prints.
 The ``build`` command reads it before importing the library (only
 :func:`load_noop_report` and this module's light imports run), under the same
 lock, and when every part still matches prints the stored report and exits as
 the full build would. Library callers of ``build()`` never read it.
 
-What the digest covers, and why that is everything a build reads:
+What the snapshot covers, and why that is everything a build reads:
 
 - seedfeed's own files (name, size, mtime, inode of every file of the
   package: code, templates, language data) and the interpreter (version,
@@ -33,7 +35,8 @@ What the digest covers, and why that is everything a build reads:
 
 ``--jobs`` and ``--no-cache`` change no byte of the output; ``--no-cache``
 skips the snapshot anyway. ``--json`` and ``--quiet`` only choose what of the
-stored report is printed.
+stored report is printed. The progress bar a slow build shows on a terminal
+is not part of the report: a build with nothing to do is not slow.
 
 Why the stored report is what a rebuild would print. A rebuild reads the same
 seeds, configuration and ledger the build left, so it computes the same
@@ -51,9 +54,10 @@ thing, except where the build's own writes and its clock come in:
   wrote; that is the time the build parsed with, except for a seed renamed
   with its front matter id kept, or one whose id changed under the same
   name. For those the snapshot is not recorded (:func:`noop_report`).
-- A rejected seed has no record, and is parsed again with a new first-seen
-  time; a rejection never depends on it (a seed is rejected for its bytes,
-  its title, its front matter or its id, never for a date the text lacks).
+- A rejected seed that was never published has no record, and is parsed
+  again with a new first-seen time; a rejection never depends on it (a seed
+  is rejected for its bytes, its title, its front matter or its id, never
+  for a date the text lacks).
 - Notices repeat, except the ledger's own (a corrupt ledger is replaced once).
   The rebuild lists each entry's notices in the order of the ledger's arrival
   numbers, which a first build had yet to give: the stored report does so.
