@@ -143,11 +143,11 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-class WrittenOutput(NamedTuple):
-    """An output file as a build left it, and a digest of what it was rendered from."""
-
-    inputs: bytes
-    stat: FileStat
+# An output file as a build left it: a digest of what it was rendered from,
+# and its size, mtime_ns and inode. A plain tuple, not a NamedTuple: one per
+# page is pickled on every build that changes anything, and plain tuples of
+# bytes and ints pickle in C.
+WrittenOutput = tuple[bytes, int, int, int]
 
 
 def digest_inputs(*parts: object) -> bytes:
@@ -210,22 +210,23 @@ class ParseCache:
     def is_current(self, out_dir: Path, relative: str, inputs: bytes) -> bool:
         """Return whether ``out_dir/relative`` is what rendering these inputs wrote, untouched since."""
         known = self.outputs.get(relative)
-        if known is None or known.inputs != inputs:
+        if known is None or known[0] != inputs:
             return False
         try:
             # os.path.join: a Path per page costs more than the stat, at ten thousand pages.
-            return FileStat.of(os.stat(os.path.join(out_dir, relative))) == known.stat  # noqa: PTH116, PTH118
+            found = os.stat(os.path.join(out_dir, relative))  # noqa: PTH116, PTH118
         except OSError:
             return False
+        return (found.st_size, found.st_mtime_ns, found.st_ino) == known[1:]
 
     def wrote(self, out_dir: Path, relative: str, inputs: bytes) -> None:
         """Remember that ``out_dir/relative`` now holds the rendering of these inputs."""
         try:
-            stat = FileStat.of((out_dir / relative).stat())
+            found = os.stat(os.path.join(out_dir, relative))  # noqa: PTH116, PTH118
         except OSError:
             self.outputs.pop(relative, None)
             return
-        output = WrittenOutput(inputs=inputs, stat=stat)
+        output = (inputs, found.st_size, found.st_mtime_ns, found.st_ino)
         if self.outputs.get(relative) != output:
             self.outputs[relative] = output
             self.changed = True
