@@ -39,7 +39,7 @@ from seedfeed.ledger import (
     render_ledger,
 )
 from seedfeed.model import Article, Entry, Notice, Tombstone
-from seedfeed.outputs import write_rendered, write_site
+from seedfeed.outputs import write_pages, write_rendered, write_site
 from seedfeed.parallel import Staging, cached_article, default_jobs, parse_seed_files
 from seedfeed.seeds import list_seeds
 from seedfeed.snapshot import save_snapshot
@@ -201,6 +201,10 @@ def _load_ledger(path: Path, notices: list[Notice]) -> Ledger:
             message += f"; set aside as {aside.name}"
         notices.append(Notice(path=path, line=None, message=message + "; a new ledger was started"))
         return Ledger()
+
+
+# Archive pages rendered before they are written together: some megabytes.
+_ARCHIVE_BATCH = 40
 
 
 def _is_same_ledger(old: Ledger, new: Ledger) -> bool:
@@ -438,6 +442,7 @@ def write_documents(
     OutputError when a file cannot be written.
     """
     written: list[str] = []
+    pages: list[tuple[str, bytes, bytes]] = []  # archive pages to write: path, inputs, bytes
     for document in documents:
         links: list[FeedLink] = []
         if document.current is not None:
@@ -463,6 +468,16 @@ def write_documents(
                 kind=None if document.kind == "subscription" else document.kind,
             )
 
+        if document.kind == "archive":
+            # Archive pages go in batches flushed with one syncfs, as article pages do.
+            if outputs is None or not outputs.is_current(out_dir, document.path, inputs):
+                pages.append((document.path, inputs, render()))
+            if len(pages) >= _ARCHIVE_BATCH:
+                written.extend(write_pages(out_dir, pages, outputs))
+            continue
+        # Every page it links to is on disk before the subscription document.
+        written.extend(write_pages(out_dir, pages, outputs))
         if write_rendered(out_dir, document.path, inputs, render, outputs):
             written.append(document.path)
+    written.extend(write_pages(out_dir, pages, outputs))
     return written

@@ -126,6 +126,10 @@ class Dated(Protocol):
     def updated(self) -> datetime: ...
 
 
+# Entries a catalog keeps loaded: the subscription document's, RSS's and JSON Feed's are the same few.
+_KEPT = 512
+
+
 class EntryCatalog:
     """The published entries of a build as heads, and their full values on demand."""
 
@@ -135,10 +139,14 @@ class EntryCatalog:
         self._loaded: dict[str, Entry] = {}
 
     def entry(self, head: EntryHead) -> Entry:
-        """Return the full entry of a head (loaded once)."""
+        """Return the full entry of a head (the last few hundred asked for are kept)."""
         entry = self._loaded.get(head.stem)
         if entry is None:
             entry = self._load(head)
+            if len(self._loaded) >= _KEPT:
+                # A cold build reads every entry once for its archive page: keeping
+                # them all would hold the whole feed's text in memory.
+                del self._loaded[next(iter(self._loaded))]
             self._loaded[head.stem] = entry
         return entry
 

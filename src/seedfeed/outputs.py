@@ -49,6 +49,22 @@ def write_rendered(
     return changed
 
 
+def write_pages(out_dir: Path, pending: list[tuple[str, bytes, bytes]], outputs: ParseCache | None) -> list[str]:
+    """Write rendered files (path, inputs, bytes) as one batch and empty the list; return the paths that changed.
+
+    Raises OutputError when a file cannot be written.
+    """
+    changed = write_batch_if_changed(out_dir, [(relative, data) for relative, _inputs, data in pending])
+    written: list[str] = []
+    for (relative, inputs, _data), is_changed in zip(pending, changed, strict=True):
+        if outputs is not None:
+            outputs.wrote(out_dir, relative, inputs)
+        if is_changed:
+            written.append(relative)
+    pending.clear()
+    return written
+
+
 def write_site(
     out_dir: Path,
     config: FeedConfig,
@@ -74,13 +90,7 @@ def write_site(
     pending: list[tuple[str, bytes, bytes]] = []  # path, inputs, rendered page
 
     def write_pending() -> None:
-        changed = write_batch_if_changed(out_dir, [(relative, data) for relative, _inputs, data in pending])
-        for (relative, inputs, _data), is_changed in zip(pending, changed, strict=True):
-            if outputs is not None:
-                outputs.wrote(out_dir, relative, inputs)
-            if is_changed:
-                written.append(relative)
-        pending.clear()
+        written.extend(write_pages(out_dir, pending, outputs))
 
     commits: list[tuple[StagedFile, bytes]] = []  # staged page, inputs
     for head in ordered:
