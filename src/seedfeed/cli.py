@@ -8,6 +8,7 @@ does; a fatal error); 2 for usage errors.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -42,6 +43,11 @@ class SeedfeedGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:  # click's own signature
         """Run the command; a SeedfeedError becomes ``Error: <message>``."""
+        # Language detection scores one text at a time: OpenBLAS's thread pool
+        # only costs numpy's import time (tens of ms) and competes with the
+        # build's own worker processes. Set before numpy is imported, and only
+        # by the command, never by the library for its host process.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
         try:
             return super().invoke(ctx)
         except SeedfeedError as exc:

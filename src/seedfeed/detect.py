@@ -75,6 +75,15 @@ def _identifier() -> _Identifier:
         return _Py3langidRanker(LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True))
 
 
+def preload() -> None:
+    """Load the language model now: a process about to fork workers shares it with them.
+
+    Each worker would otherwise load (or, the first time on a machine,
+    derive) the model on its own.
+    """
+    _identifier()
+
+
 def _chinese_script(text: str) -> str:
     traditional = sum(1 for ch in text if ch in _TRADITIONAL)
     simplified = sum(1 for ch in text if ch in _SIMPLIFIED)

@@ -29,6 +29,7 @@ from seedfeed.cache import CachedSeed, FileStat, ParseCache, digest_bytes, diges
 from seedfeed.catalog import EntryHead, SeedFacts
 from seedfeed.config import FeedConfig
 from seedfeed.convert import dates_of, to_entry
+from seedfeed.detect import preload as preload_language_model
 from seedfeed.errors import SeedError
 from seedfeed.fsutil import StagedFile, stage_file
 from seedfeed.model import Article
@@ -221,6 +222,8 @@ def iter_parse(
             if progress is not None:
                 progress(1)
         return
+    # Loaded once here, the model is the workers' too (forked, its weights memory-mapped).
+    preload_language_model()
     context = multiprocessing.get_context("fork")
     with (
         ProcessPoolExecutor(
