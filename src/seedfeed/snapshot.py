@@ -28,8 +28,9 @@ What the snapshot covers, and why that is everything a build reads:
   of a killed build in the seeds folder counts as a change, since a build
   would remove it;
 - path, size, mtime_ns and inode of every file under the output folder but
-  the cache folder: a deleted, edited or extra output (a killed build's temp
-  file) means a full build, which repairs it;
+  in hidden folders (the cache, a checkout's ``.git``): a deleted, edited or
+  extra output (a killed build's temp file) means a full build, which
+  repairs it;
 - whether any seed was rejected: a ``--strict`` build then writes nothing
   and reports otherwise, so it takes the full path.
 
@@ -449,53 +450,54 @@ def _scan_seeds(seeds_dir: Path, suffix: str) -> _Scan | None:
     None when the folder holds a temporary file a killed build left: a
     build would remove it.
     """
-    found: list[tuple[str, int, int, int, int]] = []
     # Through the folder's descriptor, each stat looks up one name, not a whole path.
     fd = os.open(seeds_dir, os.O_RDONLY | os.O_DIRECTORY)
     try:
         with os.scandir(fd) as entries:
-            for entry in entries:
-                name = entry.name
-                if name.startswith("."):
-                    if name.endswith(".tmp"):
-                        return None
-                elif name.endswith(suffix) and entry.is_file():
-                    stat = entry.stat()
-                    found.append((name, stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns))
+            found = sorted(entries, key=_name_of)
+        if any(e.name.startswith(".") and e.name.endswith(".tmp") for e in found):
+            return None
+        seeds = [e for e in found if e.name.endswith(suffix) and not e.name.startswith(".") and e.is_file()]
+        stats = [e.stat() for e in seeds]
     finally:
         os.close(fd)
-    found.sort()
-    numbers: list[int] = []
-    for _name, size, mtime, inode, _ctime in found:
-        numbers += (size, mtime, inode)
-    return _Scan(names=[row[0] for row in found], numbers=numbers, ctimes=[row[4] for row in found])
+    return _Scan(
+        names=[e.name for e in seeds],
+        numbers=[n for st in stats for n in (st.st_size, st.st_mtime_ns, st.st_ino)],
+        ctimes=[st.st_ctime_ns for st in stats],
+    )
 
 
 def _scan_outputs(out_dir: Path) -> _Scan | None:
-    """Return every file under the output folder but the cache's, by relative path, with its stat."""
-    found: list[tuple[str, int, int, int]] = []
+    """Return every file under the output folder but in hidden folders, by relative path, with its stat.
+
+    Hidden folders hold no output: the cache (this snapshot among it), or a
+    checkout's ``.git``. A hidden file is a killed build's temporary file.
+    """
+    names: list[str] = []
+    stats: list[os.stat_result] = []
     folders = [("", str(out_dir))]
     try:
         while folders:
             prefix, folder = folders.pop()
-            # Through the folder's descriptor, each stat looks up one name, not a whole path.
             fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
             try:
                 with os.scandir(fd) as entries:
-                    for entry in entries:
-                        name = entry.name
-                        if entry.is_dir(follow_symlinks=False):
-                            if prefix or name != CACHE_DIR:
-                                folders.append((f"{prefix}{name}/", f"{folder}/{name}"))
-                        else:
-                            stat = entry.stat()
-                            found.append((prefix + name, stat.st_size, stat.st_mtime_ns, stat.st_ino))
+                    found = sorted(entries, key=_name_of)
+                files = []
+                for entry in found:
+                    if not entry.is_dir(follow_symlinks=False):
+                        files.append(entry)
+                    elif not entry.name.startswith("."):
+                        folders.append((f"{prefix}{entry.name}/", f"{folder}/{entry.name}"))
+                stats += [e.stat() for e in files]
+                names += [prefix + e.name for e in files]
             finally:
                 os.close(fd)
     except FileNotFoundError:
         return None
-    found.sort()
-    numbers: list[int] = []
-    for _name, size, mtime, inode in found:
-        numbers += (size, mtime, inode)
-    return _Scan(names=[row[0] for row in found], numbers=numbers, ctimes=[])
+    return _Scan(names=names, numbers=[n for st in stats for n in (st.st_size, st.st_mtime_ns, st.st_ino)], ctimes=[])
+
+
+def _name_of(entry: os.DirEntry[str]) -> str:
+    return entry.name
