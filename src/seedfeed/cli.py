@@ -19,18 +19,17 @@ import click
 
 from seedfeed import __version__
 from seedfeed.errors import SeedfeedError
-from seedfeed.snapshot import PrintedReport, load_noop_report, printed_report, report_json
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar  # the type click.progressbar returns
 
+    from seedfeed.snapshot import PrintedReport
+
 # The library modules (build, serve, watch, websub, check, inspect) pull in lxml,
 # feedgen, Jinja2, Babel, http.server and ssl: each command imports what it
-# uses, so that --help and a build with nothing to do start in a blink.
-__all__ = ["main", "report_json"]
-
-# The same as seedfeed.serve's and seedfeed.watch's defaults (a test keeps them
-# equal), written here so that the options' help does not import those modules.
+# uses, so that --help and a build with nothing to do start in a blink. These
+# defaults are seedfeed.serve's and seedfeed.watch's (a test keeps them equal),
+# written here so that the options' help does not import those modules.
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEBOUNCE_MS = 500
@@ -171,6 +170,8 @@ def build_command(
       seedfeed build seeds --out public
       seedfeed build seeds --out public --jobs 4
     """
+    from seedfeed.snapshot import load_noop_report, printed_report  # light: os, json and the build lock
+
     if not no_cache:
         # A build with nothing to do repeats its last report without loading the library.
         noop = load_noop_report(
