@@ -14,7 +14,7 @@ import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from functools import cache
 from typing import Literal
 
@@ -96,20 +96,40 @@ _DISPLAY_DATES: dict[tuple[datetime, timedelta | None, str], str] = {}
 _DISPLAY_DATES_MAX = 16384
 
 
+def _moment(value: datetime, config: FeedConfig, language: str) -> tuple[str, str]:
+    """Return a moment in RFC 3339 and for readers, in the feed's time zone and the page's language."""
+    zone = config.time_zone
+    key = (value, language)
+    known = _MOMENTS.get(key)
+    # Equal instants in one zone are one local time; another config's zone is computed anew.
+    if known is not None and known[0] is zone:
+        return known[1], known[2]
+    if len(_MOMENTS) >= _DISPLAY_DATES_MAX:
+        _MOMENTS.clear()
+    moment = (value.astimezone(zone).isoformat(), format_display_date(value, config, language))
+    _MOMENTS[key] = (zone, *moment)
+    return moment
+
+
+# A page shows two moments and the index one, each converted to the feed's zone
+# (dateutil's zones convert in Python) and formatted: once per moment and language.
+_MOMENTS: dict[tuple[datetime, str], tuple[tzinfo, str, str]] = {}
+
+
 def _entry_view(entry: Entry, config: FeedConfig, *, prefix: str) -> dict[str, object]:
-    own_page = config.url(page_path(entry.stem))
+    path = page_path(entry.stem)
+    published, published_text = _moment(entry.published, config, entry.language)
+    updated, updated_text = _moment(entry.updated, config, entry.language)
     return {
         "title": entry.title,
-        "href": prefix + page_path(entry.stem),
-        "external": entry.link if entry.link != own_page else None,
+        "href": prefix + path,
+        "external": entry.link if entry.link != config.url(path) else None,
         "language": entry.language,
         "dir": find_direction(config, entry.language),
-        "datetime": entry.published.astimezone(config.time_zone).isoformat(),
-        "date": format_display_date(entry.published, config, entry.language),
-        "updated_datetime": entry.updated.astimezone(config.time_zone).isoformat(),
-        "updated": (
-            format_display_date(entry.updated, config, entry.language) if entry.updated != entry.published else None
-        ),
+        "datetime": published,
+        "date": published_text,
+        "updated_datetime": updated,
+        "updated": updated_text if entry.updated != entry.published else None,
         "author": entry.author or config.author,
         "sources": entry.sources,
         "lead": entry.summary,
@@ -120,13 +140,14 @@ def _entry_view(entry: Entry, config: FeedConfig, *, prefix: str) -> dict[str, o
 
 def _summary_view(entry: Entry, config: FeedConfig) -> dict[str, object]:
     """Return what the index shows of an entry (``index_entry.html``)."""
+    published, published_text = _moment(entry.published, config, entry.language)
     return {
         "title": entry.title,
         "href": page_path(entry.stem),
         "language": entry.language,
         "dir": find_direction(config, entry.language),
-        "datetime": entry.published.astimezone(config.time_zone).isoformat(),
-        "date": format_display_date(entry.published, config, entry.language),
+        "datetime": published,
+        "date": published_text,
         "author": entry.author or config.author,
         "lead": entry.summary,
     }
