@@ -79,6 +79,7 @@ but seedfeed to write the output folder during a build.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import sys
@@ -330,6 +331,22 @@ def load_noop_report(
     path = out_dir / CACHE_DIR / SNAPSHOT_NAME
     if not path.is_file():
         return None  # nothing to check: the build takes the lock itself
+    # Twenty thousand stat results, all garbage a moment later: the cyclic
+    # collector would walk them again and again for nothing.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_noop_report(
+            path, seeds_dir, out_dir, is_strict=is_strict, is_json=is_json, is_quiet=is_quiet, lock_timeout=lock_timeout
+        )
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load_noop_report(
+    path: Path, seeds_dir: Path, out_dir: Path, *, is_strict: bool, is_json: bool, is_quiet: bool, lock_timeout: float
+) -> PrintedReport | None:
     with build_lock(seeds_dir, timeout=lock_timeout):
         try:
             with path.open("rb") as fh:
