@@ -273,6 +273,21 @@ def _render_snapshot(
 
     if ledger_path != seeds_dir / LEDGER_NAME:
         return None  # a preview's own ledger: the command never builds with it
+    # The cheap refusals first: a build right after a new or edited seed (the
+    # common case of a changing build) pays one scan of the seeds, no more.
+    scanned = _scan_seeds(seeds_dir, SEED_SUFFIX)
+    if scanned is None or scanned.names != [p.name for p in list_seeds(seeds_dir)]:
+        return None
+    settled = (now - _EPOCH) // timedelta(microseconds=1) * 1000 - SETTLE_NS
+    ctimes = list(scanned.ctimes)
+    ledger_stat = _stat_row(ledger_path)
+    if ledger_path.name not in report.written:
+        ctimes.append(ledger_path.stat().st_ctime_ns if ledger_stat is not None else 0)
+    if any(ctime > settled for ctime in ctimes):
+        return None  # changed too near the build's start: perhaps after it read them
+    accounted = sorted([*report.changes, *(error.path.stem for error in report.rejected)])
+    if accounted != sorted(Path(name).stem for name in scanned.names):
+        return None  # a seed came or went during the build
     noop = noop_report(report, before=before, after=after, ledger_path=ledger_path, now=now)
     if noop is None:
         return None
@@ -283,19 +298,6 @@ def _render_snapshot(
             return None  # a configuration of the caller's, or feed.toml edited during the build
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, ConfigError):
         return None
-    scanned = _scan_seeds(seeds_dir, SEED_SUFFIX)
-    if scanned is None or scanned.names != [p.name for p in list_seeds(seeds_dir)]:
-        return None
-    accounted = sorted([*report.changes, *(error.path.stem for error in report.rejected)])
-    if accounted != sorted(Path(name).stem for name in scanned.names):
-        return None  # a seed came or went during the build
-    settled = (now - _EPOCH) // timedelta(microseconds=1) * 1000 - SETTLE_NS
-    ctimes = list(scanned.ctimes)
-    ledger_stat = _stat_row(ledger_path)
-    if ledger_path.name not in report.written:
-        ctimes.append(ledger_path.stat().st_ctime_ns if ledger_stat is not None else 0)
-    if any(ctime > settled for ctime in ctimes):
-        return None  # changed too near the build's start: perhaps after it read them
     names = {"config": CONFIG_NAME, "ledger": LEDGER_NAME, "suffix": SEED_SUFFIX}
     state = _state(seeds_dir, out_dir, names, config_bytes=config_bytes, seeds=scanned, ledger=ledger_stat)
     if state is None:
