@@ -220,6 +220,14 @@ class _Stencil:
         # Each value's number (in _flatten's order) with the markup that follows it.
         self._rest = tuple(zip((int(n) for n in pieces[1::2]), pieces[2::2], strict=True))
 
+    def highest_field(self) -> int:
+        """Return the highest value number the markup names, -1 if none.
+
+        Higher than the page has values only when the site's own text holds
+        something that looks like a marker.
+        """
+        return max((number for number, _chunk in self._rest), default=-1)
+
     def fill(self, values: Sequence[object]) -> str:
         """Return the page: the markup with each value escaped in its place."""
         parts = [self._first]
@@ -297,7 +305,7 @@ def _render(template: str, site: _Site, view: Mapping[str, object], *, is_stenci
         made = _Stencil(marked)
         if len(_STENCILS) >= _STENCILS_MAX:
             _STENCILS.clear()
-        _STENCILS[key] = made if made.fill(values) == text else None
+        _STENCILS[key] = made if made.highest_field() < len(values) and made.fill(values) == text else None
     return text
 
 
