@@ -321,6 +321,7 @@ def build(
 
             heads: list[EntryHead] = []
             note_paths: dict[str, Path] = {}
+            by_name = {path.name: path for path in paths}
             for facts, _id, dates in drafts:
                 record = new_ledger.records[facts.stem]
                 cached = parse_cache.get(facts.name)
@@ -336,6 +337,9 @@ def build(
                     parse_cache.put_entry(facts.name, head, entry)
                 heads.append(head)
                 if head.notes:
+                    # The seed's own Path for its notices' paths (they name it): none made anew.
+                    source = by_name[facts.name]
+                    note_paths.setdefault(str(source), source)
                     notices.extend(head.notices(note_paths))
             names = {f.stem: f.name for f, _id, _dates in drafts}
 

@@ -315,15 +315,14 @@ class ParseCache:
                     entry = self._entries[name] = loaded
         return entry
 
-    def index_rows(self) -> dict[str, tuple[bytes, str]]:
-        """Return the rendered ``index.html`` rows the store keeps: stem -> (entry digest, row)."""
+    def index_rows(self) -> dict[str, tuple[bytes, bytes]]:
+        """Return the rendered ``index.html`` rows the store keeps: stem -> (entry digest, UTF-8 row)."""
         rows = self.store.get_all("rows")
         rows.update(self._pending["rows"])
-        return {stem: (digest, data.decode("utf-8")) for stem, (digest, data) in rows.items()}
+        return rows
 
-    def put_index_rows(self, rows: dict[str, tuple[bytes, str]], stems: set[str]) -> None:
-        """Store newly rendered index rows (stem -> (entry digest, row)); drop the rows of other stems."""
-        encoded = {stem: (digest, row.encode("utf-8")) for stem, (digest, row) in rows.items()}
+    def put_index_rows(self, encoded: dict[str, tuple[bytes, bytes]], stems: set[str]) -> None:
+        """Store newly rendered index rows (stem -> (entry digest, UTF-8 row)); drop the rows of other stems."""
         if self.store.is_persistent:
             self.flush_pending()
             self.store.write("rows", encoded, stems)

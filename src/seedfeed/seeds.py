@@ -231,10 +231,14 @@ def read_seed(path: Path, *, max_bytes: int = 2_000_000) -> Seed:
 
 def list_seeds(seeds_dir: Path) -> list[Path]:
     """Return the seed files of a folder, sorted by name (hidden files skipped)."""
+    return [seeds_dir / name for name in list_seed_names(seeds_dir)]
+
+
+def list_seed_names(seeds_dir: Path) -> list[str]:
+    """Return the file names of ``list_seeds``, without making a Path of each."""
     # scandir knows each entry's type without a stat, and names sort faster
     # than paths: this runs on every build, over every seed.
     with os.scandir(seeds_dir) as entries:
-        names = sorted(
+        return sorted(
             e.name for e in entries if e.name.endswith(SEED_SUFFIX) and not e.name.startswith(".") and e.is_file()
         )
-    return [seeds_dir / name for name in names]

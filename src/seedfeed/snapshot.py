@@ -269,14 +269,14 @@ def _render_snapshot(
     from seedfeed.config import CONFIG_NAME, parse_config
     from seedfeed.errors import ConfigError
     from seedfeed.ledger import LEDGER_NAME
-    from seedfeed.seeds import SEED_SUFFIX, list_seeds
+    from seedfeed.seeds import SEED_SUFFIX, list_seed_names
 
     if ledger_path != seeds_dir / LEDGER_NAME:
         return None  # a preview's own ledger: the command never builds with it
     # The cheap refusals first: a build right after a new or edited seed (the
     # common case of a changing build) pays one scan of the seeds, no more.
     scanned = _scan_seeds(seeds_dir, SEED_SUFFIX)
-    if scanned is None or scanned.names != [p.name for p in list_seeds(seeds_dir)]:
+    if scanned is None or scanned.names != list_seed_names(seeds_dir):
         return None
     settled = (now - _EPOCH) // timedelta(microseconds=1) * 1000 - SETTLE_NS
     ctimes = list(scanned.ctimes)
