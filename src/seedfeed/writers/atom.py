@@ -63,7 +63,9 @@ def _build_generator(
     kind: FeedKind | None,
 ) -> Any:  # feedgen is untyped
     fg = FeedGenerator()
-    add_extensions(fg, tombstones=tombstones, kind=kind)
+    # Oldest first, ties by ref: the ledger's own order (ledger.render_ledger), so
+    # the build that deletes seeds writes the bytes every later rebuild writes.
+    add_extensions(fg, tombstones=sorted(tombstones, key=lambda t: (t.when, t.ref)), kind=kind)
     fg.id(config.feed_id)
     fg.title(config.title)
     if config.subtitle:
@@ -123,7 +125,7 @@ def render_atom(
     """Return an Atom document holding the entries in the order given.
 
     ``self_url`` defaults to the subscription document's URL; archive pages
-    pass their own. Tombstones (RFC 6721) go before the first entry; ``kind``
+    pass their own. Tombstones (RFC 6721) go before the first entry, oldest first; ``kind``
     marks an archive page or a complete feed (RFC 5005). Raises ValueError when a string is not XML-compatible
     (callers strip such characters from seed text first).
     """
