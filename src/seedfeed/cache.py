@@ -298,7 +298,7 @@ class ParseCache:
                 # The row was written by this code for this configuration (the store's key).
                 loaded = pickle.loads(blob)  # noqa: S301  # our own file
                 if isinstance(loaded, Article):
-                    article = self._articles[name] = loaded
+                    article = loaded  # not kept: a cold build reads every one once
         return article
 
     def entry(self, name: str) -> Entry | None:
@@ -312,7 +312,7 @@ class ParseCache:
             if blob is not None:
                 loaded = pickle.loads(blob)  # noqa: S301  # our own file
                 if isinstance(loaded, Entry):
-                    entry = self._entries[name] = loaded
+                    entry = loaded  # not kept: the catalog keeps the few it reuses
         return entry
 
     def index_rows(self) -> dict[str, tuple[bytes, bytes]]:
@@ -389,6 +389,10 @@ class ParseCache:
         self._is_pruned = False
 
     def render(self) -> bytes:
+        """Return the cache file's bytes (see ``render_parts``)."""
+        return b"".join(self.render_parts())
+
+    def render_parts(self) -> list[bytes]:
         """Return the cache file's bytes: magic, checksum, pickled body (the light half)."""
         records: dict[str, bytes] = {}
         for name, record in self.seeds.items():
@@ -398,7 +402,7 @@ class ParseCache:
             else:
                 records[name] = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
         body = pickle.dumps((self.key, records, self.outputs, self.ledger), protocol=pickle.HIGHEST_PROTOCOL)
-        return _MAGIC + digest_bytes(body) + body
+        return [_MAGIC, digest_bytes(body), body]
 
 
 def parse_cache_file(data: bytes, key: CacheKey, store: BlobStore | None = None) -> ParseCache:
@@ -453,7 +457,7 @@ def save_cache(out_dir: Path, parse_cache: ParseCache) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         parse_cache.save_blobs()
-        write_disposable(path, parse_cache.render())
+        write_disposable(path, parse_cache.render_parts())
     except OSError:
         # A cache that cannot be written is a slower next build, never a failed one.
         return

@@ -126,7 +126,7 @@ def write_batch_if_changed(root: Path, items: Sequence[tuple[str, bytes]]) -> li
     return changed
 
 
-def write_disposable(path: Path, data: bytes) -> None:
+def write_disposable(path: Path, data: bytes | Sequence[bytes]) -> None:
     """Write a file that may be lost (a cache) through a temporary file and rename, without fsync.
 
     A crash can leave it stale or empty, never half-replaced by another
@@ -135,7 +135,9 @@ def write_disposable(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            # Parts written one after another: a cache of a hundred megabytes is not copied to be joined.
+            for part in (data,) if isinstance(data, bytes) else data:
+                fh.write(part)
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
