@@ -28,7 +28,28 @@ _HELD_LOCKS: set[int] = set()
 _TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+# A file's bytes, whole or as parts written one after another (a page of
+# tens of megabytes is not copied to be joined).
+Data = bytes | Sequence[bytes]
+
+
+def _parts(data: Data) -> Sequence[bytes]:
+    return (data,) if isinstance(data, bytes) else data
+
+
+def holds(path: Path, data: Data) -> bool:
+    """Return whether the file at ``path`` holds exactly these bytes (False when it is missing)."""
+    parts = _parts(data)
+    try:
+        if not path.is_file() or path.stat().st_size != sum(len(part) for part in parts):
+            return False
+        with path.open("rb") as fh:
+            return all(fh.read(len(part)) == part for part in parts)
+    except FileNotFoundError:
+        return False
+
+
+def atomic_write(path: Path, data: Data) -> None:
     """Write a file through a temporary file, fsync and rename.
 
     Raises OSError from the file system; the old file is then untouched.
@@ -36,7 +57,8 @@ def atomic_write(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for part in _parts(data):
+                fh.write(part)
             fh.flush()
             os.fsync(fh.fileno())
         Path(tmp).chmod(0o644)  # mkstemp makes 0600; the web server must read the feed
@@ -126,7 +148,7 @@ def write_batch_if_changed(root: Path, items: Sequence[tuple[str, bytes]]) -> li
     return changed
 
 
-def write_disposable(path: Path, data: bytes | Sequence[bytes]) -> None:
+def write_disposable(path: Path, data: Data) -> None:
     """Write a file that may be lost (a cache) through a temporary file and rename, without fsync.
 
     A crash can leave it stale or empty, never half-replaced by another
@@ -136,7 +158,7 @@ def write_disposable(path: Path, data: bytes | Sequence[bytes]) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             # Parts written one after another: a cache of a hundred megabytes is not copied to be joined.
-            for part in (data,) if isinstance(data, bytes) else data:
+            for part in _parts(data):
                 fh.write(part)
         Path(tmp).replace(path)
     except BaseException:
@@ -262,15 +284,15 @@ def safe_path(root: Path, relative: str) -> Path:
     return target
 
 
-def write_if_changed(root: Path, relative: str, data: bytes) -> bool:
-    """Write ``data`` to ``root/relative`` unless the file already holds it.
+def write_if_changed(root: Path, relative: str, data: Data) -> bool:
+    """Write ``data`` (bytes, or parts of them) to ``root/relative`` unless the file already holds it.
 
     Returns whether the file was written. Raises OutputError when the path
     escapes root or the file cannot be written.
     """
     path = safe_path(root, relative)
     try:
-        if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+        if holds(path, data):
             return False
         if not path.parent.is_dir():
             # exist_ok: pages are written from several threads, which may race to make it.

@@ -19,7 +19,7 @@ from seedfeed.archive import order_entries
 from seedfeed.cache import ParseCache, digest_inputs
 from seedfeed.catalog import EntryCatalog, EntryHead
 from seedfeed.config import FeedConfig
-from seedfeed.fsutil import StagedFile, commit_staged, discard_staged, write_batch_if_changed, write_if_changed
+from seedfeed.fsutil import Data, StagedFile, commit_staged, discard_staged, write_batch_if_changed, write_if_changed
 from seedfeed.writers.common import INDEX_NAME
 from seedfeed.writers.html import page_file, render_article, render_index_page, render_index_row
 
@@ -34,7 +34,7 @@ def write_rendered(
     out_dir: Path,
     relative: str,
     inputs: bytes,
-    render: Callable[[], bytes],
+    render: Callable[[], Data],
     outputs: ParseCache | None,
 ) -> bool:
     """Write ``render()`` to ``out_dir/relative`` unless it is known current; return whether bytes changed.
@@ -47,6 +47,10 @@ def write_rendered(
     if outputs is not None:
         outputs.wrote(out_dir, relative, inputs)
     return changed
+
+
+# Stands for the rows in the rendered index page: a NUL never reaches a page.
+_ROWS_MARKER = "\x00seedfeed-index-rows\x00"
 
 
 def write_pages(out_dir: Path, pending: list[tuple[str, bytes, bytes]], outputs: ParseCache | None) -> list[str]:
@@ -124,7 +128,7 @@ def write_site(
 
 def _render_index(
     config: FeedConfig, catalog: EntryCatalog, ordered: Sequence[EntryHead], outputs: ParseCache | None
-) -> bytes:
+) -> list[bytes]:
     """Return ``index.html``, rendering again only the rows of entries that changed.
 
     The index lists every entry: at ten thousand seeds, rendering every row
@@ -143,5 +147,10 @@ def _render_index(
         rows.append(row)
     if outputs is not None and (fresh or len(known) != len(ordered)):
         outputs.put_index_rows(fresh, {head.stem for head in ordered})
-    # Joined as bytes and decoded once: ten thousand decodes cost more than the page.
-    return render_index_page(config, [b"".join(rows).decode("utf-8")])
+    # The page around a marker, then the rows as they are: written as parts, a
+    # hundred thousand rows are neither decoded, nor joined, nor encoded again.
+    page = render_index_page(config, [_ROWS_MARKER])
+    before, marker, after = page.partition(_ROWS_MARKER.encode("utf-8"))
+    if not marker:  # never: the page holds what it is given
+        raise ValueError("index.html lost its rows")
+    return [before, *rows, after]
