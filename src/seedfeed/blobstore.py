@@ -53,6 +53,9 @@ class BlobStore:
             db = sqlite3.connect(self._path, isolation_level=None)
             # A disposable cache: a crash may lose the last writes, never corrupt what stays.
             db.execute("PRAGMA synchronous=OFF")
+            # Only a build holding the build lock opens the store: keeping SQLite's
+            # own lock spares each read its checks of the file and journal.
+            db.execute("PRAGMA locking_mode=EXCLUSIVE")
             db.execute("PRAGMA journal_mode=TRUNCATE")
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT NOT NULL)")
             for table in _TABLES:

@@ -193,21 +193,31 @@ def stage_file(root: Path, relative: str, data: bytes, folders: dict[str, Path])
     (``remove_stale_temp_files``). ``folders`` memoises resolved folders.
     Raises OutputError as ``write_batch_if_changed`` does.
     """
-    path = _batch_target(root, relative, folders)
+    path, found = _batch_target_stat(root, relative, folders)
     try:
-        if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+        # One lstat tells whether there is a file of this size to compare with.
+        is_same_size = found is not None and stat.S_ISREG(found.st_mode) and found.st_size == len(data)
+        if is_same_size and path.read_bytes() == data:
             return None
-        if not path.parent.is_dir():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _fsync_dir(path.parent.parent)
+        # Each folder checked once per batch (no relative path holds a NUL, so no key collides).
+        made = "\x00made:" + str(path.parent)
+        if made not in folders:
+            if not path.parent.is_dir():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                _fsync_dir(path.parent.parent)
+            folders[made] = path.parent
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.chmod(tmp, 0o644)  # noqa: PTH101  # mkstemp makes 0600; the web server must read the pages
+            # os.write on the descriptor: no file object (and its fstat) per page.
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fchmod(fd, 0o644)  # mkstemp makes 0600; the web server must read the pages
         except BaseException:
+            os.close(fd)
             Path(tmp).unlink(missing_ok=True)
             raise
+        os.close(fd)
     except OSError as exc:
         raise OutputError(f"{path}: cannot be written: {exc.strerror or exc}") from exc
     return StagedFile(relative=relative, temp=tmp)
@@ -224,7 +234,7 @@ def commit_staged(root: Path, staged: Sequence[StagedFile]) -> None:
     folders: dict[str, Path] = {}
     left = list(staged)  # not yet renamed: removed if this fails
     try:
-        targets = [(_batch_target(root, item.relative, folders), item.temp) for item in staged]
+        targets = [(_renamed_target(root, item.relative, folders), item.temp) for item in staged]
         if not _syncfs(root):
             for _path, tmp in targets:
                 fd = os.open(tmp, os.O_RDONLY)
@@ -257,19 +267,37 @@ def _batch_target(root: Path, relative: str, folders: dict[str, Path]) -> Path:
     own name after (an lstat, to catch a symlink), gives the same answer as
     resolving every path whole, at a fraction of the system calls.
     """
+    return _batch_target_stat(root, relative, folders)[0]
+
+
+def _batch_target_stat(root: Path, relative: str, folders: dict[str, Path]) -> tuple[Path, os.stat_result | None]:
+    """Return ``_batch_target``'s path and the lstat it took (None: no such file), which callers reuse."""
+    folder, _sep, name = relative.rpartition("/")
+    if name in ("", ".", "..") or "\x00" in name:
+        return safe_path(root, relative), None  # raises, naming the path
+    resolved = folders.get(folder)
+    if resolved is None:
+        resolved = folders[folder] = safe_path(root, folder) if folder else root.resolve()
+    target = resolved / name
+    try:
+        found = os.lstat(target)
+    except FileNotFoundError:
+        return target, None
+    if stat.S_ISLNK(found.st_mode):
+        return safe_path(root, relative), None  # raises unless the link stays inside
+    return target, found
+
+
+def _renamed_target(root: Path, relative: str, folders: dict[str, Path]) -> Path:
+    # A rename replaces what is at the name, a symlink included, without
+    # following it: only the folder must be inside the output folder.
     folder, _sep, name = relative.rpartition("/")
     if name in ("", ".", "..") or "\x00" in name:
         return safe_path(root, relative)  # raises, naming the path
     resolved = folders.get(folder)
     if resolved is None:
         resolved = folders[folder] = safe_path(root, folder) if folder else root.resolve()
-    target = resolved / name
-    try:
-        if stat.S_ISLNK(target.lstat().st_mode):
-            return safe_path(root, relative)
-    except FileNotFoundError:
-        pass
-    return target
+    return resolved / name
 
 
 def safe_path(root: Path, relative: str) -> Path:
