@@ -290,3 +290,64 @@ def test_build_undated_seed_renamed_with_its_front_matter_id_keeps_its_date(seed
     entry = entries_of(out)["urn:x:undated"]
     assert datetime.fromisoformat(entry.published) == T1
     assert load_ledger(seeds / LEDGER_NAME).records["new-name"].first_seen == T1
+
+
+def _three_records() -> Ledger:
+    records = {
+        stem: LedgerRecord(
+            id=ID + stem, stem=stem, content_hash=f"sha256:{n}", published=T1, updated=T1, first_seen=T2, arrival=n
+        )
+        for n, stem in enumerate(("alpha", "beta", "gamma"), start=1)
+    }
+    return Ledger(records=records, last_arrival=3)
+
+
+def test_ledger_lines_of_unchanged_records_are_written_back_and_a_changed_one_afresh() -> None:
+    data = render_ledger(_three_records())
+    read = parse_ledger(data, LEDGER)
+    assert set(read.lines) == {"alpha", "beta", "gamma"}
+    assert render_ledger(read) == data
+    # Reconciling with the same observations keeps each record as it was read: nothing to rewrite.
+    same = reconcile(
+        read,
+        [
+            Observation(stem=r.stem, id=r.id, content_hash=r.content_hash, published=r.published)
+            for r in read.records.values()
+        ],
+        kept=(),
+        now=T3,
+        tombstone_period=timedelta(days=30),
+    ).ledger
+    assert all(same.records[stem] is read.records[stem] for stem in read.records)
+    # An edit replaces one record: its line is made again, the others are the lines read.
+    edited = reconcile(
+        read,
+        [
+            Observation(
+                stem=r.stem,
+                id=r.id,
+                content_hash="sha256:new" if r.stem == "beta" else r.content_hash,
+                published=r.published,
+            )
+            for r in read.records.values()
+        ],
+        kept=(),
+        now=T3,
+        tombstone_period=timedelta(days=30),
+    ).ledger
+    written = render_ledger(edited)
+    assert parse_ledger(written, LEDGER) == edited
+    doc = json.loads(written)
+    beta = next(e for e in doc["entries"] if e["stem"] == "beta")
+    assert (beta["content_hash"], beta["updated"]) == ("sha256:new", T3.isoformat())
+    fresh = render_ledger(replace(edited, lines={}))
+    assert written == fresh
+
+
+def test_ledger_laid_out_by_hand_is_read_the_same_and_written_in_its_own_layout() -> None:
+    ledger = _three_records()
+    by_hand = json.dumps(json.loads(render_ledger(ledger)), indent=4).encode()
+    read = parse_ledger(by_hand, LEDGER)
+    assert read == ledger
+    assert read.lines == {}
+    assert render_ledger(read) == render_ledger(ledger)

@@ -316,6 +316,8 @@ def reconcile(
     )
     tombstones = [t for t in ledger.tombstones if t.id not in live_ids]
     tombstones.extend(LedgerTombstone(id=r.id, stem=r.stem, when=now) for r in gone)
+    # In the order the file keeps them, so a ledger read back equals the one written.
+    tombstones.sort(key=lambda t: (t.when, t.id))
     new_ledger = Ledger(records=records, tombstones=tuple(tombstones), last_arrival=arrival - 1, lines=ledger.lines)
     latest = new_ledger.latest_event
     if latest is not None:

@@ -1,0 +1,82 @@
+"""The parse cache's heavy half: rows found only by their digest, and a lost or damaged store costs no byte."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from seedfeed.blobstore import BLOBS_FILE, BlobStore
+from seedfeed.cache import CACHE_DIR
+from test_incremental import START, Twins, _corpus_seeds
+
+BLOBS = Path(CACHE_DIR) / BLOBS_FILE
+
+
+def test_blob_store_returns_a_row_only_for_its_digest_and_keeps_only_what_it_is_told(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path / BLOBS_FILE, "key-1")
+    store.write("articles", {"a.txt": (b"d1", b"alpha"), "b.txt": (b"d2", b"beta")})
+    assert store.get("articles", "a.txt", b"d1") == b"alpha"
+    assert store.get("articles", "a.txt", b"d2") is None  # made from other bytes: not this seed's
+    store.write("articles", {}, keep={"b.txt"})
+    assert store.get("articles", "a.txt", b"d1") is None
+    assert store.get_all("articles") == {"b.txt": (b"d2", b"beta")}
+    store.close()
+    # After close, a report's late reads still find rows; a store for another key finds none.
+    assert store.get("articles", "b.txt", b"d2") == b"beta"
+    other = BlobStore(tmp_path / BLOBS_FILE, "key-2")
+    assert other.get("articles", "b.txt", b"d2") is None
+    other.close()
+
+
+def test_blob_store_that_is_not_a_database_is_dropped_and_reads_as_empty(tmp_path: Path) -> None:
+    path = tmp_path / BLOBS_FILE
+    path.write_bytes(b"not a database at all" * 100)
+    store = BlobStore(path, "key")
+    assert store.get("articles", "a.txt", b"d") is None
+    assert not store.is_persistent
+    store.write("articles", {"a.txt": (b"d", b"x")})  # nothing to write to, and no error
+    assert not path.exists()
+    store.close()
+
+
+@pytest.fixture
+def twins(tmp_path: Path, make_seeds: Callable[[dict[str, str | bytes]], Path]) -> Twins:
+    make_seeds({p.name: p.read_bytes() for p in _corpus_seeds(6)})
+    return Twins(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda path: path.unlink(), id="deleted"),
+        pytest.param(lambda path: path.write_bytes(b"\0" * 4096), id="garbage"),
+        pytest.param(
+            lambda path: _sql(path, "UPDATE articles SET digest = x'00'; UPDATE entries SET digest = x'00'"),
+            id="rows-of-other-bytes",
+        ),
+        pytest.param(lambda path: _sql(path, "DELETE FROM entries; DELETE FROM rows"), id="rows-lost"),
+    ],
+)
+def test_a_lost_or_damaged_store_costs_no_byte_of_output(twins: Twins, damage: Callable[[Path], None]) -> None:
+    twins.step(START)
+    damage(twins.cached / BLOBS)
+    # A new seed and an edited one: the index and the feeds need every entry, and the lost ones are made again.
+    extra = _corpus_seeds(7)[6]
+    shutil.copy(extra, twins.seeds / extra.name)
+    edited = sorted(twins.seeds.glob("*.txt"))[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nSatu paragraf lagi.\n", encoding="utf-8")
+    report = twins.step(START + timedelta(hours=1))
+    assert (report.count("new"), report.count("updated")) == (1, 1)
+    assert twins.step(START + timedelta(hours=2)).count("unchanged") == 7
+
+
+def _sql(path: Path, script: str) -> None:
+    with closing(sqlite3.connect(path)) as db:
+        db.executescript(script)
+        db.commit()
