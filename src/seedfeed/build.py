@@ -41,7 +41,7 @@ from seedfeed.ledger import (
 from seedfeed.model import Article, Entry, Notice, Tombstone
 from seedfeed.outputs import write_pages, write_rendered, write_site
 from seedfeed.parallel import Staging, cached_article, default_jobs, parse_seed_files
-from seedfeed.seeds import list_seeds
+from seedfeed.seeds import SEED_SUFFIX, list_seeds
 from seedfeed.snapshot import save_snapshot
 from seedfeed.writers.atom import ATOM_TYPE, FeedLink, feed_updated, render_atom
 from seedfeed.writers.common import FEED_NAMES
@@ -140,7 +140,8 @@ def parse_seeds(
     outcomes = parse_seed_files(
         paths,
         config,
-        lambda path: first_seen_of(ledger.records.get(path.stem), now),
+        # The stem from the name: Path.stem is Python code, once per seed.
+        lambda path: first_seen_of(ledger.records.get(path.name.removesuffix(SEED_SUFFIX)), now),
         parse_cache=parse_cache,
         workers=jobs,
         progress=progress,
@@ -284,10 +285,11 @@ def build(
             )
 
             drafts: list[Draft] = []
-            stems = {p.stem for p in paths}
+            stems = {p.name.removesuffix(SEED_SUFFIX) for p in paths}
+            by_name = {path.name: path for path in paths}
             for facts in parsed:
                 try:
-                    id_ = make_entry_id(facts.front_matter_id, facts.stem, seeds_dir / facts.name, config)
+                    id_ = make_entry_id(facts.front_matter_id, facts.stem, by_name[facts.name], config)
                 except SeedError as exc:
                     rejected.append(exc)
                     continue
@@ -321,7 +323,6 @@ def build(
 
             heads: list[EntryHead] = []
             note_paths: dict[str, Path] = {}
-            by_name = {path.name: path for path in paths}
             for facts, _id, dates in drafts:
                 record = new_ledger.records[facts.stem]
                 cached = parse_cache.get(facts.name)

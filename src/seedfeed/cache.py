@@ -179,10 +179,11 @@ class ParseCache:
     ) -> None:
         self.key = key
         self.seeds: dict[str, CachedSeed] = dict(seeds or {})
-        # Each record as it was read, with its pickled bytes: an unchanged
+        # Each record as it was read, and its pickled bytes: an unchanged
         # record is saved as the same bytes, and pickling ten thousand small
         # tuples (Python code per tuple) costs more than the rest of a save.
-        self._pickled: dict[str, tuple[CachedSeed, bytes]] = {}
+        self._read: dict[str, CachedSeed] = {}
+        self._pickled: dict[str, bytes] = {}
         self.outputs: dict[str, WrittenOutput] = dict(outputs or {})
         # The ledger file's path and stat as the last build left it.
         self.ledger = ledger
@@ -198,8 +199,9 @@ class ParseCache:
         self._is_pruned = not self.seeds
         self.changed = False
 
-    def remember_pickled(self, pickled: dict[str, tuple[CachedSeed, bytes]]) -> None:
-        """Remember the bytes each record was read from, to save it again as those bytes."""
+    def remember_pickled(self, records: dict[str, CachedSeed], pickled: dict[str, bytes]) -> None:
+        """Remember the records as read and their bytes, to save each unchanged one as those bytes."""
+        self._read = records
         self._pickled = pickled
 
     @property
@@ -213,8 +215,8 @@ class ParseCache:
         if known is None or known[0] != inputs:
             return False
         try:
-            # os.path.join: a Path per page costs more than the stat, at ten thousand pages.
-            found = os.stat(os.path.join(out_dir, relative))  # noqa: PTH116, PTH118
+            # A string, not a Path per page: making it costs more than the stat, at ten thousand pages.
+            found = os.stat(f"{out_dir}/{relative}")  # noqa: PTH116
         except OSError:
             return False
         return (found.st_size, found.st_mtime_ns, found.st_ino) == known[1:]
@@ -396,9 +398,8 @@ class ParseCache:
         """Return the cache file's bytes: magic, checksum, pickled body (the light half)."""
         records: dict[str, bytes] = {}
         for name, record in self.seeds.items():
-            known = self._pickled.get(name)
-            if known is not None and known[0] is record:
-                records[name] = known[1]
+            if self._read.get(name) is record:
+                records[name] = self._pickled[name]
             else:
                 records[name] = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
         body = pickle.dumps((self.key, records, self.outputs, self.ledger), protocol=pickle.HIGHEST_PROTOCOL)
@@ -426,7 +427,7 @@ def parse_cache_file(data: bytes, key: CacheKey, store: BlobStore | None = None)
     except (pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError, ValueError):
         return ParseCache(key, store=store)
     parse_cache = ParseCache(key, records, outputs, ledger=ledger if isinstance(ledger, tuple) else None, store=store)
-    parse_cache.remember_pickled({name: (records[name], blob) for name, blob in seeds.items()})
+    parse_cache.remember_pickled(dict(records), seeds)
     return parse_cache
 
 

@@ -24,6 +24,8 @@ ARTICLES_DIR = "articles"
 _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+")
 # RFC 4151 specific = *( pchar / "/" / "?" ); pchar keeps sub-delims, ":" and "@".
 _TAG_SAFE = "-._~!$&'()*+,;=:@/?"
+# A stem quote() would leave as it is (unreserved characters only): most stems, spared the call.
+_PLAIN_STEM = re.compile(r"[A-Za-z0-9._~-]*")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,7 +67,8 @@ def make_entry_id(front_matter_id: str | None, stem: str, source: Path, config: 
                 " (e.g. 'tag:example.org,2024:my-article' or 'urn:uuid:…')",
             )
         return front_matter_id
-    return f"tag:{config.id_authority},{config.id_date}:{quote(stem, safe=_TAG_SAFE)}"
+    specific = stem if _PLAIN_STEM.fullmatch(stem) else quote(stem, safe=_TAG_SAFE)
+    return f"tag:{config.id_authority},{config.id_date}:{specific}"
 
 
 def page_path(stem: str) -> str:
