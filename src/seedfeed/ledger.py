@@ -9,6 +9,7 @@ object per line, sorted by stem, so a diff shows one line per changed entry.
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) writes, in C
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -159,7 +160,7 @@ def _record_lines(text: str, records: Mapping[str, LedgerRecord]) -> dict[str, t
         # as this code formats it (the layout is ours); each of the others
         # must at least start with its own stem (one record per line).
         if found:
-            is_ours = line.startswith('    {"stem": ' + json.dumps(record.stem, ensure_ascii=False) + ",")
+            is_ours = line.startswith('    {"stem": ' + encode_basestring(record.stem) + ",")
         else:
             is_ours = line == _record_line(Ledger(), record)
         if not is_ours:
