@@ -9,10 +9,10 @@ object per line, sorted by stem, so a diff shows one line per changed entry.
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) writes, in C
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) writes, in C
 from pathlib import Path
 from typing import Literal
 
