@@ -1,5 +1,5 @@
 """Allow ``python -m seedfeed``."""
 
-from seedfeed.cli import main
+from seedfeed.entry import main
 
 main()

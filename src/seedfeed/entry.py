@@ -1,0 +1,105 @@
+"""The ``seedfeed`` executable: a build with nothing to do is answered before click is even imported.
+
+Most runs of ``seedfeed build`` find nothing to do (a cron job, a CI step),
+and then repeat the report the no-op snapshot keeps (``snapshot.py``). Python's
+own start is most of such a run; importing click alone adds a tenth of the
+rest. So the executable first reads the command line itself, for the plain
+forms of ``build`` only (a seeds folder, ``--out``, ``--json``, ``--quiet``,
+``--strict``), and asks the snapshot. Anything else (another command,
+``--help``, any other option, a folder that does not exist, no usable
+snapshot) goes to the click command line (``cli.py``), which parses and
+reports exactly as always; what a build prints is the same either way, and a
+test runs both.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# The build command's defaults, as cli.py declares them (a test keeps them equal).
+DEFAULT_SEEDS = "seeds"
+DEFAULT_OUT = "public"
+DEFAULT_WAIT = 60.0
+
+_FLAGS = {"--json": "json", "--quiet": "quiet", "-q": "quiet", "--strict": "strict"}
+
+
+def main() -> None:
+    """Run ``seedfeed``: a no-op build from its snapshot, else the click command line."""
+    quick = plain_build(sys.argv[1:])
+    if quick is not None and _answer(*quick):
+        return
+    from seedfeed.cli import main as click_main  # the command line proper
+
+    click_main()
+
+
+def plain_build(args: list[str]) -> tuple[Path, Path, frozenset[str]] | None:
+    """Return (seeds folder, output folder, flags) for a plain ``build`` command line; else None.
+
+    None for anything click must see: another command, ``--help``, an option
+    not listed here, a repeated or missing value, more than one folder, or a
+    seeds folder that is not a folder (click reports those).
+    """
+    if not args or args[0] != "build":
+        return None
+    seeds: str | None = None
+    out: str | None = None
+    flags: set[str] = set()
+    rest = iter(args[1:])
+    for arg in rest:
+        if arg in _FLAGS:
+            flags.add(_FLAGS[arg])
+        elif arg in ("--out", "-o"):
+            value = next(rest, None)
+            if value is None or out is not None:
+                return None
+            out = value
+        elif arg.startswith("--out="):
+            if out is not None:
+                return None
+            out = arg.removeprefix("--out=")
+        elif arg.startswith("-") or seeds is not None:
+            return None  # --help, --jobs, --wait, --no-cache, "--", "-": click's to read
+        else:
+            seeds = arg
+    seeds_dir = Path(seeds if seeds is not None else DEFAULT_SEEDS)
+    if not seeds_dir.is_dir() or out == "":
+        return None
+    return seeds_dir, Path(out if out is not None else DEFAULT_OUT), frozenset(flags)
+
+
+def _answer(seeds_dir: Path, out_dir: Path, flags: frozenset[str]) -> bool:
+    """Print the snapshot's report and exit as the build would; False when there is no usable snapshot."""
+    from seedfeed.errors import SeedfeedError
+    from seedfeed.snapshot import load_noop_report
+
+    try:
+        printed = load_noop_report(
+            seeds_dir,
+            out_dir,
+            is_strict="strict" in flags,
+            is_json="json" in flags,
+            is_quiet="quiet" in flags,
+            lock_timeout=DEFAULT_WAIT,
+        )
+    except SeedfeedError:
+        return False  # the command line proper tries again and reports it as it reports errors
+    if printed is None:
+        return False
+    # As click.echo writes them: each part, then a newline, errors and notices on stderr.
+    for part in (printed.errors, printed.warnings):
+        if part:
+            sys.stderr.write(part + "\n")
+    if printed.json:
+        sys.stdout.write(printed.json + "\n")
+    else:
+        if printed.lines:
+            sys.stdout.write(printed.lines + "\n")
+        sys.stdout.write(f"{printed.summary} -> {out_dir / 'feed.atom'}\n")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if printed.is_failed:
+        sys.exit(1)
+    return True
