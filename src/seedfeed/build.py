@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from seedfeed.archive import ARCHIVE_DIR, FEED_NAME, Document, order_entries, plan_documents
-from seedfeed.cache import CACHE_DIR, ParseCache, cache_key, digest_inputs, load_cache, save_cache
+from seedfeed.cache import CACHE_DIR, ParseCache, cache_key, digest_inputs, load_cache, paused_gc, save_cache
 from seedfeed.catalog import EntryCatalog, EntryHead, SeedFacts, head_matches
 from seedfeed.config import FeedConfig, load_config
 from seedfeed.convert import ARTICLES_DIR, EntryDates, dates_of, make_entry_id, to_entry
@@ -248,7 +248,10 @@ def build(
     included, and the report says so (``is_withheld``).
     """
     config = config or load_config(seeds_dir)
-    with build_lock(seeds_dir, timeout=lock_timeout):
+    # The cyclic collector is paused for the build: it would walk every record
+    # of a large folder several times over and find nothing to collect (a build
+    # makes no cycles worth waiting for; reference counting frees the rest).
+    with build_lock(seeds_dir, timeout=lock_timeout), paused_gc():
         # Under the lock no other build writes: a temp file now is a killed build's.
         remove_stale_temp_files(seeds_dir, out_dir, out_dir / ARCHIVE_DIR, out_dir / ARTICLES_DIR, out_dir / CACHE_DIR)
         notices: list[Notice] = []
