@@ -86,6 +86,18 @@ def _syncfs(folder: Path) -> bool:
         os.close(fd)
 
 
+def _flush(root: Path, temps: Sequence[str]) -> None:
+    """Put the data of these files on disk: one syncfs for all, or one fsync each where there is none."""
+    if _syncfs(root):
+        return
+    for tmp in temps:
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 @functools.cache
 def _libc() -> ctypes.CDLL | None:
     try:
@@ -124,13 +136,8 @@ def write_batch_if_changed(root: Path, items: Sequence[tuple[str, bytes]]) -> li
             except OSError as exc:
                 raise OutputError(f"{path}: cannot be written: {exc.strerror or exc}") from exc
             changed.append(True)
-        if pending and not _syncfs(root):
-            for _path, tmp in pending:
-                fd = os.open(tmp, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
+        if pending:
+            _flush(root, [tmp for _path, tmp in pending])
         folders = sorted({path.parent for path, _tmp in pending})
         # Renamed in reverse, popping from the end: what is left is what the cleanup must remove.
         pending.reverse()
@@ -235,13 +242,7 @@ def commit_staged(root: Path, staged: Sequence[StagedFile]) -> None:
     left = list(staged)  # not yet renamed: removed if this fails
     try:
         targets = [(_renamed_target(root, item.relative, folders), item.temp) for item in staged]
-        if not _syncfs(root):
-            for _path, tmp in targets:
-                fd = os.open(tmp, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
+        _flush(root, [tmp for _path, tmp in targets])
         left.reverse()
         for path, tmp in targets:
             Path(tmp).replace(path)
@@ -272,13 +273,7 @@ def _batch_target(root: Path, relative: str, folders: dict[str, Path]) -> Path:
 
 def _batch_target_stat(root: Path, relative: str, folders: dict[str, Path]) -> tuple[Path, os.stat_result | None]:
     """Return ``_batch_target``'s path and the lstat it took (None: no such file), which callers reuse."""
-    folder, _sep, name = relative.rpartition("/")
-    if name in ("", ".", "..") or "\x00" in name:
-        return safe_path(root, relative), None  # raises, naming the path
-    resolved = folders.get(folder)
-    if resolved is None:
-        resolved = folders[folder] = safe_path(root, folder) if folder else root.resolve()
-    target = resolved / name
+    target = _renamed_target(root, relative, folders)
     try:
         found = os.lstat(target)
     except FileNotFoundError:
@@ -289,8 +284,9 @@ def _batch_target_stat(root: Path, relative: str, folders: dict[str, Path]) -> t
 
 
 def _renamed_target(root: Path, relative: str, folders: dict[str, Path]) -> Path:
-    # A rename replaces what is at the name, a symlink included, without
-    # following it: only the folder must be inside the output folder.
+    # The file's folder resolved (once per batch) and checked to be inside root.
+    # Enough for a rename, which replaces what is at the name, a symlink
+    # included, without following it.
     folder, _sep, name = relative.rpartition("/")
     if name in ("", ".", "..") or "\x00" in name:
         return safe_path(root, relative)  # raises, naming the path
