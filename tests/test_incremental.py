@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import REFERENCE_SEED, TESTS, check_atom
+from seedfeed import cache as cache_module
 from seedfeed import outputs as outputs_module
 from seedfeed import parallel
 from seedfeed.build import BuildReport, build
@@ -286,3 +287,32 @@ def test_incremental_build_renders_only_pages_whose_entry_changed(
     report = build(twins.seeds, twins.cached, now=START + timedelta(hours=2), jobs=1)
     assert rendered == [REFERENCE_SEED.stem]
     assert f"articles/{REFERENCE_SEED.stem}.html" in report.written
+
+
+def test_cold_build_streaming_prepared_entries_to_the_store_is_byte_identical(
+    tmp_path: Path, make_seeds: Callable[[dict[str, str | bytes]], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pickles prepared by the workers go to the store every few seeds, as at scale (every 500):
+    # the build reads them back from there for the feeds, and the next build for what changed.
+    seeds = make_seeds({p.name: p.read_bytes() for p in _corpus_seeds(24)})
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_SEEDS", 2)
+    monkeypatch.setattr(parallel, "_can_fork", lambda: True)
+    monkeypatch.setattr(cache_module, "_PENDING_MAX", 3)
+    streamed = build(seeds, tmp_path / "streamed", now=START, jobs=2)
+    ledger = (seeds / LEDGER_NAME).read_bytes()
+    (seeds / LEDGER_NAME).unlink()  # the same start: no ledger
+    fresh = build(seeds, tmp_path / "fresh", now=START, jobs=1, use_cache=False)
+    assert (seeds / LEDGER_NAME).read_bytes() == ledger
+    assert _published(tmp_path / "streamed") == _published(tmp_path / "fresh")
+    assert _report_facts(streamed) == _report_facts(fresh)
+    rows = cache_module.load_cache(tmp_path / "streamed", cache_key(seeds, load_config(seeds))).index_rows()
+    assert len(rows) == 24
+    # An edit after the streamed build: only its seed is parsed again, the rest come from the store.
+    edited = sorted(seeds.glob("*.txt"))[5]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nSatu paragraf lagi.\n", encoding="utf-8")
+    later = START + timedelta(hours=1)
+    again = build(seeds, tmp_path / "streamed", now=later, jobs=2)
+    assert again.count("updated") == 1
+    (seeds / LEDGER_NAME).write_bytes(ledger)
+    fresh = build(seeds, tmp_path / "fresh", now=later, jobs=1, use_cache=False)
+    assert _published(tmp_path / "streamed") == _published(tmp_path / "fresh")
