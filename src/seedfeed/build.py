@@ -7,7 +7,7 @@ it is recorded only for events (a seed first seen, edited or removed).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -208,6 +208,56 @@ def _load_ledger(path: Path, notices: list[Notice]) -> Ledger:
 _ARCHIVE_BATCH = 40
 
 
+def entry_catalog(
+    drafts: Sequence[Draft],
+    ledger: Ledger,
+    parse_cache: ParseCache,
+    paths: Mapping[str, Path],
+    config: FeedConfig,
+    notices: list[Notice],
+) -> EntryCatalog:
+    """Return the published entries as heads, each made again only when the ledger gave it other dates.
+
+    A head the cache has, with the dates the ledger now gives, stands for its
+    entry; otherwise (a new or edited seed) the entry is made from its
+    article. Each head's notices are appended to ``notices``. ``paths`` maps
+    the seeds' file names to their paths.
+    """
+    heads: list[EntryHead] = []
+    note_paths: dict[str, Path] = {}
+    for facts, _id, dates in drafts:
+        record = ledger.records[facts.stem]
+        cached = parse_cache.get(facts.name)
+        head = cached.head if cached is not None else None
+        if head is None or not head_matches(head, dates.published, record.updated, dates.provenance):
+            entry = to_entry(
+                cached_article(parse_cache, paths[facts.name], config),
+                EntryDates(published=dates.published, updated=record.updated, provenance=dates.provenance),
+                config,
+            )
+            head = EntryHead.of(entry, digest_inputs(entry))
+            parse_cache.put_entry(facts.name, head, entry)
+        heads.append(head)
+        if head.notes:
+            # The seed's own Path for its notices' paths (they name it): none made anew.
+            source = paths[facts.name]
+            note_paths.setdefault(str(source), source)
+            notices.extend(head.notices(note_paths))
+    names = {facts.stem: facts.name for facts, _id, _dates in drafts}
+
+    def load(head: EntryHead) -> Entry:
+        name = names[head.stem]
+        entry = parse_cache.entry(name)
+        if entry is None:
+            # The store lost it: made again, the same, from the article and the head's dates.
+            dates = EntryDates(published=head.published, updated=head.updated, provenance=head.date_source)
+            entry = to_entry(cached_article(parse_cache, paths[name], config), dates, config)
+            parse_cache.put_entry(name, head, entry)
+        return entry
+
+    return EntryCatalog(heads, load)
+
+
 def _is_same_ledger(old: Ledger, new: Ledger) -> bool:
     """Return whether reconciling kept every record as it was (not a copy): nothing to write."""
     return (
@@ -324,40 +374,7 @@ def build(
             )
             new_ledger = result.ledger
 
-            heads: list[EntryHead] = []
-            note_paths: dict[str, Path] = {}
-            for facts, _id, dates in drafts:
-                record = new_ledger.records[facts.stem]
-                cached = parse_cache.get(facts.name)
-                head = cached.head if cached is not None else None
-                if head is None or not head_matches(head, dates.published, record.updated, dates.provenance):
-                    # New, edited, or given other dates: made again from its article.
-                    entry = to_entry(
-                        cached_article(parse_cache, seeds_dir / facts.name, config),
-                        EntryDates(published=dates.published, updated=record.updated, provenance=dates.provenance),
-                        config,
-                    )
-                    head = EntryHead.of(entry, digest_inputs(entry))
-                    parse_cache.put_entry(facts.name, head, entry)
-                heads.append(head)
-                if head.notes:
-                    # The seed's own Path for its notices' paths (they name it): none made anew.
-                    source = by_name[facts.name]
-                    note_paths.setdefault(str(source), source)
-                    notices.extend(head.notices(note_paths))
-            names = {f.stem: f.name for f, _id, _dates in drafts}
-
-            def load(head: EntryHead) -> Entry:
-                name = names[head.stem]
-                entry = parse_cache.entry(name)
-                if entry is None:
-                    # The store lost it: made again, the same, from the article and the head's dates.
-                    dates = EntryDates(published=head.published, updated=head.updated, provenance=head.date_source)
-                    entry = to_entry(cached_article(parse_cache, seeds_dir / name, config), dates, config)
-                    parse_cache.put_entry(name, head, entry)
-                return entry
-
-            catalog = EntryCatalog(heads, load)
+            catalog = entry_catalog(drafts, new_ledger, parse_cache, by_name, config, notices)
             tombstones = tuple(
                 Tombstone(ref=t.id, when=t.when.astimezone(config.time_zone)) for t in new_ledger.tombstones
             )
@@ -374,7 +391,7 @@ def build(
             out_dir.mkdir(parents=True, exist_ok=True)
             documents = plan_documents(
                 config,
-                heads,
+                catalog.heads,
                 arrivals={r.stem: r.arrival for r in new_ledger.records.values()},
                 last_arrival=new_ledger.next_arrival - 1,
                 tombstones=tombstones,
@@ -411,7 +428,7 @@ def build(
                 save_cache(out_dir, parse_cache)
             parse_cache.store.close()
             report = BuildReport(
-                heads=order_entries(heads),
+                heads=order_entries(catalog.heads),
                 changes=dict(result.changes),
                 removed=result.removed,
                 rejected=tuple(sorted(rejected, key=lambda e: str(e.path))),
