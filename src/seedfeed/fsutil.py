@@ -200,19 +200,17 @@ def stage_file(root: Path, relative: str, data: bytes, folders: dict[str, Path])
     (``remove_stale_temp_files``). ``folders`` memoises resolved folders.
     Raises OutputError as ``write_batch_if_changed`` does.
     """
+    # A folder seen before in this batch was made then, if it was missing.
+    is_known_folder = relative.rpartition("/")[0] in folders
     path, found = _batch_target_stat(root, relative, folders)
     try:
         # One lstat tells whether there is a file of this size to compare with.
         is_same_size = found is not None and stat.S_ISREG(found.st_mode) and found.st_size == len(data)
         if is_same_size and path.read_bytes() == data:
             return None
-        # Each folder checked once per batch (no relative path holds a NUL, so no key collides).
-        made = "\x00made:" + str(path.parent)
-        if made not in folders:
-            if not path.parent.is_dir():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                _fsync_dir(path.parent.parent)
-            folders[made] = path.parent
+        if not is_known_folder and not path.parent.is_dir():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _fsync_dir(path.parent.parent)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             # os.write on the descriptor: no file object (and its fstat) per page.
