@@ -284,23 +284,24 @@ class ParseCache:
                 self.store.write(table, rows)
                 rows.clear()
 
-    def _pending_value(self, table: str, name: str, digest: bytes) -> bytes | None:
+    def _stored(self, table: str, name: str, digest: bytes) -> object:
+        """Return the value kept for ``name`` if it was made from ``digest``, unpickled; None if there is none.
+
+        Not kept in memory once loaded: a cold build reads every one once, and
+        the catalog keeps the few entries it reuses.
+        """
         known = self._pending[table].get(name)
-        return known[1] if known is not None and known[0] == digest else None
+        blob = known[1] if known is not None and known[0] == digest else self.store.get(table, name, digest)
+        # The row was written by this code for this configuration (the store's key).
+        return pickle.loads(blob) if blob is not None else None  # noqa: S301  # our own file
 
     def article(self, name: str) -> Article | None:
         """Return the cached article of a seed; None when the store has lost it."""
         article = self._articles.get(name)
         record = self.seeds.get(name)
         if article is None and record is not None:
-            blob = self._pending_value("articles", name, record.digest)
-            if blob is None:
-                blob = self.store.get("articles", name, record.digest)
-            if blob is not None:
-                # The row was written by this code for this configuration (the store's key).
-                loaded = pickle.loads(blob)  # noqa: S301  # our own file
-                if isinstance(loaded, Article):
-                    article = loaded  # not kept: a cold build reads every one once
+            loaded = self._stored("articles", name, record.digest)
+            article = loaded if isinstance(loaded, Article) else None
         return article
 
     def entry(self, name: str) -> Entry | None:
@@ -308,13 +309,8 @@ class ParseCache:
         entry = self._entries.get(name)
         record = self.seeds.get(name)
         if entry is None and record is not None and record.head is not None:
-            blob = self._pending_value("entries", name, record.head.digest)
-            if blob is None:
-                blob = self.store.get("entries", name, record.head.digest)
-            if blob is not None:
-                loaded = pickle.loads(blob)  # noqa: S301  # our own file
-                if isinstance(loaded, Entry):
-                    entry = loaded  # not kept: the catalog keeps the few it reuses
+            loaded = self._stored("entries", name, record.head.digest)
+            entry = loaded if isinstance(loaded, Entry) else None
         return entry
 
     def index_rows(self) -> dict[str, tuple[bytes, bytes]]:
@@ -389,10 +385,6 @@ class ParseCache:
         self._new_articles.clear()
         self._new_entries.clear()
         self._is_pruned = False
-
-    def render(self) -> bytes:
-        """Return the cache file's bytes (see ``render_parts``)."""
-        return b"".join(self.render_parts())
 
     def render_parts(self) -> list[bytes]:
         """Return the cache file's bytes: magic, checksum, pickled body (the light half)."""
