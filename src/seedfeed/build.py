@@ -41,7 +41,7 @@ from seedfeed.ledger import (
 from seedfeed.model import Article, Entry, Notice, Tombstone
 from seedfeed.outputs import write_pages, write_rendered, write_site
 from seedfeed.parallel import Staging, cached_article, default_jobs, parse_seed_files
-from seedfeed.seeds import SEED_SUFFIX, list_seeds
+from seedfeed.seeds import SEED_SUFFIX, SeedPaths, list_seed_names
 from seedfeed.snapshot import save_snapshot
 from seedfeed.writers.atom import ATOM_TYPE, FeedLink, feed_updated, render_atom
 from seedfeed.writers.common import FEED_NAMES
@@ -118,42 +118,54 @@ def facts_dates(facts: SeedFacts, record: LedgerRecord | None, now: datetime) ->
 
 
 def parse_seeds(
-    paths: Sequence[Path],
+    seeds_dir: Path,
+    names: Sequence[str],
     config: FeedConfig,
     ledger: Ledger,
     now: datetime,
     *,
     parse_cache: ParseCache,
+    paths: Mapping[str, Path] | None = None,
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
     staging: Staging | None = None,
     pages: dict[str, tuple[bytes, StagedFile | None]] | None = None,
-) -> tuple[list[SeedFacts], list[SeedError]]:
+) -> tuple[list[SeedFacts], list[SeedError], int]:
     """Read and parse every seed; a bad seed becomes a SeedError, the rest go on.
 
-    Only new and changed seeds are parsed (their articles go into
-    ``parse_cache``); ``jobs`` > 1 parses many seeds in that many processes.
-    Neither changes the result.
+    ``names`` are the seed files' names in ``seeds_dir``. Only new and
+    changed seeds are parsed (their articles go into ``parse_cache``);
+    ``jobs`` > 1 parses many seeds in that many processes. Neither changes
+    the result. Also returns the latest ctime (ns) of the seeds, 0 if none.
     """
     parsed: list[SeedFacts] = []
     rejected: list[SeedError] = []
-    outcomes = parse_seed_files(
-        paths,
+    records = ledger.records
+    suffix = len(SEED_SUFFIX)
+
+    def first_seen(name: str) -> datetime:
+        # The stem from the name: a Path per seed is Python code, once per seed.
+        record = records.get(name[:-suffix])
+        return record.first_seen if record is not None else now
+
+    scan = parse_seed_files(
+        seeds_dir,
+        names,
         config,
-        # The stem from the name: Path.stem is Python code, once per seed.
-        lambda path: first_seen_of(ledger.records.get(path.name.removesuffix(SEED_SUFFIX)), now),
+        first_seen,
         parse_cache=parse_cache,
+        paths=paths,
         workers=jobs,
         progress=progress,
         staging=staging,
         pages=pages,
     )
-    for outcome in outcomes:
+    for outcome in scan.outcomes:
         if isinstance(outcome, SeedError):
             rejected.append(outcome)
         else:
             parsed.append(outcome)
-    return parsed, rejected
+    return parsed, rejected, scan.newest_change_ns
 
 
 Draft = tuple[SeedFacts, str, EntryDates]
@@ -307,7 +319,9 @@ def build(
         notices: list[Notice] = []
         ledger_path = ledger_path or seeds_dir / LEDGER_NAME
         ledger = _load_ledger(ledger_path, notices)
-        paths = list_seeds(seeds_dir)
+        names = list_seed_names(seeds_dir)
+        # A seed's Path is made only when something needs it: a parse, a message.
+        paths = SeedPaths(seeds_dir)
         key = cache_key(seeds_dir, config)
         # Without the cache, an empty one that is never saved: every seed is parsed, every output rendered.
         parse_cache = load_cache(out_dir, key) if use_cache else ParseCache(key)
@@ -317,7 +331,7 @@ def build(
             nonlocal done
             done += count
             if progress is not None:
-                progress(done, len(paths))
+                progress(done, len(names))
 
         # Each new seed's entry and page are prepared where it is parsed (over the
         # cores); a page stays staged, in a temporary file, until the ledger is
@@ -325,12 +339,14 @@ def build(
         staged: dict[str, tuple[bytes, StagedFile | None]] = {}
         staging = None if is_strict else Staging(out_dir=out_dir, is_site="html" in config.formats)
         try:
-            parsed, rejected = parse_seeds(
-                paths,
+            parsed, rejected, newest_seed_change = parse_seeds(
+                seeds_dir,
+                names,
                 config,
                 ledger,
                 now,
                 parse_cache=parse_cache,
+                paths=paths,
                 jobs=jobs or default_jobs(),
                 progress=tick,
                 staging=staging,
@@ -338,11 +354,10 @@ def build(
             )
 
             drafts: list[Draft] = []
-            stems = {p.name.removesuffix(SEED_SUFFIX) for p in paths}
-            by_name = {path.name: path for path in paths}
+            stems = {name[: -len(SEED_SUFFIX)] for name in names}
             for facts in parsed:
                 try:
-                    id_ = make_entry_id(facts.front_matter_id, facts.stem, by_name[facts.name], config)
+                    id_ = make_entry_id(facts.front_matter_id, facts.stem, paths[facts.name], config)
                 except SeedError as exc:
                     rejected.append(exc)
                     continue
@@ -374,7 +389,7 @@ def build(
             )
             new_ledger = result.ledger
 
-            catalog = entry_catalog(drafts, new_ledger, parse_cache, by_name, config, notices)
+            catalog = entry_catalog(drafts, new_ledger, parse_cache, paths, config, notices)
             tombstones = tuple(
                 Tombstone(ref=t.id, when=t.when.astimezone(config.time_zone)) for t in new_ledger.tombstones
             )
@@ -448,7 +463,7 @@ def build(
         # Last, still under the lock, once no staged page is left: what the next `seedfeed build` may skip to.
         return save_snapshot(
             report, seeds_dir=seeds_dir, out_dir=out_dir, config=config, ledger_path=ledger_path,
-            before=ledger, after=new_ledger, now=now,
+            before=ledger, after=new_ledger, now=now, newest_seed_change_ns=newest_seed_change,
         )  # fmt: skip
 
 

@@ -86,9 +86,15 @@ def _syncfs(folder: Path) -> bool:
         os.close(fd)
 
 
+# Up to this many files are flushed one fsync each: syncfs flushes every dirty
+# page of the file system, other programs' included, which for a rebuild's
+# page or two costs more than their own fsyncs.
+_FSYNC_AT_MOST = 8
+
+
 def _flush(root: Path, temps: Sequence[str]) -> None:
-    """Put the data of these files on disk: one syncfs for all, or one fsync each where there is none."""
-    if _syncfs(root):
+    """Put the data of these files on disk: one fsync each for a few, else one syncfs for all where there is one."""
+    if len(temps) > _FSYNC_AT_MOST and _syncfs(root):
         return
     for tmp in temps:
         fd = os.open(tmp, os.O_RDONLY)

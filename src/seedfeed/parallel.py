@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import pickle
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -237,45 +237,76 @@ def iter_parse(
                 progress(len(chunk))
 
 
+class SeedScan(NamedTuple):
+    """What ``parse_seed_files`` found: each seed's facts or rejection, and when a seed last changed."""
+
+    outcomes: list[SeedFacts | SeedError]  # in the order of the names given
+    newest_change_ns: int  # the latest ctime (ns) of the seeds stat-ed; 0: none was
+
+
 def parse_seed_files(
-    paths: Sequence[Path],
+    seeds_dir: Path,
+    names: Sequence[str],
     config: FeedConfig,
-    first_seen: Callable[[Path], datetime],
+    first_seen: Callable[[str], datetime],
     *,
     parse_cache: ParseCache,
+    paths: Mapping[str, Path] | None = None,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
     staging: Staging | None = None,
     pages: dict[str, tuple[bytes, StagedFile | None]] | None = None,
-) -> list[SeedFacts | SeedError]:
-    """Return each seed's facts, or the error that rejects it, in the order of ``paths``.
+) -> SeedScan:
+    """Return each seed's facts, or the error that rejects it, in the order of ``names``.
 
-    A seed whose stat and first-seen time match its cached parse is not read;
-    one whose bytes match is not parsed. The cache learns every new parse
-    (its article is there for the asking) and forgets seeds that are gone;
-    an empty cache that is never saved makes every seed parsed. With
-    ``staging``, each parsed seed's entry is prepared where it is parsed
+    ``names`` are file names in ``seeds_dir``; ``first_seen`` gives a seed's
+    first-seen time by file name, and ``paths`` its Path (made here when not
+    given). A seed whose stat and first-seen time match its cached parse is
+    not read; one whose bytes match is not parsed. The cache learns every
+    new parse (its article is there for the asking) and forgets seeds that
+    are gone; an empty cache that is never saved makes every seed parsed.
+    With ``staging``, each parsed seed's entry is prepared where it is parsed
     (the cache learns it too) and its staged page goes into ``pages``
     (stem -> (entry digest, staged page or None when the file holds it)).
     """
-    results: dict[int, SeedFacts | SeedError] = {}
+    results: list[SeedFacts | SeedError | None] = [None] * len(names)
     reusable: dict[int, CachedSeed] = {}
     jobs: list[ParseJob] = []
     positions: list[int] = []
-    for index, path in enumerate(paths):
-        seen = first_seen(path)
-        cached = parse_cache.get(path.name)
-        # A parse made with another first-seen time may have inferred another year.
-        if cached is not None and cached.first_seen == seen:
-            if _stat_of(path) == cached.stat:
-                results[index] = cached.facts
-                continue
-            reusable[index] = cached
-        known = reusable[index].digest if index in reusable else None
-        jobs.append(ParseJob(path=path, first_seen=seen, known_digest=known))
-        positions.append(index)
-    if progress is not None and results:
-        progress(len(results))
+    newest = 0
+    get = parse_cache.seeds.get
+    # Each seed stat-ed by name through the folder's descriptor, and compared as
+    # a plain tuple: this loop runs over every seed on every build, so it makes
+    # no Path and no record per seed.
+    folder = os.open(seeds_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for index, name in enumerate(names):
+            found: os.stat_result | None
+            try:
+                found = os.stat(name, dir_fd=folder)
+            except OSError:
+                found = None  # read_seed_bytes reports it
+            else:
+                newest = max(newest, found.st_ctime_ns)
+            cached = get(name)
+            # A parse made with another first-seen time may have inferred another year.
+            if cached is not None and cached.first_seen == first_seen(name):
+                if found is not None and (found.st_size, found.st_mtime_ns, found.st_ino) == cached.stat:
+                    results[index] = cached.facts
+                    continue
+                reusable[index] = cached
+            jobs.append(
+                ParseJob(
+                    path=paths[name] if paths is not None else seeds_dir / name,
+                    first_seen=first_seen(name),
+                    known_digest=reusable[index].digest if index in reusable else None,
+                )
+            )
+            positions.append(index)
+    finally:
+        os.close(folder)
+    if progress is not None and len(jobs) < len(names):
+        progress(len(names) - len(jobs))
     outcomes = iter_parse(jobs, config, workers=workers, progress=progress, staging=staging)
     for index, job, outcome in zip(positions, jobs, outcomes, strict=True):
         if outcome.error is not None:
@@ -284,7 +315,7 @@ def parse_seed_files(
         if outcome.stat is None or outcome.digest is None:  # never: a seed read without error has both
             results[index] = SeedError(job.path, None, "could not be read")
             continue
-        name = job.path.name
+        name = names[index]
         if outcome.facts is None:
             # The bytes are the cached ones, only the stat moved.
             record = reusable[index]._replace(stat=outcome.stat)
@@ -303,8 +334,8 @@ def parse_seed_files(
             else:
                 parse_cache.put(name, record, outcome.article)
         results[index] = record.facts
-    parse_cache.keep_only({path.name for path in paths})
-    return [results[index] for index in range(len(paths))]
+    parse_cache.keep_only(set(names))
+    return SeedScan(outcomes=[result for result in results if result is not None], newest_change_ns=newest)
 
 
 def cached_article(parse_cache: ParseCache, path: Path, config: FeedConfig) -> Article:
@@ -324,10 +355,3 @@ def cached_article(parse_cache: ParseCache, path: Path, config: FeedConfig) -> A
         raise SeedError(path, None, "could not be read")
     parse_cache.put(path.name, record._replace(stat=outcome.stat, digest=outcome.digest), outcome.article)
     return outcome.article
-
-
-def _stat_of(path: Path) -> FileStat | None:
-    try:
-        return FileStat.of(path.stat())
-    except OSError:
-        return None  # read_seed_bytes reports it

@@ -229,6 +229,23 @@ def read_seed(path: Path, *, max_bytes: int = 2_000_000) -> Seed:
     return decode_seed(data, source=path, max_bytes=max_bytes)
 
 
+class SeedPaths(dict[str, Path]):
+    """The Path of each seed file of a folder by file name, made when first asked for.
+
+    A rebuild needs the Paths of few seeds (those it parses, those it names
+    in a message); making one for each of a hundred thousand costs more
+    than the stat of each.
+    """
+
+    def __init__(self, seeds_dir: Path) -> None:
+        super().__init__()
+        self.seeds_dir = seeds_dir
+
+    def __missing__(self, name: str) -> Path:
+        path = self[name] = self.seeds_dir / name
+        return path
+
+
 def list_seeds(seeds_dir: Path) -> list[Path]:
     """Return the seed files of a folder, sorted by name (hidden files skipped)."""
     return [seeds_dir / name for name in list_seed_names(seeds_dir)]

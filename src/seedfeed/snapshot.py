@@ -280,12 +280,15 @@ def save_snapshot(
     before: Ledger,
     after: Ledger,
     now: datetime,
+    newest_seed_change_ns: int = 0,
 ) -> BuildReport:
     """Record what a finished build left, for the next ``seedfeed build``; return the report unchanged.
 
     Call under the build lock, after every write. When a rebuild's report
     cannot be known for sure, any earlier snapshot is removed instead. Never
     raises for the file system: a snapshot is only ever a shortcut.
+    ``newest_seed_change_ns`` is the latest ctime of a seed the build saw
+    (0: unknown): a seed that changed too near ``now`` spares the scan.
     """
     path = out_dir / CACHE_DIR / SNAPSHOT_NAME
     try:
@@ -298,6 +301,7 @@ def save_snapshot(
             before=before,
             after=after,
             now=now,
+            newest_seed_change_ns=newest_seed_change_ns,
         )
         if data is None:
             path.unlink(missing_ok=True)
@@ -324,6 +328,7 @@ def _render_snapshot(
     before: Ledger,
     after: Ledger,
     now: datetime,
+    newest_seed_change_ns: int = 0,
 ) -> bytes | None:
     """Return the snapshot file's bytes, or None when this build's state must not be snapshotted."""
     import tomllib  # the fast path never gets here
@@ -335,12 +340,14 @@ def _render_snapshot(
 
     if ledger_path != seeds_dir / LEDGER_NAME:
         return None  # a preview's own ledger: the command never builds with it
+    settled = (now - _EPOCH) // timedelta(microseconds=1) * 1000 - SETTLE_NS
+    if newest_seed_change_ns > settled:
+        return None  # a seed the build saw changed too near its start: no scan needed to say so
     # The cheap refusals first: a build right after a new or edited seed (the
     # common case of a changing build) pays one scan of the seeds, no more.
     scanned = _scan_seeds(seeds_dir, SEED_SUFFIX)
     if scanned is None or scanned.names != list_seed_names(seeds_dir):
         return None
-    settled = (now - _EPOCH) // timedelta(microseconds=1) * 1000 - SETTLE_NS
     ctimes = list(scanned.ctimes)
     ledger_stat = _stat_row(ledger_path)
     if ledger_path.name not in report.written:
