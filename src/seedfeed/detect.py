@@ -13,12 +13,15 @@ scripts settles.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
-from itertools import islice
+from itertools import count, islice
 from typing import Any, Protocol, cast
+
+from seedfeed.langquick import UnsureError, default_quick_model
 
 # Below this many letters a guess is a coin toss: the feed's language stands in.
 MIN_LETTERS = 24
@@ -34,6 +37,10 @@ MAX_CHARS = 2_400
 _TRADITIONAL = frozenset("這個國為說們來時會對與發動後經過還選舉學體區與關開軍總統議員義務醫實現無實聯網")
 _SIMPLIFIED = frozenset("这个国为说们来时会对与发动后经过还选举学体区关开军总统议员义务医实现无实联网")
 _LETTER = re.compile(r"[^\W\d_]")
+# How many texts a process scores without numpy (langquick) before loading
+# it: numpy and its model cost about 0.1 s once, langquick about 5 ms a text.
+QUICK_TEXTS = 16
+_quick_texts = count()
 
 
 class _Identifier(Protocol):
@@ -113,19 +120,45 @@ def _detect(text: str, candidates: Collection[str]) -> Detection | None:
     by_base: dict[str, str] = {}
     for code in sorted(candidates):
         by_base.setdefault(code.split("-")[0].lower(), code)
+    try:
+        decided = _decide_quickly(text, by_base)
+    except UnsureError:
+        decided = _decide(text, by_base)
+    if decided is None:
+        return None
+    best, confidence = decided
+    language = by_base[best]
+    if best == "zh":
+        script = _chinese_script(text)
+        language = script if script in candidates or script == "zh-Hans" else language
+    return Detection(language=language, confidence=confidence)
+
+
+def _decide(text: str, by_base: dict[str, str]) -> tuple[str, float] | None:
+    """Return the best candidate label and its share of the candidates' probability, or None below MIN_CONFIDENCE."""
     scores = dict(_identifier().rank(text, among=by_base))
     total = sum(scores.values())
     if not scores or total <= 0:
         return None
     best, score = max(sorted(scores.items()), key=lambda item: item[1])
     confidence = score / total
-    if confidence < MIN_CONFIDENCE:
-        return None
-    language = by_base[best]
-    if best == "zh":
-        script = _chinese_script(text)
-        language = script if script in candidates or script == "zh-Hans" else language
-    return Detection(language=language, confidence=confidence)
+    return (best, confidence) if confidence >= MIN_CONFIDENCE else None
+
+
+def _decide_quickly(text: str, by_base: dict[str, str]) -> tuple[str, float] | None:
+    """Return what _decide would, without numpy (langquick).
+
+    Only while numpy is not imported (once it is, loading its model costs
+    about as much as a few texts here, and each text is faster there) and
+    for the first QUICK_TEXTS texts of a process. Raises UnsureError when
+    it cannot tell, or is not to be used.
+    """
+    if "numpy" in sys.modules or next(_quick_texts) >= QUICK_TEXTS:
+        raise UnsureError
+    model = default_quick_model()
+    if model is None:
+        raise UnsureError
+    return model.decide(text, by_base, MIN_CONFIDENCE)
 
 
 # Encodings a legacy seed is tried in, most common first: among decodings that

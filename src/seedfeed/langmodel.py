@@ -45,12 +45,14 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
+# The cache's folder and format are langquick's too, which reads it without numpy.
+from seedfeed.langquick import CACHE_ENV as CACHE_ENV
+from seedfeed.langquick import FORMAT as FORMAT
+from seedfeed.langquick import cache_dir as cache_dir
+
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-# Bumped whenever what is cached changes shape or meaning.
-FORMAT = 2
-CACHE_ENV = "SEEDFEED_CACHE_DIR"
 # Windows are read 8 bytes at a time (one uint64) and a key must leave
 # room for an impossible one, so features may be at most 7 bytes long;
 # py3langid's are 2 to 6.
@@ -338,16 +340,6 @@ def _hash_features(codes: list[int], *, too_long: int) -> tuple[NDArray[np.uint6
                         tables[table, at] = ((product & rest) << bits) | (held + 1)
             return tables, multipliers, bits
     raise ValueError("language model: its features do not fit a cuckoo table")
-
-
-def cache_dir() -> Path:
-    """Return the folder the derived model is cached in (not created here)."""
-    override = os.environ.get(CACHE_ENV)
-    if override:
-        return Path(override)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
-    return base / "seedfeed"
 
 
 def _py3langid_model() -> tuple[Path, str]:
