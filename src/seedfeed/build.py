@@ -14,7 +14,7 @@ from pathlib import Path
 
 from seedfeed.archive import ARCHIVE_DIR, FEED_NAME, Document, order_entries, plan_documents
 from seedfeed.cache import CACHE_DIR, ParseCache, cache_key, digest_inputs, load_cache, paused_gc, save_cache
-from seedfeed.catalog import EntryCatalog, EntryHead, SeedFacts, head_matches
+from seedfeed.catalog import EntryCatalog, EntryHead, SeedFacts
 from seedfeed.config import FeedConfig, load_config
 from seedfeed.convert import ARTICLES_DIR, EntryDates, dates_of, make_entry_id, to_entry
 from seedfeed.errors import LedgerError, SeedError
@@ -178,15 +178,20 @@ def claim_ids(drafts: Sequence[Draft], ledger: Ledger, seeds_dir: Path) -> tuple
     matter ``id``), the one the ledger knew first keeps it, else the first by name.
     """
     next_arrival = ledger.next_arrival
-
-    def seniority(draft: Draft) -> tuple[int, str]:
-        record = ledger.records.get(draft[0].stem)
-        return (record.arrival if record is not None and record.id == draft[1] else next_arrival, draft[0].stem)
-
+    records = ledger.records
+    # Seniority: the arrival number of the record that holds the id, else after
+    # every record; then the stem, unique in a folder. The keys are made in one
+    # pass and the drafts sorted by position, without a key function per draft.
+    seniority = [
+        (record.arrival if record is not None and record.id == id_ else next_arrival, facts.stem)
+        for facts, id_, _dates in drafts
+        for record in (records.get(facts.stem),)
+    ]
     owners: dict[str, SeedFacts] = {}
     kept: list[Draft] = []
     rejected: list[SeedError] = []
-    for draft in sorted(drafts, key=seniority):
+    for index in sorted(range(len(drafts)), key=seniority.__getitem__):
+        draft = drafts[index]
         facts, id_, _dates = draft
         owner = owners.setdefault(id_, facts)
         if owner is facts:
@@ -237,11 +242,19 @@ def entry_catalog(
     """
     heads: list[EntryHead] = []
     note_paths: dict[str, Path] = {}
+    records = ledger.records
+    cached_seeds = parse_cache.seeds
     for facts, _id, dates in drafts:
-        record = ledger.records[facts.stem]
-        cached = parse_cache.get(facts.name)
+        record = records[facts.stem]
+        cached = cached_seeds.get(facts.name)
         head = cached.head if cached is not None else None
-        if head is None or not head_matches(head, dates.published, record.updated, dates.provenance):
+        # catalog.head_matches, inline: this runs for every seed on every build.
+        if (
+            head is None
+            or head.published != dates.published
+            or head.updated != max(record.updated, dates.published)
+            or head.date_source != dates.provenance
+        ):
             entry = to_entry(
                 cached_article(parse_cache, paths[facts.name], config),
                 EntryDates(published=dates.published, updated=record.updated, provenance=dates.provenance),
@@ -251,9 +264,8 @@ def entry_catalog(
             parse_cache.put_entry(facts.name, head, entry)
         heads.append(head)
         if head.notes:
-            # The seed's own Path for its notices' paths (they name it): none made anew.
-            source = paths[facts.name]
-            note_paths.setdefault(str(source), source)
+            # One Path per seed, made from the notes' own string (the seed's path as
+            # the entry was made), shared by its notices.
             notices.extend(head.notices(note_paths))
     names = {facts.stem: facts.name for facts, _id, _dates in drafts}
 
@@ -354,14 +366,23 @@ def build(
             )
 
             drafts: list[Draft] = []
-            stems = {name[: -len(SEED_SUFFIX)] for name in names}
+            stems: set[str] | None = None  # every seed's stem, made if a record may have moved
+            records = ledger.records
             for facts in parsed:
                 try:
-                    id_ = make_entry_id(facts.front_matter_id, facts.stem, paths[facts.name], config)
+                    # The path only names a bad front matter id: no Path per seed otherwise.
+                    source = paths[facts.name] if facts.front_matter_id is not None else seeds_dir
+                    id_ = make_entry_id(facts.front_matter_id, facts.stem, source, config)
                 except SeedError as exc:
                     rejected.append(exc)
                     continue
-                drafts.append((facts, id_, facts_dates(facts, record_of(ledger, facts.stem, id_, stems), now)))
+                record = records.get(facts.stem)
+                if record is None or record.id != id_:
+                    # A new seed, or an id that changed: a renamed seed's record may hold it.
+                    if stems is None:
+                        stems = {name[: -len(SEED_SUFFIX)] for name in names}
+                    record = record_of(ledger, facts.stem, id_, stems)
+                drafts.append((facts, id_, dates_of(facts, record.first_seen if record is not None else now)))
             drafts, duplicates = claim_ids(drafts, ledger, seeds_dir)
             rejected.extend(duplicates)
             observed = [
@@ -414,9 +435,12 @@ def build(
             )
             published = next(d for d in documents if d.path == FEED_NAME)
             # Pages before the feeds that link to them: a reader never follows a link to nothing.
+            ordered = order_entries(catalog.heads)
             site: list[str] = []
             if "html" in config.formats:
-                site, site_written = write_site(out_dir, config, catalog, outputs=parse_cache, staged=staged)
+                site, site_written = write_site(
+                    out_dir, config, catalog, outputs=parse_cache, staged=staged, ordered=ordered
+                )
                 written.extend(site_written)
             if "atom" in config.formats:
                 written.extend(write_documents(out_dir, config, documents, catalog, outputs=parse_cache))
@@ -443,7 +467,7 @@ def build(
                 save_cache(out_dir, parse_cache)
             parse_cache.store.close()
             report = BuildReport(
-                heads=order_entries(catalog.heads),
+                heads=ordered,
                 changes=dict(result.changes),
                 removed=result.removed,
                 rejected=tuple(sorted(rejected, key=lambda e: str(e.path))),

@@ -76,14 +76,16 @@ def write_site(
     *,
     outputs: ParseCache | None,
     staged: dict[str, tuple[bytes, StagedFile | None]] | None = None,
+    ordered: Sequence[EntryHead] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Write ``index.html`` and each article's page; return every page's path and those whose bytes changed.
 
     The pages are those ``writers.html.render_site`` makes, in its order; an
-    entry is loaded only when its page is rendered. Raises OutputError when a
-    page cannot be written.
+    entry is loaded only when its page is rendered. ``ordered`` is the
+    catalog's heads as ``archive.order_entries`` orders them, when the caller
+    has them. Raises OutputError when a page cannot be written.
     """
-    ordered = order_entries(catalog.heads)
+    ordered = order_entries(catalog.heads) if ordered is None else ordered
     pages: list[str] = [INDEX_NAME]
     written: list[str] = []
     index_inputs = digest_inputs(INDEX_NAME, [head.digest for head in ordered])
