@@ -38,7 +38,7 @@ from seedfeed.ledger import (
     reconcile,
     render_ledger,
 )
-from seedfeed.model import Article, Entry, Notice, Tombstone
+from seedfeed.model import Article, Entry, Notice, Provenance, Tombstone
 from seedfeed.outputs import write_pages, write_rendered, write_site
 from seedfeed.parallel import Staging, cached_article, default_jobs, parse_seed_files
 from seedfeed.seeds import SEED_SUFFIX, SeedPaths, list_seed_names
@@ -168,7 +168,9 @@ def parse_seeds(
     return parsed, rejected, scan.newest_change_ns
 
 
-Draft = tuple[SeedFacts, str, EntryDates]
+# A parsed seed on its way to an entry: its facts, its id, its published date and
+# where that came from (``convert.dates_of`` as a plain tuple: one per seed per build).
+Draft = tuple[SeedFacts, str, datetime, Provenance]
 
 
 def claim_ids(drafts: Sequence[Draft], ledger: Ledger, seeds_dir: Path) -> tuple[list[Draft], list[SeedError]]:
@@ -184,7 +186,7 @@ def claim_ids(drafts: Sequence[Draft], ledger: Ledger, seeds_dir: Path) -> tuple
     # pass and the drafts sorted by position, without a key function per draft.
     seniority = [
         (record.arrival if record is not None and record.id == id_ else next_arrival, facts.stem)
-        for facts, id_, _dates in drafts
+        for facts, id_, _published, _provenance in drafts
         for record in (records.get(facts.stem),)
     ]
     owners: dict[str, SeedFacts] = {}
@@ -192,7 +194,7 @@ def claim_ids(drafts: Sequence[Draft], ledger: Ledger, seeds_dir: Path) -> tuple
     rejected: list[SeedError] = []
     for index in sorted(range(len(drafts)), key=seniority.__getitem__):
         draft = drafts[index]
-        facts, id_, _dates = draft
+        facts, id_, _published, _provenance = draft
         owner = owners.setdefault(id_, facts)
         if owner is facts:
             kept.append(draft)
@@ -244,20 +246,20 @@ def entry_catalog(
     note_paths: dict[str, Path] = {}
     records = ledger.records
     cached_seeds = parse_cache.seeds
-    for facts, _id, dates in drafts:
+    for facts, _id, published, provenance in drafts:
         record = records[facts.stem]
         cached = cached_seeds.get(facts.name)
         head = cached.head if cached is not None else None
         # catalog.head_matches, inline: this runs for every seed on every build.
         if (
             head is None
-            or head.published != dates.published
-            or head.updated != max(record.updated, dates.published)
-            or head.date_source != dates.provenance
+            or head.published != published
+            or head.updated != max(record.updated, published)
+            or head.date_source != provenance
         ):
             entry = to_entry(
                 cached_article(parse_cache, paths[facts.name], config),
-                EntryDates(published=dates.published, updated=record.updated, provenance=dates.provenance),
+                EntryDates(published=published, updated=record.updated, provenance=provenance),
                 config,
             )
             head = EntryHead.of(entry, digest_inputs(entry))
@@ -267,7 +269,7 @@ def entry_catalog(
             # One Path per seed, made from the notes' own string (the seed's path as
             # the entry was made), shared by its notices.
             notices.extend(head.notices(note_paths))
-    names = {facts.stem: facts.name for facts, _id, _dates in drafts}
+    names = {draft[0].stem: draft[0].name for draft in drafts}
 
     def load(head: EntryHead) -> Entry:
         name = names[head.stem]
@@ -382,12 +384,16 @@ def build(
                     if stems is None:
                         stems = {name[: -len(SEED_SUFFIX)] for name in names}
                     record = record_of(ledger, facts.stem, id_, stems)
-                drafts.append((facts, id_, dates_of(facts, record.first_seen if record is not None else now)))
+                # convert.dates_of: the text's date, else first-seen.
+                if facts.date is not None and facts.provenance is not None:
+                    drafts.append((facts, id_, facts.date, facts.provenance))
+                else:
+                    drafts.append((facts, id_, record.first_seen if record is not None else now, "first-seen"))
             drafts, duplicates = claim_ids(drafts, ledger, seeds_dir)
             rejected.extend(duplicates)
             observed = [
-                Observation(stem=f.stem, id=id_, content_hash=f.content_hash, published=d.published)
-                for f, id_, d in drafts
+                Observation(stem=f.stem, id=id_, content_hash=f.content_hash, published=published)
+                for f, id_, published, _provenance in drafts
             ]
             if is_strict and rejected:
                 return BuildReport(

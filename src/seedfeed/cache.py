@@ -319,8 +319,11 @@ class ParseCache:
         rows.update(self._pending["rows"])
         return rows
 
-    def put_index_rows(self, encoded: dict[str, tuple[bytes, bytes]], stems: set[str]) -> None:
-        """Store newly rendered index rows (stem -> (entry digest, UTF-8 row)); drop the rows of other stems."""
+    def put_index_rows(self, encoded: dict[str, tuple[bytes, bytes]], stems: set[str] | None) -> None:
+        """Store newly rendered index rows (stem -> (entry digest, UTF-8 row)); drop the rows of other stems.
+
+        ``stems`` None: the store holds no row of another stem (nothing to look for).
+        """
         if self.store.is_persistent:
             self.flush_pending()
             self.store.write("rows", encoded, stems)

@@ -183,8 +183,6 @@ def build_command(
                 sys.exit(1)
             return
     from seedfeed.build import build  # heavy: see the imports above
-    from seedfeed.config import CONFIG_NAME
-    from seedfeed.websub import ping_hub
 
     progress = _ProgressBar(is_shown=not as_json and _is_terminal(sys.stderr))
     try:
@@ -203,6 +201,9 @@ def build_command(
         progress.close()
     _print_report(printed_report(report, is_json=as_json, is_quiet=quiet), out_dir)
     if report.hub and report.changed_feeds:
+        from seedfeed.config import CONFIG_NAME
+        from seedfeed.websub import ping_hub  # http.client: only for a feed with a hub
+
         # A hub that is down costs subscribers only the push: never the build.
         for notice in ping_hub(report.hub, report.changed_feeds, source=seeds_dir / CONFIG_NAME):
             _echo_err(f"warning: {notice}")

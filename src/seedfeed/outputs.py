@@ -148,7 +148,9 @@ def _render_index(
         fresh[head.stem] = (head.digest, row)
         rows.append(row)
     if outputs is not None and (fresh or len(known) != len(ordered)):
-        outputs.put_index_rows(fresh, {head.stem for head in ordered})
+        stems = {head.stem for head in ordered}
+        # Rows of other stems (removed seeds) are dropped; without any, the store need not list its rows.
+        outputs.put_index_rows(fresh, stems if known.keys() - stems else None)
     # The page around a marker, then the rows as they are: written as parts, a
     # hundred thousand rows are neither decoded, nor joined, nor encoded again.
     page = render_index_page(config, [_ROWS_MARKER])

@@ -287,7 +287,8 @@ def parse_seed_files(
             except OSError:
                 found = None  # read_seed_bytes reports it
             else:
-                newest = max(newest, found.st_ctime_ns)
+                if found.st_ctime_ns > newest:
+                    newest = found.st_ctime_ns
             cached = get(name)
             # A parse made with another first-seen time may have inferred another year.
             if cached is not None and cached.first_seen == first_seen(name):
