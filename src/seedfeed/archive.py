@@ -22,6 +22,7 @@ instead (RFC 5005 §2). Pure: no I/O, no clock.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -66,12 +67,14 @@ def order_entries(entries: Iterable[E]) -> tuple[E, ...]:
     return tuple([entries[i] for i in sorted(range(len(entries)), key=keys.__getitem__)])
 
 
-def _by_arrival(entries: Sequence[E], arrivals: Mapping[str, int]) -> list[E]:
-    """Return entries in order of arrival number, ties (never, in a ledger's numbers) broken by id."""
+def _by_arrival(entries: Sequence[E], arrivals: Mapping[str, int]) -> tuple[list[E], list[int]]:
+    """Return entries in order of arrival number (ties, never in a ledger, broken by id), and their numbers."""
     numbers = [arrivals[e.stem] for e in entries]
     if len(set(numbers)) != len(numbers):
-        return sorted(entries, key=lambda e: (arrivals[e.stem], e.id))
-    return [entries[i] for i in sorted(range(len(entries)), key=numbers.__getitem__)]
+        ordered = sorted(entries, key=lambda e: (arrivals[e.stem], e.id))
+        return ordered, [arrivals[e.stem] for e in ordered]
+    order = sorted(range(len(entries)), key=numbers.__getitem__)
+    return [entries[i] for i in order], [numbers[i] for i in order]
 
 
 def plan_documents(
@@ -105,20 +108,18 @@ def plan_documents(
             ),
         )
     size = config.max_entries
-    by_arrival = _by_arrival(entries, arrivals)
+    by_arrival, numbers = _by_arrival(entries, arrivals)
     full_pages = last_arrival // size
-    members: dict[int, list[E]] = {page: [] for page in range(1, full_pages + 1)}
-    for e in by_arrival:
-        page = (arrivals[e.stem] - 1) // size + 1
-        if page <= full_pages:
-            members[page].append(e)
     documents: list[Document[E]] = []
     for page in range(1, full_pages + 1):
+        # The page's arrivals are a slice of the entries in arrival order.
+        start = bisect_right(numbers, (page - 1) * size)
+        end = bisect_right(numbers, page * size, start)
         documents.append(
             Document(
                 path=archive_path(page),
                 kind="archive",
-                entries=order_entries(members[page]),
+                entries=order_entries(by_arrival[start:end]),
                 tombstones=(),
                 prev_archive=archive_path(page - 1) if page > 1 else None,
                 current=FEED_NAME,

@@ -269,10 +269,9 @@ def entry_catalog(
             # One Path per seed, made from the notes' own string (the seed's path as
             # the entry was made), shared by its notices.
             notices.extend(head.notices(note_paths))
-    names = {draft[0].stem: draft[0].name for draft in drafts}
 
     def load(head: EntryHead) -> Entry:
-        name = names[head.stem]
+        name = head.stem + SEED_SUFFIX  # a seed's stem is its file name without the suffix
         entry = parse_cache.entry(name)
         if entry is None:
             # The store lost it: made again, the same, from the article and the head's dates.

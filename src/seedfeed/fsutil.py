@@ -7,7 +7,6 @@ file, and an unchanged file keeps its mtime so HTTP validators stay put.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import fcntl
 import functools
 import os
@@ -18,8 +17,12 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from seedfeed.errors import LockError, OutputError
+
+if TYPE_CHECKING:
+    import ctypes
 
 LOCK_NAME = ".seedfeed.lock"
 # Lock file descriptors this process holds; see _forget_locks_in_child.
@@ -106,6 +109,8 @@ def _flush(root: Path, temps: Sequence[str]) -> None:
 
 @functools.cache
 def _libc() -> ctypes.CDLL | None:
+    import ctypes  # for syncfs, on large batches only: a rebuild's few pages never load it
+
     try:
         return ctypes.CDLL(None, use_errno=True)
     except OSError:

@@ -13,12 +13,10 @@ seeds are parsed in this process.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -178,6 +176,8 @@ def _parse_chunk(jobs: Sequence[ParseJob]) -> list[ParseOutcome]:
 
 
 def _can_fork() -> bool:
+    import multiprocessing  # only where a pool may start: a one-seed rebuild never imports it
+
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
@@ -224,6 +224,9 @@ def iter_parse(
         return
     # Loaded once here, the model is the workers' too (forked, its weights memory-mapped).
     preload_language_model()
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("fork")
     with (
         ProcessPoolExecutor(
