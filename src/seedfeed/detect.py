@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cache
-from itertools import count, islice
+from itertools import count
 from typing import Any, Protocol, cast
 
 from seedfeed.langquick import UnsureError, default_quick_model
@@ -36,7 +36,9 @@ MAX_CHARS = 2_400
 # Characters written differently in the two Chinese scripts, common in news.
 _TRADITIONAL = frozenset("這個國為說們來時會對與發動後經過還選舉學體區與關開軍總統議員義務醫實現無實聯網")
 _SIMPLIFIED = frozenset("这个国为说们来时会对与发动后经过还选举学体区关开军总统议员义务医实现无实联网")
-_LETTER = re.compile(r"[^\W\d_]")
+# MIN_LETTERS letters, anything between them: letters and the rest are
+# disjoint classes, so a failing match gives up in one pass.
+_ENOUGH_LETTERS = re.compile(rf"(?:[\W\d_]*[^\W\d_]){{{MIN_LETTERS}}}")
 # How many texts a process scores without numpy (langquick) before loading
 # it: numpy and its model cost about 0.1 s once, langquick about 5 ms a text.
 QUICK_TEXTS = 16
@@ -114,12 +116,10 @@ def detect_language(text: str, *, candidates: Collection[str]) -> Detection | No
 
 
 def _detect(text: str, candidates: Collection[str]) -> Detection | None:
-    # Counting stops at the threshold: a whole-text count costs as much as a guess.
-    if sum(1 for _ in islice(_LETTER.finditer(text), MIN_LETTERS)) < MIN_LETTERS:
+    # The match stops at the threshold: a whole-text count costs as much as a guess.
+    if _ENOUGH_LETTERS.match(text) is None:
         return None
-    by_base: dict[str, str] = {}
-    for code in sorted(candidates):
-        by_base.setdefault(code.split("-")[0].lower(), code)
+    by_base = _by_base(tuple(candidates))
     try:
         decided = _decide_quickly(text, by_base)
     except UnsureError:
@@ -134,7 +134,16 @@ def _detect(text: str, candidates: Collection[str]) -> Detection | None:
     return Detection(language=language, confidence=confidence)
 
 
-def _decide(text: str, by_base: dict[str, str]) -> tuple[str, float] | None:
+@cache
+def _by_base(candidates: tuple[str, ...]) -> Mapping[str, str]:
+    """Return the candidates by the detector's label ("zh" for "zh-Hant"), the first in sorted order for each."""
+    by_base: dict[str, str] = {}
+    for code in sorted(candidates):
+        by_base.setdefault(code.split("-")[0].lower(), code)
+    return by_base
+
+
+def _decide(text: str, by_base: Mapping[str, str]) -> tuple[str, float] | None:
     """Return the best candidate label and its share of the candidates' probability, or None below MIN_CONFIDENCE."""
     scores = dict(_identifier().rank(text, among=by_base))
     total = sum(scores.values())
@@ -145,7 +154,7 @@ def _decide(text: str, by_base: dict[str, str]) -> tuple[str, float] | None:
     return (best, confidence) if confidence >= MIN_CONFIDENCE else None
 
 
-def _decide_quickly(text: str, by_base: dict[str, str]) -> tuple[str, float] | None:
+def _decide_quickly(text: str, by_base: Mapping[str, str]) -> tuple[str, float] | None:
     """Return what _decide would, without numpy (langquick).
 
     Only while numpy is not imported (once it is, loading its model costs

@@ -92,6 +92,8 @@ class LanguageModel:
     labels: tuple[str, ...] = field(init=False, repr=False)  # distinct labels, in column order
     label_columns: tuple[int, ...] = field(init=False, repr=False)  # each label's first column
     aliases: tuple[tuple[int, int], ...] = field(init=False, repr=False)  # (first column, later column) of a label
+    # The labels and columns rank() keeps for each ``among`` it was given: the same few every time.
+    kept: dict[tuple[str, ...], tuple[tuple[str, ...], list[int]]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         first: dict[str, int] = {}
@@ -105,6 +107,7 @@ class LanguageModel:
         object.__setattr__(self, "labels", tuple(first))
         object.__setattr__(self, "label_columns", tuple(first.values()))
         object.__setattr__(self, "aliases", tuple(aliases))
+        object.__setattr__(self, "kept", {})
 
     def feature_counts(self, data: bytes) -> tuple[NDArray[np.intp], NDArray[np.float32]]:
         """Return the features counted in UTF-8 bytes and their counts, in order of first occurrence.
@@ -163,6 +166,16 @@ class LanguageModel:
             scores[column] = 0.0
         return scores
 
+    def _among(self, among: tuple[str, ...]) -> tuple[tuple[str, ...], list[int]]:
+        """Return the labels of ``among`` the model knows, in column order, and their columns (remembered)."""
+        known = self.kept.get(among)
+        if known is None:
+            wanted = set(among)
+            pairs = zip(self.labels, self.label_columns, strict=True)
+            kept = [(label, column) for label, column in pairs if label in wanted]
+            known = self.kept[among] = (tuple(label for label, _ in kept), [column for _, column in kept])
+        return known
+
     def rank(self, text: str, *, among: Collection[str] | None = None) -> list[tuple[str, float]]:
         """Return the languages with their probability, best first: py3langid's ``rank``.
 
@@ -173,10 +186,8 @@ class LanguageModel:
         if among is None:
             pairs = zip(self.labels, scores[list(self.label_columns)].tolist(), strict=True)
         else:
-            kept = [
-                (label, column) for label, column in zip(self.labels, self.label_columns, strict=True) if label in among
-            ]
-            pairs = zip([label for label, _ in kept], scores[[column for _, column in kept]].tolist(), strict=True)
+            labels, columns = self._among(tuple(among))
+            pairs = zip(labels, scores[columns].tolist(), strict=True)
         # sorted() is stable with reverse=True too: ties keep column order, as in py3langid.
         return sorted(pairs, key=itemgetter(1), reverse=True)
 

@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.util import find_spec
-from operator import mul
+from operator import itemgetter, mul
 from pathlib import Path
 
 # The cache's format, which langmodel writes: bumped whenever what is
@@ -82,23 +82,27 @@ class QuickModel:
         limit = 1 << bits
         table0, table1 = self.tables
         multiplier0, multiplier1 = self.multipliers
-        masks = [(n, (1 << (8 * n)) - 1) for n in self.lengths]
+        masks = tuple((1 << (8 * n)) - 1 for n in self.lengths)
         counts: dict[int, int] = {}
         window = _PAD_WINDOW
         for byte in data:
             window = ((window << 8) | byte) & _U64
             longest = 0
-            for _, mask in masks:
+            for mask in masks:
                 query = window & mask
                 product = (query * multiplier0) & _U64
                 found = table0[product >> shift] ^ ((product << bits) & _U64)
                 product = (query * multiplier1) & _U64
-                found = min(found, table1[product >> shift] ^ ((product << bits) & _U64), limit) ^ limit
-                if found > longest:
-                    longest = found
-                    # Numbered shortest first: a hit at this length beats any shorter one.
-                    if found > limit:
-                        break
+                other = table1[product >> shift] ^ ((product << bits) & _U64)
+                if other < found:
+                    found = other
+                if found < limit:
+                    found ^= limit
+                    if found > longest:
+                        longest = found
+                        # Numbered shortest first: a hit at this length beats any shorter one.
+                        if found > limit:
+                            break
             if longest:
                 number = longest - limit - 1
                 counts[number] = counts.get(number, 0) + 1
@@ -124,29 +128,48 @@ class QuickModel:
             return None
         if not counts:
             raise UnsureError
+        # Only the candidates' columns are summed; every column's score is
+        # bounded from above by the largest weight of each row, which is what
+        # the underflow checks need of the others.
+        columns = sorted({column for label in candidates for column in self.label_columns[label]})
+        pick = itemgetter(*columns, columns[0])  # always a tuple, even for one column
         unpack, weights, offset, size = self.row.unpack_from, self.weights, self.weights_offset, self.row.size
-        rows = [unpack(weights, offset + row * size) for row in counts]
-        # Log probabilities: a positive weight would break the error bound below.
-        if max(map(max, rows)) > 0.0:
-            raise UnsureError
         factors = [math.log1p(count) for count in counts.values()]
-        totals = [sum(map(mul, column, factors)) for column in zip(*rows, strict=True)]
-        terms = len(rows)
+        picked = []
+        highest = magnitude = 0.0
+        for row, factor in zip(counts, factors, strict=True):
+            values = unpack(weights, offset + row * size)
+            largest = max(values)
+            # Log probabilities: a positive weight would break the error bound below.
+            if largest > 0.0:
+                raise UnsureError
+            highest += factor * largest
+            magnitude -= factor * min(values)
+            picked.append(pick(values))
+        sums = [sum(map(mul, column, factors)) for column in zip(*picked, strict=True)]
         scale = 1.0 / math.sqrt(len(data) or 1)
         # Every weight is negative, so the magnitudes of a column's products
         # add up to minus its sum: numpy's float32 sum is within (k + 8)·u of
         # that, doubled for safety, plus the roundings of adding the prior and scaling.
-        bound = 2.0 * (terms + 8) * _UNIT
-        scores = [(total + prior) * scale for total, prior in zip(totals, self.prior, strict=True)]
-        errors = [
-            (-bound * total + 4 * _UNIT * (abs(total + prior) + abs(prior))) * scale + 1e-12
-            for total, prior in zip(totals, self.prior, strict=True)
-        ]
-        top = max(s + e for s, e in zip(scores, errors, strict=True))
+        bound = 2.0 * (len(counts) + 8) * _UNIT
+        scores: dict[int, float] = {}
+        errors: dict[int, float] = {}
+        for column, total in zip(columns, sums[: len(columns)], strict=True):
+            prior = self.prior[column]
+            scores[column] = (total + prior) * scale
+            errors[column] = (-bound * total + 4 * _UNIT * (abs(total + prior) + abs(prior))) * scale + 1e-12
+        largest_prior = max(map(abs, self.prior))
+        error = (bound * magnitude + 4 * _UNIT * (magnitude + 2 * largest_prior)) * scale + 1e-12
+        top = (max(self.prior) + highest) * scale + error  # no column's score is above this
         return self._judge(candidates, scores, errors, top, min_confidence)
 
     def _judge(
-        self, candidates: list[str], scores: list[float], errors: list[float], top: float, min_confidence: float
+        self,
+        candidates: list[str],
+        scores: Mapping[int, float],
+        errors: Mapping[int, float],
+        top: float,
+        min_confidence: float,
     ) -> tuple[str, float] | None:
         estimates = {label: sum(math.exp(scores[c] - top) for c in self.label_columns[label]) for label in candidates}
         best = max(candidates, key=lambda label: estimates[label])
