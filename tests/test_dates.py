@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from seedfeed import dates
 from seedfeed.config import parse_time_zone
-from seedfeed.dates import find_date, find_mentions, infer_year, month_names, parse_front_matter_date
+from seedfeed.dates import find_date, find_mentions, infer_year, month_names, parse_front_matter_date, weekday_names
 from seedfeed.errors import DateError
 from seedfeed.languages import shipped_tables
 
@@ -27,6 +28,38 @@ def test_month_names_come_from_cldr() -> None:
     assert names["desember"] == 12
     assert names["agu"] == 8  # CLDR's abbreviation, not a hand-typed list
     assert month_names("en")["sept"] == 9
+
+
+def test_shipped_cldr_names_are_babels(update_golden: bool) -> None:
+    locales = {table.babel_locale for table in shipped_tables().values()}
+    expected = dates.render_cldr_names(locales)
+    if update_golden:
+        dates.CLDR_NAMES.write_text(expected, encoding="utf-8")
+    # Byte for byte what the installed Babel gives: a new Babel means --update-golden and a reviewed diff.
+    assert dates.CLDR_NAMES.read_text(encoding="utf-8") == expected
+    for locale in locales:
+        assert list(month_names(locale).items()) == list(dates.babel_month_names(locale).items())
+        assert weekday_names(locale) == dates.babel_weekday_names(locale)
+
+
+def test_cldr_names_of_another_babel_are_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = dates.CLDR_NAMES.read_text(encoding="utf-8")
+    snapshot = tmp_path / "names.json"
+    # A snapshot that claims other names, taken from another Babel.
+    snapshot.write_text(text.replace('"oktober"', '"oktobre"').replace('"babel": "', '"babel": "0.'), encoding="utf-8")
+    monkeypatch.setattr(dates, "CLDR_NAMES", snapshot)
+    dates._cldr_names.cache_clear()
+    try:
+        assert dates._cldr_names() == {}
+        assert dates.month_names.__wrapped__("id")["oktober"] == 10
+        snapshot.write_text(text.replace('"oktober"', '"oktobre"'), encoding="utf-8")
+        dates._cldr_names.cache_clear()
+        assert dates.month_names.__wrapped__("id").get("oktobre") == 10  # same Babel: the snapshot is used
+        snapshot.write_text("{not json", encoding="utf-8")
+        dates._cldr_names.cache_clear()
+        assert dates.month_names.__wrapped__("id")["oktober"] == 10
+    finally:
+        dates._cldr_names.cache_clear()
 
 
 @pytest.mark.parametrize(

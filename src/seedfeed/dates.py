@@ -10,20 +10,24 @@ from the text, or from a rule recorded in the date's provenance.
 from __future__ import annotations
 
 import calendar
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from babel.core import Locale, UnknownLocaleError
-from babel.dates import get_day_names, get_month_names
 from dateutil.parser import isoparse
 
 from seedfeed.errors import DateError
 from seedfeed.languages import LanguageTable
 from seedfeed.model import FoundDate
+
+if TYPE_CHECKING:
+    from babel.core import Locale
 
 # How many lines after the title may hold the main event's date: the lead and
 # the paragraphs right after it. A date further down dates background history.
@@ -60,9 +64,34 @@ class DateMention:
         return date(year, self.month, self.day or calendar.monthrange(year, self.month)[1])
 
 
+# CLDR's month and weekday names of the shipped tables' locales, as this
+# module derives them from Babel, with Babel's version: loading a locale's
+# CLDR data costs a process about 5 ms a locale (13 ms the first), which a
+# rebuild after one new seed would pay for two or three of them. Used only
+# when the installed Babel is the one they were taken from (else Babel is
+# asked); ``tests/test_dates.py`` checks them against Babel and rewrites
+# them with ``--update-golden``.
+CLDR_NAMES = Path(__file__).parent / "languages" / "data" / "_cldr_names.json"
+
+
 @cache
 def month_names(locale: str) -> Mapping[str, int]:
     """Return every CLDR month name of a locale, casefolded, mapped to 1..12."""
+    known = _cldr_names().get(locale)
+    return dict(known[0]) if known is not None else babel_month_names(locale)
+
+
+@cache
+def weekday_names(locale: str) -> tuple[str, ...]:
+    """Return every CLDR weekday name of a locale, casefolded, longest first."""
+    known = _cldr_names().get(locale)
+    return known[1] if known is not None else babel_weekday_names(locale)
+
+
+def babel_month_names(locale: str) -> dict[str, int]:
+    """Return month_names(locale) as Babel's CLDR data gives it."""
+    from babel.dates import get_month_names
+
     names: dict[str, int] = {}
     loc = _locale(locale)
     if loc is None:
@@ -80,9 +109,10 @@ def month_names(locale: str) -> Mapping[str, int]:
     return names
 
 
-@cache
-def weekday_names(locale: str) -> tuple[str, ...]:
-    """Return every CLDR weekday name of a locale, casefolded, longest first."""
+def babel_weekday_names(locale: str) -> tuple[str, ...]:
+    """Return weekday_names(locale) as Babel's CLDR data gives it."""
+    from babel.dates import get_day_names
+
     loc = _locale(locale)
     if loc is None:
         return ()
@@ -93,10 +123,55 @@ def weekday_names(locale: str) -> tuple[str, ...]:
     return tuple(sorted((n for n in names if n), key=lambda n: (-len(n), n)))
 
 
+def render_cldr_names(locales: Iterable[str]) -> str:
+    """Return the text of CLDR_NAMES for these locales, from the installed Babel."""
+    import babel
+
+    # One locale a line, so that a new Babel's changes read as a short diff.
+    lines = [
+        f"  {json.dumps(locale)}: "
+        + json.dumps(
+            {"months": list(babel_month_names(locale).items()), "weekdays": babel_weekday_names(locale)},
+            ensure_ascii=False,
+        )
+        for locale in sorted(locales)
+    ]
+    return f'{{\n "babel": {json.dumps(babel.__version__)},\n "locales": {{\n' + ",\n".join(lines) + "\n }\n}\n"
+
+
+@cache
+def _cldr_names() -> Mapping[str, tuple[tuple[tuple[str, int], ...], tuple[str, ...]]]:
+    try:
+        data = json.loads(CLDR_NAMES.read_text(encoding="utf-8"))
+        if data["babel"] != _babel_version():
+            return {}
+        return {
+            locale: (tuple((str(name), int(number)) for name, number in names["months"]), tuple(names["weekdays"]))
+            for locale, names in data["locales"].items()
+        }
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}  # Babel is asked instead
+
+
+def _babel_version() -> str | None:
+    """Return the installed Babel's version without importing it (its import costs a few ms)."""
+    spec = find_spec("babel")
+    if spec is None or spec.origin is None:
+        return None
+    try:
+        source = Path(spec.origin).read_text(encoding="utf-8")
+    except OSError:
+        return None
+    found = re.search(r"""^__version__ = ['"]([^'"]+)['"]""", source, re.MULTILINE)
+    return found.group(1) if found else None
+
+
 _DIGIT = re.compile(r"\d")
 
 
 def _locale(locale: str) -> Locale | None:
+    from babel.core import Locale, UnknownLocaleError
+
     try:
         return Locale.parse(locale)
     except (UnknownLocaleError, ValueError, TypeError):
