@@ -173,6 +173,10 @@ def build_command(
     """
     from seedfeed.snapshot import load_noop_report, printed_report  # light: os, json and the build lock
 
+    # Whole seconds: the ledger records this moment for events and stays readable.
+    # Taken first: a seed changed since is newer than the build, whatever the
+    # check below costs, so the build never vouches for it in a snapshot.
+    now = datetime.now(UTC).replace(microsecond=0)
     # The process ends with the build: the cyclic collector would only walk the
     # build's records (the library pauses it during the build, but re-enabled
     # after, its first collection walks every record made since, a tenth of a
@@ -192,11 +196,10 @@ def build_command(
 
     progress = _ProgressBar(is_shown=not as_json and _is_terminal(sys.stderr))
     try:
-        # Whole seconds: the ledger records this moment for events and stays readable.
         report = build(
             seeds_dir,
             out_dir,
-            now=datetime.now(UTC).replace(microsecond=0),
+            now=now,
             is_strict=strict,
             lock_timeout=lock_timeout,
             jobs=jobs,

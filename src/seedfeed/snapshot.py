@@ -428,15 +428,19 @@ def _load_noop_report(
                 seeds = _scan_seeds(seeds_dir, names["suffix"])
                 if seeds is None:
                     return None
-                state = _state(
+                head = _state_head(
                     seeds_dir,
-                    out_dir,
                     names,
                     config_bytes=(seeds_dir / names["config"]).read_bytes(),
                     seeds=seeds,
                     ledger=_stat_row(seeds_dir / names["ledger"]),
                 )
-                if state is None or len(state) != header["state"] or fh.read(len(state)) != state:
+                # The seeds compared before the output folder is scanned: a build
+                # after a new or edited seed pays one scan here, not two.
+                if fh.read(len(head)) != head:
+                    return None
+                outputs = _state_outputs(out_dir)
+                if outputs is None or len(head) + len(outputs) != header["state"] or fh.read(len(outputs)) != outputs:
                     return None
                 wanted = {"errors", "json"} if is_json else {"errors", "lines"}
                 if not is_quiet:
@@ -485,11 +489,27 @@ def _state(
     Not a digest: the bytes themselves, compared whole, are cheaper than
     hashing them, and no two states can collide.
     """
-    outputs = _scan_outputs(out_dir)
+    outputs = _state_outputs(out_dir)
     if outputs is None:
         return None
+    return _state_head(seeds_dir, names, config_bytes=config_bytes, seeds=seeds, ledger=ledger) + outputs
+
+
+def _state_head(
+    seeds_dir: Path, names: dict[str, str], *, config_bytes: bytes, seeds: _Scan, ledger: list[int] | None
+) -> bytes:
+    """Return the first part of ``_state``: everything but the output folder."""
     small = repr((code_fingerprint(), str(seeds_dir), sorted(names.items()), ledger)).encode("utf-8", "surrogateescape")
-    parts = [small, config_bytes, *_scan_bytes(seeds), *_scan_bytes(outputs)]
+    return _joined([small, config_bytes, *_scan_bytes(seeds)])
+
+
+def _state_outputs(out_dir: Path) -> bytes | None:
+    """Return the last part of ``_state``: the output folder's files; None when the folder is gone."""
+    outputs = _scan_outputs(out_dir)
+    return None if outputs is None else _joined(list(_scan_bytes(outputs)))
+
+
+def _joined(parts: list[bytes]) -> bytes:
     # Each part prefixed with its length, so that no two states give the same bytes.
     return b"".join(len(part).to_bytes(8, "little") + part for part in parts)
 
