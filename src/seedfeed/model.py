@@ -7,8 +7,10 @@ reading the seeds and writing the feeds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Literal
 
@@ -16,9 +18,32 @@ Provenance = Literal["front-matter", "text", "text+inferred-year", "first-seen"]
 LanguageSource = Literal["front-matter", "detected", "feed"]
 
 
+# Pickling: a frozen dataclass with slots pickles its fields through
+# dataclasses' own __getstate__ and __setstate__, which list the class's
+# fields on every call. A parse worker pickles an article and an entry per
+# seed and a rebuild loads them back; these do the same from the slots.
+_STATE_GETTERS: dict[type, Callable[[object], tuple[object, ...]]] = {}
+
+
+def _getstate(self: object) -> tuple[object, ...]:
+    getter = _STATE_GETTERS.get(type(self))
+    if getter is None:
+        # The dataclass decorator makes __slots__: the fields, in order.
+        getter = _STATE_GETTERS[type(self)] = attrgetter(*getattr(type(self), "__slots__"))  # noqa: B009
+    return getter(self)
+
+
+def _setstate(self: object, state: tuple[object, ...]) -> None:
+    for name, value in zip(getattr(type(self), "__slots__"), state, strict=True):  # noqa: B009
+        object.__setattr__(self, name, value)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Notice:
     """A warning about one seed: published anyway, but worth a look."""
+
+    __getstate__ = _getstate
+    __setstate__ = _setstate
 
     path: Path
     line: int | None  # None: the notice is about the whole file
@@ -32,6 +57,9 @@ class Notice:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FrontMatter:
     """Fields a seed's ``---`` block sets; ``None`` means "not given"."""
+
+    __getstate__ = _getstate
+    __setstate__ = _setstate
 
     title: str | None = None
     date: str | None = None  # raw text; parsed by dates.parse_front_matter_date
@@ -47,6 +75,9 @@ class FrontMatter:
 class Seed:
     """A seed file decoded to text, with its front matter split off."""
 
+    __getstate__ = _getstate
+    __setstate__ = _setstate
+
     source: Path
     text: str  # the body after front matter: NFC, "\n" newlines
     first_line: int  # line number in the file of the body's first line
@@ -59,6 +90,9 @@ class Seed:
 class FoundDate:
     """An article's date with where it came from."""
 
+    __getstate__ = _getstate
+    __setstate__ = _setstate
+
     value: datetime  # aware, UTC
     provenance: Provenance
     evidence: str  # the words matched, or what the date was taken from
@@ -68,6 +102,9 @@ class FoundDate:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Caption:
     """A photo caption and its credit ("… Foto: AFP")."""
+
+    __getstate__ = _getstate
+    __setstate__ = _setstate
 
     text: str
     credit: str | None  # None: the caption names no credit
@@ -79,6 +116,9 @@ class Caption:
 class Byline:
     """Author and agencies: "Huyen Le (Menurut AFP , Reuters )"."""
 
+    __getstate__ = _getstate
+    __setstate__ = _setstate
+
     author: str | None  # None: the byline names agencies only
     sources: tuple[str, ...]
     cue: str | None  # the cue before the agencies ("Menurut"), None if absent
@@ -87,6 +127,9 @@ class Byline:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Article:
     """A parsed seed: what the text says, before any feed decisions."""
+
+    __getstate__ = _getstate
+    __setstate__ = _setstate
 
     source: Path  # the seed file; every message about this article names it
     stem: str  # the file's stem: the permanent part of the entry id
@@ -123,6 +166,9 @@ class Article:
 class Entry:
     """One feed entry, in RFC 4287 terms, ready for any writer."""
 
+    __getstate__ = _getstate
+    __setstate__ = _setstate
+
     id: str
     stem: str
     title: str
@@ -143,6 +189,9 @@ class Entry:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Tombstone:
     """A deleted entry announced to readers (RFC 6721)."""
+
+    __getstate__ = _getstate
+    __setstate__ = _setstate
 
     ref: str
     when: datetime  # aware
