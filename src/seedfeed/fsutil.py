@@ -166,8 +166,10 @@ def write_batch_if_changed(root: Path, items: Sequence[tuple[str, bytes]]) -> li
     return changed
 
 
-def write_disposable(path: Path, data: Data) -> None:
+def write_disposable(path: Path, data: Data | Iterator[bytes]) -> None:
     """Write a file that may be lost (a cache) through a temporary file and rename, without fsync.
+
+    ``data`` may be an iterator of parts, written as they are made.
 
     A crash can leave it stale or empty, never half-replaced by another
     build's; its reader must recognise damage. Raises OSError.
@@ -176,7 +178,7 @@ def write_disposable(path: Path, data: Data) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             # Parts written one after another: a cache of a hundred megabytes is not copied to be joined.
-            fh.writelines(_parts(data))
+            fh.writelines(data if isinstance(data, Iterator) else _parts(data))
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

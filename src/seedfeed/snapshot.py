@@ -85,7 +85,9 @@ import os
 import sys
 import zlib
 from array import array
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from json.encoder import encode_basestring as _encode_string  # C, as json.dumps uses
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -102,7 +104,9 @@ if TYPE_CHECKING:
 CACHE_DIR = ".seedfeed-cache"
 SNAPSHOT_NAME = "noop"
 # Bump when the layout of the snapshot changes.
-FORMAT = 1
+FORMAT = 2
+# The header's length, after it at the end of the file.
+_TRAILER = 8
 # How long before a build's `now` its inputs must have last changed: more than
 # the coarsest timestamp granularity in use (FAT: 2 s) and the kernel's coarse
 # clock lag (a jiffy), so that a change after `now` never looks older.
@@ -129,8 +133,13 @@ class PrintedReport(NamedTuple):
     is_failed: bool  # a seed was rejected: exit code 1
 
 
-def report_json(report: BuildReport) -> dict[str, object]:
-    """Return the stable JSON object ``build --json`` prints."""
+def report_json(report: BuildReport, *, is_lazy: bool = False) -> dict[str, object]:
+    """Return the stable JSON object ``build --json`` prints.
+
+    ``is_lazy``: its lists as iterators, made item by item as they are read.
+    """
+    lazy: Callable[[Iterable[object]], object] = iter if is_lazy else list
+    changes = report.changes
     return {
         "withheld": report.is_withheld,
         "published": len(report.heads),
@@ -138,21 +147,16 @@ def report_json(report: BuildReport) -> dict[str, object]:
         "updated": report.count("updated"),
         "removed": len(report.removed),
         "unchanged": report.count("unchanged"),
-        "removed_ids": list(report.removed),
-        "tombstones": [{"ref": t.ref, "when": t.when.isoformat()} for t in report.tombstones],
-        "documents": list(report.documents),
-        "rejected": [{"path": str(e.path), "line": e.line, "problem": e.problem} for e in report.rejected],
-        "notices": [{"path": str(n.path), "line": n.line, "message": n.message} for n in report.notices],
-        "written": list(report.written),
-        "entries": [
-            {
-                "id": e.id,
-                "title": e.title,
-                "published": e.published.isoformat(),
-                "change": report.changes.get(e.stem),
-            }
+        "removed_ids": lazy(report.removed),
+        "tombstones": lazy({"ref": t.ref, "when": t.when.isoformat()} for t in report.tombstones),
+        "documents": lazy(report.documents),
+        "rejected": lazy({"path": str(e.path), "line": e.line, "problem": e.problem} for e in report.rejected),
+        "notices": lazy({"path": str(n.path), "line": n.line, "message": n.message} for n in report.notices),
+        "written": lazy(report.written),
+        "entries": lazy(
+            {"id": e.id, "title": e.title, "published": e.published.isoformat(), "change": changes.get(e.stem)}
             for e in report.heads
-        ],
+        ),
     }
 
 
@@ -212,21 +216,68 @@ def _key(key: object) -> str:
     raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
 
 
+def _error_lines(report: BuildReport) -> Iterator[str]:
+    return (f"rejected: {error}" for error in report.rejected)
+
+
+def _warning_lines(report: BuildReport) -> Iterator[str]:
+    return (f"warning: {notice}" for notice in report.notices)
+
+
+def _entry_lines(report: BuildReport) -> Iterator[str]:
+    changes = report.changes
+    return (
+        f"{changes.get(entry.stem, 'unchanged'):9} {entry.published.date()}  {entry.title}" for entry in report.heads
+    )
+
+
 def printed_report(report: BuildReport, *, is_json: bool, is_quiet: bool) -> PrintedReport:
     """Return what the build command prints for a report with these flags."""
     return PrintedReport(
-        errors="\n".join(f"rejected: {error}" for error in report.rejected),
-        warnings="" if is_quiet else "\n".join(f"warning: {notice}" for notice in report.notices),
-        lines=""
-        if is_quiet or is_json
-        else "\n".join(
-            f"{report.changes.get(entry.stem, 'unchanged'):9} {entry.published.date()}  {entry.title}"
-            for entry in report.heads
-        ),
+        errors="\n".join(_error_lines(report)),
+        warnings="" if is_quiet else "\n".join(_warning_lines(report)),
+        lines="" if is_quiet or is_json else "\n".join(_entry_lines(report)),
         summary=report.summary(),
         json=indented_json(report_json(report)) if is_json else "",
         is_failed=bool(report.rejected),
     )
+
+
+# Lines or JSON items joined per chunk before they are encoded and written:
+# a snapshot of a hundred thousand entries is never held whole.
+_CHUNK = 2000
+
+
+def _joined_chunks(lines: Iterator[str]) -> Iterator[str]:
+    """Yield ``"\n".join(lines)`` in pieces."""
+    separator = ""
+    while chunk := list(islice(lines, _CHUNK)):
+        yield separator + "\n".join(chunk)
+        separator = "\n"
+
+
+def _json_chunks(report: BuildReport) -> Iterator[str]:
+    """Yield ``indented_json(report_json(report))`` in pieces, its long lists item by item."""
+    inner = "\n  "
+    separator = "{" + inner
+    for key, value in report_json(report, is_lazy=True).items():
+        head = f"{separator}{_encode_string(key)}: "
+        separator = "," + inner
+        if not isinstance(value, Iterator):
+            yield head + indented_json(value, 1)
+            continue
+        first = next(value, _NOTHING)
+        if first is _NOTHING:
+            yield head + "[]"
+            continue
+        yield head + "[\n    " + indented_json(first, 2)
+        while chunk := list(islice(value, _CHUNK)):
+            yield ",\n    " + ",\n    ".join(indented_json(item, 2) for item in chunk)
+        yield "\n  ]"
+    yield "\n}"
+
+
+_NOTHING = object()
 
 
 def noop_report(
@@ -292,7 +343,7 @@ def save_snapshot(
     """
     path = out_dir / CACHE_DIR / SNAPSHOT_NAME
     try:
-        data = _render_snapshot(
+        parts = _render_snapshot(
             report,
             seeds_dir=seeds_dir,
             out_dir=out_dir,
@@ -303,13 +354,14 @@ def save_snapshot(
             now=now,
             newest_seed_change_ns=newest_seed_change_ns,
         )
-        if data is None:
+        if parts is None:
             path.unlink(missing_ok=True)
         else:
             from seedfeed.fsutil import write_disposable  # the fast path never gets here
 
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_disposable(path, data)
+            # Written as it is made: the report of a hundred thousand entries is never held whole.
+            write_disposable(path, parts)
     except OSError:
         # A snapshot that cannot be written must not outlive the state it described;
         # one that cannot even be removed holds stats this build's writes changed.
@@ -329,8 +381,8 @@ def _render_snapshot(
     after: Ledger,
     now: datetime,
     newest_seed_change_ns: int = 0,
-) -> bytes | None:
-    """Return the snapshot file's bytes, or None when this build's state must not be snapshotted."""
+) -> Iterator[bytes] | None:
+    """Return the snapshot file's bytes as parts made as they are read; None when this state must not be snapshotted."""
     import tomllib  # the fast path never gets here
 
     from seedfeed.config import CONFIG_NAME, parse_config
@@ -348,14 +400,13 @@ def _render_snapshot(
     scanned = _scan_seeds(seeds_dir, SEED_SUFFIX)
     if scanned is None or scanned.names != list_seed_names(seeds_dir):
         return None
-    ctimes = list(scanned.ctimes)
     ledger_stat = _stat_row(ledger_path)
-    if ledger_path.name not in report.written:
-        ctimes.append(ledger_path.stat().st_ctime_ns if ledger_stat is not None else 0)
-    if any(ctime > settled for ctime in ctimes):
+    if ledger_path.name not in report.written and ledger_stat is not None and ledger_path.stat().st_ctime_ns > settled:
+        return None  # changed too near the build's start: perhaps after it read it
+    if any(ctime > settled for ctime in scanned.ctimes):
         return None  # changed too near the build's start: perhaps after it read them
     accounted = sorted([*report.changes, *(error.path.stem for error in report.rejected)])
-    if accounted != sorted(Path(name).stem for name in scanned.names):
+    if accounted != sorted(name.removesuffix(SEED_SUFFIX) for name in scanned.names):
         return None  # a seed came or went during the build
     noop = noop_report(report, before=before, after=after, ledger_path=ledger_path, now=now)
     if noop is None:
@@ -371,23 +422,37 @@ def _render_snapshot(
     state = _state(seeds_dir, out_dir, names, config_bytes=config_bytes, seeds=scanned, ledger=ledger_stat)
     if state is None:
         return None
-    text = printed_report(noop, is_json=False, is_quiet=False)
-    sections = {
-        "errors": text.errors,
-        "warnings": text.warnings,
-        "lines": text.lines,
-        "json": printed_report(noop, is_json=True, is_quiet=False).json,
+    return _snapshot_parts(noop, names, state)
+
+
+def _snapshot_parts(noop: BuildReport, names: dict[str, str], state: bytes) -> Iterator[bytes]:
+    """Yield the snapshot file: the state, each printed section, then the header and its length."""
+    yield state
+    sections: list[list[int]] = []
+    made = {
+        "errors": _joined_chunks(_error_lines(noop)),
+        "warnings": _joined_chunks(_warning_lines(noop)),
+        "lines": _joined_chunks(_entry_lines(noop)),
+        "json": _json_chunks(noop),
     }
-    blobs = [sections[name].encode("utf-8") for name in _SECTIONS]
+    for name in _SECTIONS:
+        length = crc = 0
+        for piece in made[name]:
+            blob = piece.encode("utf-8")
+            length += len(blob)
+            crc = zlib.crc32(blob, crc)
+            yield blob
+        sections.append([length, crc])
     header = {
         "format": FORMAT,
         "names": names,
         "state": len(state),
-        "summary": text.summary,
-        "is_failed": text.is_failed,
-        "sections": [[len(blob), zlib.crc32(blob)] for blob in blobs],
+        "summary": noop.summary(),
+        "is_failed": bool(noop.rejected),
+        "sections": sections,
     }
-    return b"".join([json.dumps(header, ensure_ascii=False).encode("utf-8"), b"\n", state, *blobs])
+    encoded = json.dumps(header, ensure_ascii=False).encode("utf-8")
+    yield encoded + len(encoded).to_bytes(_TRAILER, "little")
 
 
 def load_noop_report(
@@ -421,9 +486,19 @@ def _load_noop_report(
     with build_lock(seeds_dir, timeout=lock_timeout):
         try:
             with path.open("rb") as fh:
-                header = json.loads(fh.readline())
+                # The header is last, with its length after it: the snapshot is written as it is made.
+                size = fh.seek(0, os.SEEK_END)
+                if size < _TRAILER:
+                    return None
+                fh.seek(size - _TRAILER)
+                length = int.from_bytes(fh.read(_TRAILER), "little")
+                if length > size - _TRAILER:
+                    return None
+                fh.seek(size - _TRAILER - length)
+                header = json.loads(fh.read(length))
                 if not isinstance(header, dict) or header.get("format") != FORMAT:
                     return None
+                fh.seek(0)
                 names = header["names"]
                 seeds = _scan_seeds(seeds_dir, names["suffix"])
                 if seeds is None:
@@ -471,8 +546,8 @@ class _Scan(NamedTuple):
     """The files of a folder, by name, with what their stat says."""
 
     names: list[str]  # sorted
-    numbers: list[int]  # size, mtime_ns and inode of each, in the order of names
-    ctimes: list[int]  # ctime_ns of each, in the order of names; empty for outputs
+    numbers: array[int] | list[int]  # size, mtime_ns and inode of each, in the order of names
+    ctimes: array[int]  # ctime_ns of each, in the order of names; empty for outputs
 
 
 def _state(
@@ -515,11 +590,29 @@ def _joined(parts: list[bytes]) -> bytes:
 
 
 def _scan_bytes(scan: _Scan) -> tuple[bytes, bytes]:
-    try:
-        numbers = array("q", scan.numbers).tobytes()
-    except OverflowError:  # an inode past 2**63
-        numbers = repr(scan.numbers).encode("ascii")
-    return numbers, "\0".join(scan.names).encode("utf-8", "surrogateescape")
+    numbers = scan.numbers
+    data = numbers.tobytes() if isinstance(numbers, array) else repr(numbers).encode("ascii")
+    return data, "\0".join(scan.names).encode("utf-8", "surrogateescape")
+
+
+def _stat_numbers(
+    fd: int, names: list[str], numbers: array[int] | list[int], ctimes: array[int] | None
+) -> array[int] | list[int]:
+    """Append size, mtime_ns and inode of each file (and its ctime_ns) to the arrays; return ``numbers``.
+
+    Numbers, not stat results: at a hundred thousand files those would be
+    tens of megabytes.
+    """
+    for name in names:
+        stat = os.stat(name, dir_fd=fd)
+        row = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        try:
+            numbers.extend(row)
+        except OverflowError:  # an inode past 2**63: plain ints from here on
+            numbers = [*numbers, *row]
+        if ctimes is not None:
+            ctimes.append(stat.st_ctime_ns)
+    return numbers
 
 
 def _stat_row(path: Path) -> list[int] | None:
@@ -561,19 +654,21 @@ def _scan_seeds(seeds_dir: Path, suffix: str) -> _Scan | None:
     # Through the folder's descriptor, each stat looks up one name, not a whole path.
     fd = os.open(seeds_dir, os.O_RDONLY | os.O_DIRECTORY)
     try:
+        names: list[str] = []
         with os.scandir(fd) as entries:
-            found = sorted(entries, key=_name_of)
-        if any(e.name.startswith(".") and e.name.endswith(".tmp") for e in found):
-            return None
-        seeds = [e for e in found if e.name.endswith(suffix) and not e.name.startswith(".") and e.is_file()]
-        stats = [e.stat() for e in seeds]
+            for entry in entries:
+                name = entry.name
+                if name.startswith("."):
+                    if name.endswith(".tmp"):
+                        return None
+                elif name.endswith(suffix) and entry.is_file():
+                    names.append(name)
+        names.sort()
+        ctimes = array("q")
+        numbers = _stat_numbers(fd, names, array("q"), ctimes)
     finally:
         os.close(fd)
-    return _Scan(
-        names=[e.name for e in seeds],
-        numbers=[n for st in stats for n in (st.st_size, st.st_mtime_ns, st.st_ino)],
-        ctimes=[st.st_ctime_ns for st in stats],
-    )
+    return _Scan(names=names, numbers=numbers, ctimes=ctimes)
 
 
 def _scan_outputs(out_dir: Path) -> _Scan | None:
@@ -583,29 +678,27 @@ def _scan_outputs(out_dir: Path) -> _Scan | None:
     checkout's ``.git``. A hidden file is a killed build's temporary file.
     """
     names: list[str] = []
-    stats: list[os.stat_result] = []
+    numbers: array[int] | list[int] = array("q")
     folders = [("", str(out_dir))]
     try:
         while folders:
             prefix, folder = folders.pop()
             fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
             try:
+                files: list[str] = []
+                found: list[str] = []
                 with os.scandir(fd) as entries:
-                    found = sorted(entries, key=_name_of)
-                files = []
-                for entry in found:
-                    if not entry.is_dir(follow_symlinks=False):
-                        files.append(entry)
-                    elif not entry.name.startswith("."):
-                        folders.append((f"{prefix}{entry.name}/", f"{folder}/{entry.name}"))
-                stats += [e.stat() for e in files]
-                names += [prefix + e.name for e in files]
+                    for entry in entries:
+                        if not entry.is_dir(follow_symlinks=False):
+                            files.append(entry.name)
+                        elif not entry.name.startswith("."):
+                            found.append(entry.name)
+                files.sort()
+                folders += [(f"{prefix}{name}/", f"{folder}/{name}") for name in sorted(found)]
+                numbers = _stat_numbers(fd, files, numbers, None)
+                names += [prefix + name for name in files]
             finally:
                 os.close(fd)
     except FileNotFoundError:
         return None
-    return _Scan(names=names, numbers=[n for st in stats for n in (st.st_size, st.st_mtime_ns, st.st_ino)], ctimes=[])
-
-
-def _name_of(entry: os.DirEntry[str]) -> str:
-    return entry.name
+    return _Scan(names=names, numbers=numbers, ctimes=array("q"))
