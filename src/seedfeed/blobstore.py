@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 BLOBS_FILE = "blobs.sqlite"
-_TABLES = ("articles", "entries", "rows")
+# articles, entries, index rows: one row per seed; light, outputs: the cache's
+# light records and its output records, in buckets of many (``cache.py``).
+_TABLES = ("articles", "entries", "rows", "light", "outputs")
 
 
 class BlobStore:
@@ -120,6 +122,21 @@ class BlobStore:
             self._give_up()
             return {}
         return {name: (bytes(digest), bytes(data)) for name, digest, data in rows}
+
+    def iter_all(self, table: str) -> Iterator[tuple[str, bytes, bytes]]:
+        """Yield every ``(name, digest, data)`` row of a table, one at a time (none when the store cannot be read).
+
+        Raises sqlite3.Error when the store fails midway (and gives it up): the caller must not trust what it read.
+        """
+        db = self._connect()
+        if db is None:
+            return
+        try:
+            for name, digest, data in db.execute(f"SELECT name, digest, data FROM {table}"):  # noqa: S608  # ours
+                yield name, bytes(digest), bytes(data)
+        except sqlite3.Error:
+            self._give_up()
+            raise
 
     def write(self, table: str, rows: Mapping[str, tuple[bytes, bytes]], keep: Iterable[str] | None = None) -> None:
         """Store ``name -> (digest, data)`` rows in one transaction; with ``keep``, drop every other name."""

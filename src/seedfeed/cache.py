@@ -17,9 +17,16 @@ file was rendered from and the stat the write left (see ``outputs.py``).
 
 The whole cache is dropped when anything else a parse depends on changes: the
 feed's configuration, the seeds folder as given, or seedfeed's own code and
-data (a fingerprint of the package's files). The file carries a checksum of
-its body, so a truncated or damaged cache is recognised before it is
-unpickled, and silently rebuilt.
+data (a fingerprint of the package's files).
+
+Everything lives in one SQLite file (``blobstore.py``). The light records
+and the output records are kept in buckets of many, by a hash of their
+name, each bucket one row with a checksum of its pickled dict: a build reads
+every bucket once, and writes again only the buckets holding a record it
+changed. Nothing is kept in memory to save an unchanged record (at a hundred
+thousand seeds, their pickled bytes were a hundred megabytes), and a damaged
+bucket is recognised before it is unpickled: the cache is then rebuilt,
+silently.
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ import gc
 import hashlib
 import os
 import pickle
+import sqlite3
+import struct
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,17 +48,23 @@ from pathlib import Path
 from typing import NamedTuple
 
 from seedfeed.blobstore import BLOBS_FILE, BlobStore
-from seedfeed.catalog import EntryHead, SeedFacts
+from seedfeed.catalog import EntryHead, SeedFacts, fixed_offset
 from seedfeed.config import FeedConfig
-from seedfeed.fsutil import write_disposable
 from seedfeed.model import Article, Entry
 
 CACHE_DIR = ".seedfeed-cache"
-CACHE_FILE = "parse.pickle"
-# Bump when the layout of the cache file changes.
-FORMAT = 4
-_MAGIC = b"seedfeed-parse-cache\n"
+# The light half's own file before format 5: removed when a cache is saved.
+_OLD_CACHE_FILE = "parse.pickle"
+# Bump when the layout of the cache changes.
+FORMAT = 5
 _DIGEST_SIZE = 32
+# Light records and output records go in this many buckets (a one-seed
+# rebuild rewrites one of each: a few hundred records at 100,000 seeds).
+_BUCKETS = 256
+# The light table's row for the ledger's stat, beside the buckets.
+_LEDGER_ROW = "ledger"
+# An output record: the digest of its inputs, then its size, mtime_ns and inode.
+_OUTPUT_STAT = struct.Struct("<QqQ")
 
 
 class FileStat(NamedTuple):
@@ -144,10 +160,22 @@ def paused_gc() -> Iterator[None]:
 
 
 # An output file as a build left it: a digest of what it was rendered from,
-# and its size, mtime_ns and inode. A plain tuple, not a NamedTuple: one per
-# page is pickled on every build that changes anything, and plain tuples of
-# bytes and ints pickle in C.
-WrittenOutput = tuple[bytes, int, int, int]
+# then its size, mtime_ns and inode, packed in one bytes object (a tuple of a
+# digest and three ints costs three times as much, at one per page).
+WrittenOutput = bytes
+
+
+def _written(inputs: bytes, found: os.stat_result) -> WrittenOutput:
+    return inputs + _OUTPUT_STAT.pack(found.st_size, found.st_mtime_ns, found.st_ino)
+
+
+def _bucket(name: str) -> str:
+    """Return the bucket of a record's name: the same in every process."""
+    return format(zlib.crc32(name.encode("utf-8", "surrogateescape")) % _BUCKETS, "02x")
+
+
+def _checksum(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def digest_inputs(*parts: object) -> bytes:
@@ -158,10 +186,11 @@ def digest_inputs(*parts: object) -> bytes:
 class ParseCache:
     """The cached parses of one seeds folder, and the ones this build adds.
 
-    Each seed has a light record (``CachedSeed``), all of them read and
-    written with the cache file, and two heavy values in the blob store,
-    read one by one when asked for: its article and the entry last made from
-    it. A build that changes one seed reads and writes a few rows.
+    Each seed has a light record (``CachedSeed``), all of them read at the
+    start of a build and written back by the bucket, only the buckets that
+    changed, and two heavy values read one by one when asked for: its article
+    and the entry last made from it. A build that changes one seed reads and
+    writes a few rows.
 
     It also remembers which output files this cache's builds wrote from which
     inputs, so that a page whose inputs did not change, and whose file is as
@@ -179,11 +208,6 @@ class ParseCache:
     ) -> None:
         self.key = key
         self.seeds: dict[str, CachedSeed] = dict(seeds or {})
-        # Each record as it was read, and its pickled bytes: an unchanged
-        # record is saved as the same bytes, and pickling ten thousand small
-        # tuples (Python code per tuple) costs more than the rest of a save.
-        self._read: dict[str, CachedSeed] = {}
-        self._pickled: dict[str, bytes] = {}
         self.outputs: dict[str, WrittenOutput] = dict(outputs or {})
         # The ledger file's path and stat as the last build left it.
         self.ledger = ledger
@@ -197,12 +221,22 @@ class ParseCache:
         self._pending: dict[str, dict[str, tuple[bytes, bytes]]] = {"articles": {}, "entries": {}, "rows": {}}
         # Rows of seeds this cache does not know are dropped at the next save.
         self._is_pruned = not self.seeds
+        # Names of the records changed or removed since they were read: their buckets are written again.
+        # None: every bucket is (nothing was read).
+        self._dirty: dict[str, set[str] | None] = {"light": None, "outputs": None}
+        self._is_ledger_dirty = True
         self.changed = False
 
-    def remember_pickled(self, records: dict[str, CachedSeed], pickled: dict[str, bytes]) -> None:
-        """Remember the records as read and their bytes, to save each unchanged one as those bytes."""
-        self._read = records
-        self._pickled = pickled
+    def mark_read(self) -> None:
+        """Note that the records held now are what the store holds: only those changed later are written."""
+        self._dirty = {"light": set(), "outputs": set()}
+        self._is_ledger_dirty = False
+
+    def _touch(self, table: str, name: str) -> None:
+        dirty = self._dirty[table]
+        if dirty is not None:
+            dirty.add(name)
+        self.changed = True
 
     @property
     def names(self) -> set[str]:
@@ -212,26 +246,27 @@ class ParseCache:
     def is_current(self, out_dir: Path, relative: str, inputs: bytes) -> bool:
         """Return whether ``out_dir/relative`` is what rendering these inputs wrote, untouched since."""
         known = self.outputs.get(relative)
-        if known is None or known[0] != inputs:
+        if known is None or not known.startswith(inputs):
             return False
         try:
             # A string, not a Path per page: making it costs more than the stat, at ten thousand pages.
             found = os.stat(f"{out_dir}/{relative}")  # noqa: PTH116
         except OSError:
             return False
-        return (found.st_size, found.st_mtime_ns, found.st_ino) == known[1:]
+        return known == _written(inputs, found)
 
     def wrote(self, out_dir: Path, relative: str, inputs: bytes) -> None:
         """Remember that ``out_dir/relative`` now holds the rendering of these inputs."""
         try:
             found = os.stat(os.path.join(out_dir, relative))  # noqa: PTH116, PTH118
         except OSError:
-            self.outputs.pop(relative, None)
+            if self.outputs.pop(relative, None) is not None:
+                self._touch("outputs", relative)
             return
-        output = (inputs, found.st_size, found.st_mtime_ns, found.st_ino)
+        output = _written(inputs, found)
         if self.outputs.get(relative) != output:
             self.outputs[relative] = output
-            self.changed = True
+            self._touch("outputs", relative)
 
     def is_ledger_current(self, path: Path) -> bool:
         """Return whether the ledger file is as this cache's last build wrote or checked it."""
@@ -250,6 +285,7 @@ class ParseCache:
             known = None
         if known != self.ledger:
             self.ledger = known
+            self._is_ledger_dirty = True
             self.changed = True
 
     def get(self, name: str) -> CachedSeed | None:
@@ -264,7 +300,7 @@ class ParseCache:
         The pickles go to the store in batches as they come, so a cold build
         of a hundred thousand seeds never holds them all.
         """
-        self.seeds[name] = record._replace(head=head)
+        self.seeds[name] = _shared(record._replace(head=head))
         self._articles.pop(name, None)
         self._entries.pop(name, None)
         self._new_articles.discard(name)
@@ -273,7 +309,7 @@ class ParseCache:
         self._pending["entries"][name] = (head.digest, entry)
         if row is not None:
             self._pending["rows"][head.stem] = (head.digest, row.encode("utf-8"))
-        self.changed = True
+        self._touch("light", name)
         if len(self._pending["articles"]) >= _PENDING_MAX and self.store.is_persistent:
             self.flush_pending()
 
@@ -340,8 +376,8 @@ class ParseCache:
             self._entries.pop(name, None)
             self._new_entries.discard(name)
             record = record._replace(head=None)
-        self.seeds[name] = record
-        self.changed = True
+        self.seeds[name] = _shared(record)
+        self._touch("light", name)
 
     def put_entry(self, name: str, head: EntryHead, entry: Entry) -> None:
         """Remember the entry made from a seed's parse, and its head."""
@@ -349,7 +385,7 @@ class ParseCache:
         self._pending["entries"].pop(name, None)
         self._entries[name] = entry
         self._new_entries.add(name)
-        self.changed = True
+        self._touch("light", name)
 
     def keep_only(self, names: set[str]) -> None:
         """Forget seeds that are gone, so the cache does not grow forever."""
@@ -362,7 +398,7 @@ class ParseCache:
             self._entries.pop(name, None)
             self._new_articles.discard(name)
             self._new_entries.discard(name)
-        self.changed = self.changed or bool(gone)
+            self._touch("light", name)
         self._is_pruned = self._is_pruned or bool(gone)
 
     def save_blobs(self) -> None:
@@ -389,62 +425,102 @@ class ParseCache:
         self._new_entries.clear()
         self._is_pruned = False
 
-    def render_parts(self) -> list[bytes]:
-        """Return the cache file's bytes: magic, checksum, pickled body (the light half)."""
-        records: dict[str, bytes] = {}
-        for name, record in self.seeds.items():
-            if self._read.get(name) is record:
-                records[name] = self._pickled[name]
+    def save_light(self) -> None:
+        """Write the buckets of light and output records that hold a change, and the ledger's stat."""
+        for table, records in (("light", self.seeds), ("outputs", self.outputs)):
+            dirty = self._dirty[table]
+            if dirty is not None and not dirty:
+                continue
+            buckets = None if dirty is None else {_bucket(name) for name in dirty}
+            grouped: dict[str, dict[str, object]] = {}
+            for name, record in records.items():
+                bucket = _bucket(name)
+                if buckets is None or bucket in buckets:
+                    grouped.setdefault(bucket, {})[name] = record
+            rows = {}
+            for bucket in sorted(grouped if buckets is None else buckets):
+                data = pickle.dumps(grouped.get(bucket, {}), protocol=pickle.HIGHEST_PROTOCOL)
+                rows[bucket] = (_checksum(data), data)
+            if buckets is None:
+                # Every bucket written: any other row is another build's.
+                self.store.write(table, rows, keep=[*rows, _LEDGER_ROW])
             else:
-                records[name] = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
-        body = pickle.dumps((self.key, records, self.outputs, self.ledger), protocol=pickle.HIGHEST_PROTOCOL)
-        return [_MAGIC, digest_bytes(body), body]
+                self.store.write(table, rows)
+            self._dirty[table] = set()
+        if self._is_ledger_dirty:
+            data = pickle.dumps(self.ledger, protocol=pickle.HIGHEST_PROTOCOL)
+            self.store.write("light", {_LEDGER_ROW: (_checksum(data), data)})
+            self._is_ledger_dirty = False
+        self.changed = False
 
 
-def parse_cache_file(data: bytes, key: CacheKey, store: BlobStore | None = None) -> ParseCache:
-    """Return the cache a file holds, or an empty one if it is damaged, stale or foreign."""
-    head = len(_MAGIC) + _DIGEST_SIZE
-    body = data[head:]
-    if not data.startswith(_MAGIC) or data[len(_MAGIC) : head] != digest_bytes(body):
-        return ParseCache(key, store=store)
-    # The checksum matched, so these are bytes this code wrote; a class that
-    # changed since is caught by the code fingerprint in the key.
+def _shared(record: CachedSeed) -> CachedSeed:
+    """Return a record whose dates share one ``timezone`` object per offset (see ``catalog.fixed_offset``).
+
+    Records made in worker processes, and first-seen times read from the
+    ledger, come with a zone object each: a hundred thousand of them, kept
+    and pickled, cost megabytes for nothing.
+    """
+    facts, head = record.facts, record.head
+    if facts.date is not None and facts.date.tzinfo is not fixed_offset(facts.date).tzinfo:
+        facts = facts._replace(date=fixed_offset(facts.date))
+    if head is not None and (
+        head.published.tzinfo is not fixed_offset(head.published).tzinfo
+        or head.updated.tzinfo is not fixed_offset(head.updated).tzinfo
+    ):
+        head = head._replace(published=fixed_offset(head.published), updated=fixed_offset(head.updated))
+    return record._replace(first_seen=fixed_offset(record.first_seen), facts=facts, head=head)
+
+
+def read_cache(key: CacheKey, store: BlobStore) -> ParseCache:
+    """Return the cache a store holds, or an empty one if it is damaged or holds none."""
+    parse_cache = ParseCache(key, store=store)
+    records: dict[str, dict[str, object]] = {"light": {}, "outputs": {}}
+    ledger: object = None
     try:
         with paused_gc():
-            stored_key, seeds, outputs, ledger = pickle.loads(body)  # noqa: S301  # our own file, checksummed
-    except (pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError, ValueError):
+            for table, found in records.items():
+                for name, checksum, data in store.iter_all(table):
+                    if checksum != _checksum(data):
+                        return ParseCache(key, store=store)
+                    # The checksum matched, so these are bytes this code wrote; a class
+                    # that changed since is caught by the code fingerprint in the key.
+                    value = pickle.loads(data)  # noqa: S301  # our own file, checksummed
+                    if name == _LEDGER_ROW and table == "light":
+                        ledger = value
+                    elif isinstance(value, dict):
+                        found.update(value)
+                    else:
+                        return ParseCache(key, store=store)
+    except (sqlite3.Error, pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError, ValueError):
         return ParseCache(key, store=store)
-    if stored_key != key or not isinstance(seeds, dict) or not isinstance(outputs, dict):
-        return ParseCache(key, store=store)
-    try:
-        with paused_gc():
-            records = {name: pickle.loads(blob) for name, blob in seeds.items()}  # noqa: S301  # checksummed
-    except (pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError, ValueError):
-        return ParseCache(key, store=store)
-    parse_cache = ParseCache(key, records, outputs, ledger=ledger if isinstance(ledger, tuple) else None, store=store)
-    parse_cache.remember_pickled(dict(records), seeds)
+    if not records["light"]:
+        return parse_cache
+    parse_cache = ParseCache(
+        key,
+        records["light"],  # type: ignore[arg-type]  # written by save_light from such records
+        records["outputs"],  # type: ignore[arg-type]  # likewise
+        ledger=ledger if isinstance(ledger, tuple) else None,
+        store=store,
+    )
+    parse_cache.mark_read()
     return parse_cache
 
 
 def cache_path(out_dir: Path) -> Path:
     """Return where the parse cache of an output folder is kept."""
-    return out_dir / CACHE_DIR / CACHE_FILE
+    return out_dir / CACHE_DIR / BLOBS_FILE
 
 
 def load_cache(out_dir: Path, key: CacheKey) -> ParseCache:
     """Read the parse cache of an output folder; a missing or unreadable one is empty."""
-    store = BlobStore(out_dir / CACHE_DIR / BLOBS_FILE, repr(key))
-    try:
-        data = cache_path(out_dir).read_bytes()
-    except OSError:
-        return ParseCache(key, store=store)
-    return parse_cache_file(data, key, store)
+    return read_cache(key, BlobStore(cache_path(out_dir), repr(key)))
 
 
 def save_cache(out_dir: Path, parse_cache: ParseCache) -> None:
-    """Write the parse cache if this build changed it; a failure only costs the next build time.
+    """Write what this build changed of the parse cache; a failure only costs the next build time.
 
-    The blob store first: a light record saved before its rows would name
+    The heavy rows first: a light record saved before its rows would name
     rows that are not there (which costs only a parse, but costs it).
     """
     if not parse_cache.changed:
@@ -453,7 +529,9 @@ def save_cache(out_dir: Path, parse_cache: ParseCache) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         parse_cache.save_blobs()
-        write_disposable(path, parse_cache.render_parts())
+        parse_cache.save_light()
+        # The light half of an older format, in its own file: nothing reads it.
+        (path.parent / _OLD_CACHE_FILE).unlink(missing_ok=True)
     except OSError:
         # A cache that cannot be written is a slower next build, never a failed one.
         return
