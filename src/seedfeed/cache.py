@@ -455,21 +455,13 @@ class ParseCache:
 
 
 def _shared(record: CachedSeed) -> CachedSeed:
-    """Return a record whose dates share one ``timezone`` object per offset (see ``catalog.fixed_offset``).
+    """Return a record whose first-seen time has the one ``timezone`` object of its offset (``fixed_offset``).
 
-    Records made in worker processes, and first-seen times read from the
-    ledger, come with a zone object each: a hundred thousand of them, kept
-    and pickled, cost megabytes for nothing.
+    First-seen times come from the ledger; a zone object each, kept and
+    pickled a hundred thousand times, costs megabytes for nothing.
     """
-    facts, head = record.facts, record.head
-    if facts.date is not None and facts.date.tzinfo is not fixed_offset(facts.date).tzinfo:
-        facts = facts._replace(date=fixed_offset(facts.date))
-    if head is not None and (
-        head.published.tzinfo is not fixed_offset(head.published).tzinfo
-        or head.updated.tzinfo is not fixed_offset(head.updated).tzinfo
-    ):
-        head = head._replace(published=fixed_offset(head.published), updated=fixed_offset(head.updated))
-    return record._replace(first_seen=fixed_offset(record.first_seen), facts=facts, head=head)
+    first_seen = fixed_offset(record.first_seen)
+    return record if first_seen is record.first_seen else record._replace(first_seen=first_seen)
 
 
 def read_cache(key: CacheKey, store: BlobStore) -> ParseCache:
