@@ -8,10 +8,12 @@ an optimisation, so it must agree with the plain reading: every pattern's
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seedfeed.dates import _candidate_starts, _patterns, find_mentions
+from seedfeed.dates import _candidate_starts, _patterns, find_mentions, find_mentions_by
 from seedfeed.languages import shipped_tables
 
 TABLES = shipped_tables()
@@ -58,6 +60,32 @@ def scanned_matches(text: str, codes: list[str]) -> list[tuple[int, int, str]]:
 def test_one_scan_finds_what_each_pattern_finds(text: str, codes: list[str]) -> None:
     plain = [m for rank, code in enumerate(codes) for m in plain_matches(text, code, is_primary=rank == 0)]
     assert scanned_matches(text, codes) == plain
+
+
+@given(
+    st.lists(st.lists(PIECES, max_size=30).map("".join), max_size=4),
+    st.lists(st.sampled_from(CODES), min_size=1, max_size=3, unique=True),
+)
+def test_mentions_found_with_or_without_the_scanners_are_the_same(lines: list[str], codes: list[str]) -> None:
+    # A process's first few calls run each pattern's finditer; later ones scan.
+    tables = [TABLES[code] for code in codes]
+    scanned = find_mentions_by(lines, tables, is_scanned=True)
+    assert find_mentions_by(lines, tables, is_scanned=False) == scanned
+    assert find_mentions(lines, tables) == scanned
+
+
+def test_mentions_of_the_corpus_are_the_same_with_or_without_the_scanners() -> None:
+    corpus = sorted((Path(__file__).parent / "data" / "corpus").glob("*/*.txt"))
+    assert len(corpus) > 30
+    found = 0
+    for path in corpus:
+        lines = path.read_text(encoding="utf-8").split("\n")
+        for code in CODES:
+            tables = [TABLES[code], TABLES["en"], TABLES["_common"]]
+            scanned = find_mentions_by(lines, tables, is_scanned=True)
+            assert find_mentions_by(lines, tables, is_scanned=False) == scanned
+            found += len(scanned)
+    assert found > 100
 
 
 def test_one_scan_keeps_every_reading_of_a_line() -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 from importlib.util import find_spec
+from itertools import count
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -438,6 +439,13 @@ def _has_future_cue(text: str, start: int, table: LanguageTable) -> bool:
     return pattern.search(window) is not None
 
 
+# The scanners cost a process about 5 ms to compile and save a seed about
+# 50 µs: the first calls in a process (a rebuild after one new seed parses
+# one seed) run each date pattern over the line instead, which finds the same.
+SCAN_AFTER = 8
+_calls = count()
+
+
 def find_mentions(lines: Sequence[str], tables: Sequence[LanguageTable]) -> list[DateMention]:
     """Return every date and month-year mention in the lines, in text order.
 
@@ -446,20 +454,29 @@ def find_mentions(lines: Sequence[str], tables: Sequence[LanguageTable]) -> list
     overlap, the more complete one wins (day and year), then the longer, then
     the earlier, then the article's language.
     """
+    return find_mentions_by(lines, tables, is_scanned=next(_calls) >= SCAN_AFTER)
+
+
+def find_mentions_by(lines: Sequence[str], tables: Sequence[LanguageTable], *, is_scanned: bool) -> list[DateMention]:
+    """Return find_mentions(lines, tables), found with the scanners or with each pattern's finditer."""
     mentions: list[DateMention] = []
     plan = _plan(tuple(tables))
-    at_start, scanners = _scanners(tuple(tables))
+    at_start, scanners = _scanners(tuple(tables)) if is_scanned else (None, ())
     for index, text in enumerate(lines):
         # Every form has a day or a year in digits; most lines have none, and
         # one search for a digit costs less than the month-name patterns.
         if not _DIGIT.search(text):
             continue
         candidates: list[tuple[int, int, int, int, DateMention]] = []
-        starts = _starts_in(text, at_start, scanners)
-        if not starts:
+        starts = _starts_in(text, at_start, scanners) if is_scanned else []
+        if is_scanned and not starts:
             continue
         for rank, table, months, patterns in plan:
             for pattern in patterns:
+                if not is_scanned:
+                    for match in pattern.finditer(text):
+                        _add_candidate(candidates, match, rank, table, months, text, index)
+                    continue
                 # What pattern.finditer(text) would give: the first match at
                 # or after the previous match's end, and so on. No pattern
                 # matches empty (each needs a digit).
@@ -467,20 +484,32 @@ def find_mentions(lines: Sequence[str], tables: Sequence[LanguageTable]) -> list
                 for start in starts:
                     if start < after:
                         continue
-                    match = pattern.match(text, start)
-                    if match is None:
+                    found = pattern.match(text, start)
+                    if found is None:
                         continue
-                    after = match.end()
-                    mention = _to_mention(match, table, months, text, index)
-                    if mention is not None:
-                        known = (mention.year is not None) + (mention.day is not None)
-                        candidates.append((-known, -(match.end() - match.start()), match.start(), rank, mention))
+                    after = found.end()
+                    _add_candidate(candidates, found, rank, table, months, text, index)
         taken: list[DateMention] = []
         for *_, mention in sorted(candidates, key=lambda c: c[:4]):
             if not any(mention.start < t.end and t.start < mention.end for t in taken):
                 taken.append(mention)
         mentions.extend(sorted(taken, key=lambda m: m.start))
     return mentions
+
+
+def _add_candidate(
+    candidates: list[tuple[int, int, int, int, DateMention]],
+    match: re.Match[str],
+    rank: int,
+    table: LanguageTable,
+    months: Mapping[str, int],
+    text: str,
+    index: int,
+) -> None:
+    mention = _to_mention(match, table, months, text, index)
+    if mention is not None:
+        known = (mention.year is not None) + (mention.day is not None)
+        candidates.append((-known, -(match.end() - match.start()), match.start(), rank, mention))
 
 
 def _to_mention(
