@@ -78,11 +78,20 @@ def page_path(stem: str) -> str:
 
 def render_content(article: Article) -> str:
     """Return the entry's HTML content; every piece of seed text is escaped."""
-    parts: list[str] = []
-    for index, paragraph in enumerate((*article.paragraphs, None)):
-        parts.extend(_figure(c) for c in article.captions if c.position == index)
-        if paragraph is not None:
-            parts.append(f"<p>{escape(paragraph, quote=False)}</p>")
+    paragraphs = [f"<p>{escape(paragraph, quote=False)}</p>" for paragraph in article.paragraphs]
+    if article.captions:
+        # Each caption before the paragraph it precedes (len(paragraphs): after
+        # the last), those of one position in their order.
+        figures: dict[int, list[str]] = {}
+        for caption in article.captions:
+            figures.setdefault(caption.position, []).append(_figure(caption))
+        parts: list[str] = []
+        for index, paragraph in enumerate(paragraphs):
+            parts += figures.get(index, ())
+            parts.append(paragraph)
+        parts += figures.get(len(paragraphs), ())
+    else:
+        parts = paragraphs
     if article.byline is not None:
         parts.append(f'<p class="byline">{escape(byline_text(article), quote=False)}</p>')
     return "\n".join(parts)
