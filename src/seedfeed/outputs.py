@@ -102,7 +102,10 @@ def write_site(
     for head in ordered:
         relative = page_file(head.stem)
         pages.append(relative)
-        inputs = digest_inputs(relative, head.digest)
+        # A page is made from its entry alone (configuration and code are in the
+        # cache's key), and its record is kept under its path: the entry's digest
+        # is the page's inputs, with nothing to hash per page.
+        inputs = head.digest
         if outputs is not None and outputs.is_current(out_dir, relative, inputs):
             continue
         ready = staged.pop(head.stem, None) if staged is not None else None
