@@ -76,6 +76,23 @@ def test_langmodel_counts_the_features_py3langid_counts(reference: Any, model: l
         assert counts.tolist() == [float(c) for c in expected.values()]
 
 
+def test_langmodel_counts_a_longer_text_after_its_start_as_py3langid(
+    reference: Any, model: langmodel.LanguageModel
+) -> None:
+    # detect.py reads a text's start, then more of it: what was found for the start is reused.
+    for text in _seed_texts():
+        for data in (
+            text[:SAMPLE_CHARS].encode(),
+            text[:MAX_CHARS].encode(),
+            text[:50].encode(),
+            text[:MAX_CHARS].encode(),
+        ):
+            features, counts = model.feature_counts(data)
+            expected = _visit_counts(reference, data)
+            assert features.tolist() == list(expected)
+            assert counts.tolist() == [float(c) for c in expected.values()]
+
+
 MIXED = st.text(
     alphabet=st.one_of(
         st.characters(codec="utf-8"),

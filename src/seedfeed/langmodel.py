@@ -94,6 +94,8 @@ class LanguageModel:
     aliases: tuple[tuple[int, int], ...] = field(init=False, repr=False)  # (first column, later column) of a label
     # The labels and columns rank() keeps for each ``among`` it was given: the same few every time.
     kept: dict[tuple[str, ...], tuple[tuple[str, ...], list[int]]] = field(init=False, repr=False)
+    # The bytes feature_counts was last given and what _longest found in them.
+    last_counted: tuple[bytes, NDArray[np.uint64]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         first: dict[str, int] = {}
@@ -108,6 +110,7 @@ class LanguageModel:
         object.__setattr__(self, "label_columns", tuple(first.values()))
         object.__setattr__(self, "aliases", tuple(aliases))
         object.__setattr__(self, "kept", {})
+        object.__setattr__(self, "last_counted", (b"", np.empty(0, dtype=np.uint64)))
 
     def feature_counts(self, data: bytes) -> tuple[NDArray[np.intp], NDArray[np.float32]]:
         """Return the features counted in UTF-8 bytes and their counts, in order of first occurrence.
@@ -116,11 +119,35 @@ class LanguageModel:
         the order its Counter holds them: at each byte, the longest feature
         that ends there.
         """
-        size = len(data)
+        # detect.py reads a text's first 600 characters, then, when unsure,
+        # its first 2,400: the longest feature ending at a byte depends only
+        # on the bytes up to it, so what was found for a prefix stands.
+        previous, found_before = self.last_counted
+        skip = len(previous) if previous and data.startswith(previous) else 0
+        longest = self._longest(data, skip)
+        if skip:
+            longest = np.concatenate((found_before, longest))
+        object.__setattr__(self, "last_counted", (data, longest))
+        limit = np.uint64(1 << self.bits)
+        numbers = (longest[longest != 0] - (limit + np.uint64(1))).view(np.int64)
+        if numbers.size == 0:
+            return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.float32)
+        # Sorted by number then position: each run is one feature, its first
+        # element the feature's first occurrence.
+        by_number = np.sort((numbers << 32) | np.arange(numbers.size))
+        number = by_number >> 32
+        bounds = np.flatnonzero(np.concatenate(([True], number[1:] != number[:-1], [True])))
+        starts = bounds[:-1]
+        order = np.argsort(by_number[starts] & 0xFFFF_FFFF)
+        return self.features[number[starts][order]], (bounds[1:] - starts)[order].astype(np.float32)
+
+    def _longest(self, data: bytes, skip: int) -> NDArray[np.uint64]:
+        """Return per byte of data from ``skip`` on: 2**bits + 1 + the longest feature's number ending there, or 0."""
+        size = len(data) - skip
         padded = bytes((_PAD,)) * 7 + data
-        # Window i holds the 8 bytes ending at data[i], read as one integer;
-        # row r of the queries keeps the last lengths[r] of them.
-        windows = np.ndarray(shape=(size,), dtype=">u8", buffer=padded, strides=(1,)).astype(np.uint64)
+        # Window i holds the 8 bytes ending at data[skip + i], read as one
+        # integer; row r of the queries keeps the last lengths[r] of them.
+        windows = np.ndarray(shape=(size,), dtype=">u8", buffer=padded, offset=skip, strides=(1,)).astype(np.uint64)
         queries = windows[np.newaxis, :] & self.masks
         shift, bits, limit = np.uint64(64 - self.bits), np.uint64(self.bits), np.uint64(1 << self.bits)
         # An entry xor the query's product shifted up is below 2**bits (and
@@ -133,18 +160,8 @@ class LanguageModel:
         # shortest first, so the largest hit ending at a byte is the longest.
         np.minimum(found, limit, out=found)
         found ^= limit
-        longest = found.max(axis=0)
-        numbers = (longest[longest != 0] - (limit + np.uint64(1))).view(np.int64)
-        if numbers.size == 0:
-            return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.float32)
-        # Sorted by number then position: each run is one feature, its first
-        # element the feature's first occurrence.
-        by_number = np.sort((numbers << 32) | np.arange(numbers.size))
-        number = by_number >> 32
-        bounds = np.flatnonzero(np.concatenate(([True], number[1:] != number[:-1], [True])))
-        starts = bounds[:-1]
-        order = np.argsort(by_number[starts] & 0xFFFF_FFFF)
-        return self.features[number[starts][order]], (bounds[1:] - starts)[order].astype(np.float32)
+        longest: NDArray[np.uint64] = found.max(axis=0)
+        return longest
 
     def scores(self, text: str) -> NDArray[np.float32]:
         """Return the probability of each column, as py3langid's normalised ``_decide`` does."""
