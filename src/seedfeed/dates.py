@@ -336,10 +336,20 @@ def _scanners(tables: tuple[LanguageTable, ...]) -> tuple[re.Pattern[str] | None
         bodies = "|".join(spaced)
         # Position 0 has nothing before it: a date there needs no non-word character.
         at_start = re.compile(rf"(?=(?:{bodies}){_TAIL})", re.IGNORECASE)
-        scanners.append(re.compile(rf"\W(?={_NO_NUMBER_BEFORE}(?:{bodies}){_TAIL})", re.IGNORECASE))
+        # Most non-word characters are followed by no character any date
+        # starts with: one class of all the first characters ends those tries
+        # before the look-behinds and the alternation.
+        firsts = groups[True].keys()
+        guard = f"(?=[{''.join(_class_inside(first) for first in firsts)}])" if all(firsts) else ""
+        scanners.append(re.compile(rf"\W{guard}(?={_NO_NUMBER_BEFORE}(?:{bodies}){_TAIL})", re.IGNORECASE))
     if unspaced:
         scanners.append(re.compile(rf"(?={_NO_NUMBER_BEFORE}(?:{'|'.join(unspaced)}){_TAIL})", re.IGNORECASE))
     return at_start, tuple(scanners)
+
+
+def _class_inside(first: str) -> str:
+    """Return what a _first_character class holds ("\\d" or the inside of "[…]"), to join classes into one."""
+    return first[1:-1] if first.startswith("[") else first
 
 
 def _alternatives(bodies: list[str]) -> str:
