@@ -305,7 +305,8 @@ def _three_records() -> Ledger:
 def test_ledger_lines_of_unchanged_records_are_written_back_and_a_changed_one_afresh() -> None:
     data = render_ledger(_three_records())
     read = parse_ledger(data, LEDGER)
-    assert set(read.lines) == {"alpha", "beta", "gamma"}
+    assert read.source is not None
+    assert [r.stem for r in read.source.records] == ["alpha", "beta", "gamma"]
     assert render_ledger(read) == data
     # Reconciling with the same observations keeps each record as it was read: nothing to rewrite.
     same = reconcile(
@@ -340,7 +341,7 @@ def test_ledger_lines_of_unchanged_records_are_written_back_and_a_changed_one_af
     doc = json.loads(written)
     beta = next(e for e in doc["entries"] if e["stem"] == "beta")
     assert (beta["content_hash"], beta["updated"]) == ("sha256:new", T3.isoformat())
-    fresh = render_ledger(replace(edited, lines={}))
+    fresh = render_ledger(replace(edited, source=None))
     assert written == fresh
 
 
@@ -349,5 +350,37 @@ def test_ledger_laid_out_by_hand_is_read_the_same_and_written_in_its_own_layout(
     by_hand = json.dumps(json.loads(render_ledger(ledger)), indent=4).encode()
     read = parse_ledger(by_hand, LEDGER)
     assert read == ledger
-    assert read.lines == {}
+    assert read.source is None
     assert render_ledger(read) == render_ledger(ledger)
+
+
+@given(
+    stems=st.lists(st.text(alphabet='abcxyz_-.\u00e9\u4e2d"\\', min_size=1, max_size=6), unique=True, max_size=8),
+    edited=st.sets(st.integers(min_value=0, max_value=7)),
+    added=st.lists(st.text(alphabet="abmz\u00e9", min_size=1, max_size=4), unique=True, max_size=3),
+)
+def test_ledger_written_back_in_runs_of_lines_read_is_the_ledger_formatted_afresh(
+    stems: list[str], edited: set[int], added: list[str]
+) -> None:
+    records = {
+        stem: LedgerRecord(
+            id=ID + str(n), stem=stem, content_hash=f"sha256:{n}", published=T1, updated=T1, first_seen=T2, arrival=n
+        )
+        for n, stem in enumerate(stems, start=1)
+    }
+    read = parse_ledger(render_ledger(Ledger(records=records, last_arrival=len(stems))), LEDGER)
+    assert read.records == records
+    # Some records replaced, some added: every other record is written back as the line it was read from.
+    changed = dict(read.records)
+    for index, stem in enumerate(sorted(changed)):
+        if index in edited:
+            changed[stem] = replace(changed[stem], content_hash="sha256:edited", updated=T3)
+    for n, stem in enumerate(added, start=len(stems) + 1):
+        if stem not in changed:
+            changed[stem] = LedgerRecord(
+                id=ID + str(n), stem=stem, content_hash="sha256:new", published=T3, updated=T3, first_seen=T3, arrival=n
+            )
+    later = replace(read, records=changed, last_arrival=len(stems) + len(added))
+    written = render_ledger(later)
+    assert written == render_ledger(replace(later, source=None))
+    assert parse_ledger(written, LEDGER) == later

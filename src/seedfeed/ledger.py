@@ -9,13 +9,15 @@ object per line, sorted by stem, so a diff shows one line per changed entry.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) writes, in C
 from pathlib import Path
 from typing import Literal
 
+from seedfeed.catalog import fixed_offset
 from seedfeed.errors import LedgerError
 
 LEDGER_NAME = "seedfeed-ledger.json"
@@ -49,6 +51,19 @@ class LedgerTombstone:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LedgerSource:
+    """A ledger file as read: its bytes, and where each record's line is in them.
+
+    The bytes and two offsets per record, not a string per line: at a
+    hundred thousand records the lines' own objects were megabytes.
+    """
+
+    data: bytes
+    records: tuple[LedgerRecord, ...]  # as read, in the file's order (by stem)
+    spans: array[int]  # start and end of each record's line in ``data``, without its comma
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Ledger:
     """Every entry's record, by stem, the tombstones, and the arrival counter."""
 
@@ -57,11 +72,11 @@ class Ledger:
     # The last arrival number ever given, deleted entries included: a number
     # is never reused, so an archive page's slots never shift. 0: none yet.
     last_arrival: int = 0
-    # Each record's line as the file it was read from held it, by stem; a
-    # record still the same object is written back as that line instead of
-    # being formatted again (at ten thousand records, most of a rebuild's
-    # ledger time). Not part of the ledger's value.
-    lines: Mapping[str, tuple[LedgerRecord, str]] = field(default_factory=dict, compare=False, repr=False)
+    # The file the records were read from: a record still the same object is
+    # written back as its line there instead of being formatted again (at ten
+    # thousand records, most of a rebuild's ledger time). Not part of the
+    # ledger's value. None: nothing to write back.
+    source: LedgerSource | None = field(default=None, compare=False, repr=False)
 
     @property
     def next_arrival(self) -> int:
@@ -94,7 +109,8 @@ def _parse_time(value: object, what: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         raise ValueError(f"{what} {value!r} has no UTC offset")
-    return parsed
+    # One zone object per offset: fromisoformat makes one per time, three per record.
+    return fixed_offset(parsed)
 
 
 def _parse_arrival(value: object) -> int:
@@ -106,22 +122,53 @@ def _parse_arrival(value: object) -> int:
 
 def render_ledger(ledger: Ledger) -> bytes:
     """Return the ledger's file bytes: stable order, one record per line."""
-    records = [_record_line(ledger, r) for r in sorted(ledger.records.values(), key=lambda r: r.stem)]
     tombstones = [
         _line({"stem": t.stem, "id": t.id, "when": _time(t.when)})
         for t in sorted(ledger.tombstones, key=lambda t: (t.when, t.id))
     ]
-    body = (
-        f'  "format": {LEDGER_FORMAT},\n  "last_arrival": {ledger.next_arrival - 1},\n'
-        f'  "entries": {_array(records)},\n  "tombstones": {_array(tombstones)}'
-    )
-    return ("{\n" + body + "\n}\n").encode()
+    head = f'{{\n  "format": {LEDGER_FORMAT},\n  "last_arrival": {ledger.next_arrival - 1},\n  "entries": '
+    tail = f',\n  "tombstones": {_array(tombstones)}\n}}\n'
+    records = sorted(ledger.records.values(), key=lambda r: r.stem)
+    if not records:
+        return (head + "[]" + tail).encode()
+    parts: list[bytes | memoryview] = [(head + "[\n").encode()]
+    parts += _record_parts(ledger.source, records)
+    parts.append(("\n  ]" + tail).encode())
+    return b"".join(parts)
 
 
-def _record_line(ledger: Ledger, r: LedgerRecord) -> str:
-    known = ledger.lines.get(r.stem)
-    if known is not None and known[0] is r:
-        return known[1]
+def _record_parts(source: LedgerSource | None, records: list[LedgerRecord]) -> list[bytes | memoryview]:
+    """Return the records' lines joined by ``,\\n``; each run of records still as read is one slice of the file."""
+    read = source.records if source is not None else ()
+    # Runs of records as read (first and last position in ``read``), and lines formatted afresh.
+    items: list[tuple[int, int] | str] = []
+    position = 0  # in ``read``, which is in stem order as ``records`` is
+    for record in records:
+        while position < len(read) and read[position].stem < record.stem:
+            position += 1
+        if position < len(read) and read[position] is record:
+            last = items[-1] if items else None
+            if isinstance(last, tuple) and last[1] == position - 1:
+                items[-1] = (last[0], position)
+            else:
+                items.append((position, position))
+            position += 1
+        else:
+            items.append(_record_line(record))
+    parts: list[bytes | memoryview] = []
+    view = memoryview(source.data) if source is not None else None
+    for item in items:
+        if parts:
+            parts.append(b",\n")
+        if isinstance(item, str):
+            parts.append(item.encode())
+        elif source is not None and view is not None:
+            # The lines between are joined in the file as render_ledger joins them.
+            parts.append(view[source.spans[2 * item[0]] : source.spans[2 * item[1] + 1]])
+    return parts
+
+
+def _record_line(r: LedgerRecord) -> str:
     return _line(
         {
             "stem": r.stem, "id": r.id, "arrival": r.arrival, "content_hash": r.content_hash,
@@ -140,33 +187,67 @@ def _array(lines: Sequence[str]) -> str:
     return "[\n" + ",\n".join(lines) + "\n  ]"
 
 
-def _record_lines(text: str, records: Mapping[str, LedgerRecord]) -> dict[str, tuple[LedgerRecord, str]]:
-    """Return each record's line in a ledger file written as ``render_ledger`` writes, else nothing.
+_ENTRIES_OPEN = b'\n  "entries": [\n'
+_ENTRIES_CLOSE = b'\n  ],\n  "tombstones": '
 
-    A file laid out otherwise (edited by hand) gives no lines: its records
-    are formatted again when it is next written.
+
+def _parse_laid_out(data: bytes) -> tuple[dict[str, object], dict[str, LedgerRecord], LedgerSource | None] | None:
+    """Return the document (entries aside), the records and the source of a ledger laid out as ``render_ledger`` writes.
+
+    None when it is laid out otherwise (or is not a ledger): the whole
+    document is then parsed as JSON. Each record's line is parsed on its
+    own, so the document's hundred thousand objects are never held at once;
+    a line holds no raw newline (JSON escapes it), so the lines are the
+    array's items.
     """
-    start = text.find('\n  "entries": [\n')
-    end = text.find("\n  ]", start)
-    if start < 0 or end < 0:
-        return {}
-    lines = text[start + len('\n  "entries": [\n') : end].split("\n")
-    if len(lines) != len(records):
-        return {}
-    found: dict[str, tuple[LedgerRecord, str]] = {}
-    for raw, record in zip(lines, records.values(), strict=True):
-        line = raw.removesuffix(",")
-        # Each line holds the record parsed from it. The first must be exactly
-        # as this code formats it (the layout is ours); each of the others
-        # must at least start with its own stem (one record per line).
-        if found:
-            is_ours = line.startswith('    {"stem": ' + encode_basestring(record.stem) + ",")
+    start = data.find(_ENTRIES_OPEN)
+    end = data.find(_ENTRIES_CLOSE, start)
+    if start < 0 or end < 0 or not data.startswith(b"{"):
+        return None
+    try:
+        skeleton = _check_format(json.loads((data[:start] + b'\n  "entries": []' + data[end + 4 :]).decode("utf-8")))
+        spans = array("q")
+        records = _parse_records(_laid_out_items(data, start + len(_ENTRIES_OPEN), end, spans))
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
+        return None  # the whole document's parse says what is wrong
+    return skeleton, records, _source(data, records, spans)
+
+
+def _laid_out_items(data: bytes, position: int, end: int, spans: array[int]) -> Iterator[object]:
+    """Yield the parsed object of each line from ``position`` to ``end``, noting where each line is in ``spans``.
+
+    Raises ValueError when a line is not an item of the array: a line but
+    the last must end with its comma.
+    """
+    while True:
+        newline = data.find(b"\n", position, end)
+        stop = end if newline < 0 else newline - 1  # without the comma, but for the last line
+        if newline >= 0 and data[stop] != ord(","):
+            raise ValueError("a line that is not an item of the entries")
+        yield json.loads(data[position:stop].decode("utf-8"))
+        spans.extend((position, stop))
+        if newline < 0:
+            return
+        position = newline + 1
+
+
+def _source(data: bytes, records: dict[str, LedgerRecord], spans: array[int]) -> LedgerSource | None:
+    """Return the source of records read from these lines; None when the lines are not as this code writes them.
+
+    A file laid out otherwise (edited by hand) is written afresh when it is
+    next written. The first line must be exactly as this code formats it;
+    each other must at least start with its own stem (one record per line).
+    """
+    read = tuple(records.values())
+    for index, record in enumerate(read):
+        line = data[spans[2 * index] : spans[2 * index + 1]]
+        if index == 0:
+            is_ours = line == _record_line(record).encode()
         else:
-            is_ours = line == _record_line(Ledger(), record)
+            is_ours = line.startswith(b'    {"stem": ' + encode_basestring(record.stem).encode() + b",")
         if not is_ours:
-            return {}
-        found[record.stem] = (record, line)
-    return found
+            return None
+    return LedgerSource(data=data, records=read, spans=spans)
 
 
 def _check_format(doc: object) -> dict[str, object]:
@@ -202,9 +283,14 @@ def parse_ledger(data: bytes, path: Path) -> Ledger:
     Raises LedgerError naming the file when it is not a ledger of a known
     format, or when two records claim one stem, one id or one arrival number.
     """
+    laid_out = _parse_laid_out(data)
+    source = None
     try:
-        doc = _check_format(json.loads(data.decode("utf-8")))
-        records = _parse_records(doc["entries"])
+        if laid_out is None:
+            doc = _check_format(json.loads(data.decode("utf-8")))
+            records = _parse_records(doc["entries"])
+        else:
+            doc, records, source = laid_out
         tombstones = tuple(
             LedgerTombstone(id=str(t["id"]), stem=str(t["stem"]), when=_parse_time(t["when"], "when"))
             for t in doc["tombstones"]  # type: ignore[attr-defined]  # checked to be a list of dicts
@@ -214,8 +300,7 @@ def parse_ledger(data: bytes, path: Path) -> Ledger:
     # RecursionError: json refuses nesting deeper than the interpreter's stack.
     except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError) as exc:
         raise LedgerError(f"{path}: is corrupt ({exc})") from exc
-    lines = _record_lines(data.decode("utf-8"), records)
-    return Ledger(records=records, tombstones=tombstones, last_arrival=last_arrival, lines=lines)
+    return Ledger(records=records, tombstones=tombstones, last_arrival=last_arrival, source=source)
 
 
 def load_ledger(path: Path) -> Ledger:
@@ -319,7 +404,7 @@ def reconcile(
     tombstones.extend(LedgerTombstone(id=r.id, stem=r.stem, when=now) for r in gone)
     # In the order the file keeps them, so a ledger read back equals the one written.
     tombstones.sort(key=lambda t: (t.when, t.id))
-    new_ledger = Ledger(records=records, tombstones=tuple(tombstones), last_arrival=arrival - 1, lines=ledger.lines)
+    new_ledger = Ledger(records=records, tombstones=tuple(tombstones), last_arrival=arrival - 1, source=ledger.source)
     latest = new_ledger.latest_event
     if latest is not None:
         current = tuple(t for t in tombstones if t.when >= latest - tombstone_period)
