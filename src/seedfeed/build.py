@@ -203,13 +203,13 @@ def claim_ids(drafts: Sequence[Draft], ledger: Ledger, seeds_dir: Path) -> tuple
     return kept, rejected
 
 
-def _load_ledger(path: Path, notices: list[Notice]) -> Ledger:
+def _load_ledger(path: Path, notices: list[Notice], parse_cache: ParseCache | None = None) -> Ledger:
     """Return the ledger, or an empty one with a notice when it is corrupt.
 
     A corrupt ledger is copied aside first, so nothing it held is lost.
     """
     try:
-        return load_ledger(path)
+        return load_ledger(path, known=parse_cache.known if parse_cache is not None else None)
     except LedgerError as exc:
         message = str(exc).removeprefix(f"{path}: ")
         aside = path.with_name(path.name + CORRUPT_SUFFIX)
@@ -331,13 +331,14 @@ def build(
         remove_stale_temp_files(seeds_dir, out_dir, out_dir / ARCHIVE_DIR, out_dir / ARTICLES_DIR, out_dir / CACHE_DIR)
         notices: list[Notice] = []
         ledger_path = ledger_path or seeds_dir / LEDGER_NAME
-        ledger = _load_ledger(ledger_path, notices)
-        names = list_seed_names(seeds_dir)
-        # A seed's Path is made only when something needs it: a parse, a message.
-        paths = SeedPaths(seeds_dir)
         key = cache_key(seeds_dir, config)
         # Without the cache, an empty one that is never saved: every seed is parsed, every output rendered.
         parse_cache = load_cache(out_dir, key) if use_cache else ParseCache(key)
+        # After the cache: a record shares the strings and times the cache holds alike.
+        ledger = _load_ledger(ledger_path, notices, parse_cache)
+        names = list_seed_names(seeds_dir)
+        # A seed's Path is made only when something needs it: a parse, a message.
+        paths = SeedPaths(seeds_dir)
         done = 0
 
         def tick(count: int) -> None:

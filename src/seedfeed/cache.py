@@ -45,12 +45,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, get_args
 
 from seedfeed.blobstore import BLOBS_FILE, BlobStore
 from seedfeed.catalog import EntryHead, SeedFacts, fixed_offset
 from seedfeed.config import FeedConfig
-from seedfeed.model import Article, Entry
+from seedfeed.model import Article, Entry, Provenance
+from seedfeed.seeds import SEED_SUFFIX
 
 CACHE_DIR = ".seedfeed-cache"
 # The light half's own file before format 5: removed when a cache is saved.
@@ -288,6 +289,10 @@ class ParseCache:
             self._is_ledger_dirty = True
             self.changed = True
 
+    def known(self, stem: str) -> CachedSeed | None:
+        """Return the light record of the seed of a stem, for the ledger to share its values; None if there is none."""
+        return self.seeds.get(stem + SEED_SUFFIX)
+
     def get(self, name: str) -> CachedSeed | None:
         """Return the light record of a seed file's parse, by file name; None if there is none."""
         return self.seeds.get(name)
@@ -468,18 +473,25 @@ def _compact(name: str, record: CachedSeed) -> tuple[str, CachedSeed]:
     facts, head = record.facts, record.head
     if facts.name == name:
         name = facts.name
+    if facts.provenance is not None and facts.provenance is not _PROVENANCES.get(facts.provenance):
+        facts = facts._replace(provenance=_PROVENANCES.get(facts.provenance, facts.provenance))
     first_seen = record.first_seen
     if head is not None:
         known = facts.date if facts.date is not None else first_seen
         published = known if _is_same(head.published, known) else head.published
         updated = published if _is_same(head.updated, published) else head.updated
-        if published is not head.published or updated is not head.updated:
-            head = head._replace(published=published, updated=updated)
+        source = _PROVENANCES.get(head.date_source, head.date_source)
+        if published is not head.published or updated is not head.updated or source is not head.date_source:
+            head = head._replace(published=published, updated=updated, date_source=source)
         if _is_same(first_seen, published):
             first_seen = published
-    if head is not record.head or first_seen is not record.first_seen:
-        record = record._replace(first_seen=first_seen, head=head)
+    if facts is not record.facts or head is not record.head or first_seen is not record.first_seen:
+        record = record._replace(first_seen=first_seen, facts=facts, head=head)
     return name, record
+
+
+# Each provenance as one object: pickled once per bucket, not once per record.
+_PROVENANCES: dict[str, Provenance] = {value: value for value in get_args(Provenance)}
 
 
 def _is_same(a: datetime, b: datetime) -> bool:
