@@ -560,15 +560,15 @@ def save_cache(out_dir: Path, parse_cache: ParseCache) -> None:
     The heavy rows first: a light record saved before its rows would name
     rows that are not there (which costs only a parse, but costs it).
     """
-    if not parse_cache.changed:
-        return
-    path = cache_path(out_dir)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        parse_cache.save_blobs()
-        parse_cache.save_light()
-        # The light half of an older format, in its own file: nothing reads it.
-        (path.parent / _OLD_CACHE_FILE).unlink(missing_ok=True)
-    except OSError:
-        # A cache that cannot be written is a slower next build, never a failed one.
-        return
+    if parse_cache.changed:
+        path = cache_path(out_dir)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            parse_cache.save_blobs()
+            parse_cache.save_light()
+            # The light half of an older format, in its own file: nothing reads it.
+            (path.parent / _OLD_CACHE_FILE).unlink(missing_ok=True)
+        except OSError:
+            pass  # a cache that cannot be written is a slower next build, never a failed one
+    # Nothing after the save asks about outputs: a record per page, freed for the rest of the build.
+    parse_cache.outputs = {}
