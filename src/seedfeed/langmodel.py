@@ -121,9 +121,9 @@ class LanguageModel:
         """
         # detect.py reads a text's first 600 characters, then, when unsure,
         # its first 2,400: the longest feature ending at a byte depends only
-        # on the bytes up to it, so what was found for a prefix stands.
+        # on the bytes up to it, so what was found for a shorter start stands.
         previous, found_before = self.last_counted
-        skip = len(previous) if previous and data.startswith(previous) else 0
+        skip = len(previous) if len(data) > len(previous) > 0 and data.startswith(previous) else 0
         longest = self._longest(data, skip)
         if skip:
             longest = np.concatenate((found_before, longest))
