@@ -356,7 +356,13 @@ class ParseCache:
 
     def index_rows(self) -> dict[str, tuple[bytes, bytes]]:
         """Return the rendered ``index.html`` rows the store keeps: stem -> (entry digest, UTF-8 row)."""
-        rows = self.store.get_all("rows")
+        rows: dict[str, tuple[bytes, bytes]] = {}
+        try:
+            # Row by row into the mapping: a list of every row first would be megabytes more.
+            for name, digest, data in self.store.iter_all("rows"):
+                rows[name] = (digest, data)
+        except sqlite3.Error:
+            rows = {}  # the store gave up: the rows are rendered again
         rows.update(self._pending["rows"])
         return rows
 

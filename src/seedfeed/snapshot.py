@@ -433,11 +433,13 @@ def _render_snapshot(
     return _snapshot_parts(noop, names, state)
 
 
-def _snapshot_parts(noop: BuildReport, names: dict[str, str], state: bytes) -> Iterator[bytes]:
+def _snapshot_parts(noop: BuildReport, names: dict[str, str], state: list[bytes]) -> Iterator[bytes]:
     """Yield the snapshot file: the state, each printed section, then the header and its length."""
-    state_length = len(state)
-    yield state
-    del state  # written: megabytes not held while the report is made
+    state_length = sum(map(len, state))
+    for index, part in enumerate(state):
+        state[index] = b""  # written: megabytes not held while the report is made
+        yield part
+    part = b""
     sections: list[list[int]] = []
     made = {
         "errors": _joined_chunks(_error_lines(noop)),
@@ -568,35 +570,45 @@ def _state(
     config_bytes: bytes,
     seeds: _Scan,
     ledger: list[int] | None,
-) -> bytes | None:
-    """Return everything a build reads, as the snapshot stores it; None when the output folder is gone.
+) -> list[bytes] | None:
+    """Return everything a build reads, as the snapshot stores it, in parts; None when the output folder is gone.
 
     Not a digest: the bytes themselves, compared whole, are cheaper than
-    hashing them, and no two states can collide.
+    hashing them, and no two states can collide. Parts, not joined: they are
+    written one after another, and megabytes need not be copied to be joined.
     """
-    outputs = _state_outputs(out_dir)
+    outputs = _scan_outputs(out_dir)
     if outputs is None:
         return None
-    return _state_head(seeds_dir, names, config_bytes=config_bytes, seeds=seeds, ledger=ledger) + outputs
+    return [
+        *_prefixed(_head_parts(seeds_dir, names, config_bytes=config_bytes, seeds=seeds, ledger=ledger)),
+        *_prefixed(list(_scan_bytes(outputs))),
+    ]
+
+
+def _head_parts(
+    seeds_dir: Path, names: dict[str, str], *, config_bytes: bytes, seeds: _Scan, ledger: list[int] | None
+) -> list[bytes]:
+    small = repr((code_fingerprint(), str(seeds_dir), sorted(names.items()), ledger)).encode("utf-8", "surrogateescape")
+    return [small, config_bytes, *_scan_bytes(seeds)]
 
 
 def _state_head(
     seeds_dir: Path, names: dict[str, str], *, config_bytes: bytes, seeds: _Scan, ledger: list[int] | None
 ) -> bytes:
     """Return the first part of ``_state``: everything but the output folder."""
-    small = repr((code_fingerprint(), str(seeds_dir), sorted(names.items()), ledger)).encode("utf-8", "surrogateescape")
-    return _joined([small, config_bytes, *_scan_bytes(seeds)])
+    return b"".join(_prefixed(_head_parts(seeds_dir, names, config_bytes=config_bytes, seeds=seeds, ledger=ledger)))
 
 
 def _state_outputs(out_dir: Path) -> bytes | None:
     """Return the last part of ``_state``: the output folder's files; None when the folder is gone."""
     outputs = _scan_outputs(out_dir)
-    return None if outputs is None else _joined(list(_scan_bytes(outputs)))
+    return None if outputs is None else b"".join(_prefixed(list(_scan_bytes(outputs))))
 
 
-def _joined(parts: list[bytes]) -> bytes:
-    # Each part prefixed with its length, so that no two states give the same bytes.
-    return b"".join(len(part).to_bytes(8, "little") + part for part in parts)
+def _prefixed(parts: list[bytes]) -> list[bytes]:
+    # Each part after its length, so that no two states give the same bytes.
+    return [piece for part in parts for piece in (len(part).to_bytes(8, "little"), part)]
 
 
 def _scan_bytes(scan: _Scan) -> tuple[bytes, bytes]:
