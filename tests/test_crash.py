@@ -92,6 +92,23 @@ def kill_when_ready(code_and_args: list[str], *, delay: float, env: dict[str, st
     return process
 
 
+def processes_with_argument(argument: str, *, wait: float) -> list[int]:
+    """Return the pids of live processes with this command-line argument, waiting up to ``wait`` s for none."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                arguments = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:  # not a process, or one that just ended
+                continue
+            if argument.encode() in arguments:
+                found.append(int(entry.name))
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
 def test_crash_killed_builds_leave_valid_files_and_the_next_build_completes(seeds: Path, tmp_path: Path) -> None:
     out = tmp_path / "public"
     build(seeds, out, now=T0)
@@ -221,9 +238,45 @@ def test_crash_killed_parallel_build_lets_the_next_one_run_at_once(seeds: Path, 
     for round_, delay in enumerate((0.05, 0.3, 0.8)):
         moment = T0 + timedelta(hours=round_)
         kill_when_ready([PARALLEL_BUILDER, str(seeds), str(out), moment.isoformat()], delay=delay, env=env)
+        # Its forked workers end with it, rather than wait in memory for a pool that is gone.
+        assert processes_with_argument(str(out), wait=10.0) == []
         if (out / "feed.atom").exists():
             check_output(out, seeds)
         # Workers may still be finishing their chunk; they must not hold the lock.
         report = build(seeds, out, now=moment + timedelta(minutes=30), jobs=2, lock_timeout=5)
         assert len(report.entries) == 231
         check_output(out, seeds)
+
+
+ORPHANED_WORKER = """
+import os, sys, time
+from seedfeed.parallel import _die_with
+parent = os.getpid()
+read, write = os.pipe()
+child = os.fork()
+if child == 0:
+    _die_with(parent)
+    os.write(write, b"x")
+    time.sleep(120)
+    os._exit(0)
+os.read(read, 1)
+print(child, flush=True)
+time.sleep(120)
+"""
+
+
+def test_crash_a_killed_builds_workers_end_with_it() -> None:
+    # A worker forked by a build that is then killed outright must not wait in memory for good.
+    env = {**os.environ, "PYTHONPATH": SRC}
+    process = subprocess.Popen([sys.executable, "-c", ORPHANED_WORKER], stdout=subprocess.PIPE, text=True, env=env)
+    assert process.stdout is not None
+    worker = int(process.stdout.readline())
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    process.stdout.close()
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{worker}/cmdline").exists() and Path(f"/proc/{worker}/cmdline").read_bytes():
+        if time.monotonic() > deadline:
+            os.kill(worker, signal.SIGKILL)
+            pytest.fail("the worker outlived its killed build")
+        time.sleep(0.05)

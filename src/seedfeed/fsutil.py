@@ -79,7 +79,7 @@ def _syncfs(folder: Path) -> bool:
     cost a thousand journal commits: for a batch of pages, the difference
     between seconds and a blink.
     """
-    libc_syncfs = getattr(_libc(), "syncfs", None)
+    libc_syncfs = getattr(load_libc(), "syncfs", None)
     if libc_syncfs is None:
         return False
     fd = os.open(folder, os.O_RDONLY)
@@ -108,8 +108,9 @@ def _flush(root: Path, temps: Sequence[str]) -> None:
 
 
 @functools.cache
-def _libc() -> ctypes.CDLL | None:
-    import ctypes  # for syncfs, on large batches only: a rebuild's few pages never load it
+def load_libc() -> ctypes.CDLL | None:
+    """Return the C library, for the calls Python's os module lacks (syncfs, prctl); None if it cannot load."""
+    import ctypes  # on large batches and pool workers only: a rebuild's few pages never load it
 
     try:
         return ctypes.CDLL(None, use_errno=True)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +31,7 @@ from seedfeed.config import FeedConfig
 from seedfeed.convert import dates_of, to_entry
 from seedfeed.detect import preload as preload_language_model
 from seedfeed.errors import SeedError
-from seedfeed.fsutil import StagedFile, stage_file
+from seedfeed.fsutil import StagedFile, load_libc, stage_file
 from seedfeed.model import Article
 from seedfeed.seeds import decode_seed, read_seed_bytes
 from seedfeed.writers.html import page_file, render_article, render_index_row
@@ -37,6 +39,8 @@ from seedfeed.writers.html import page_file, render_article, render_index_row
 # Below this many seeds to parse, starting workers costs more than it saves.
 MIN_PARALLEL_SEEDS = 200
 _MAX_CHUNK = 64
+# prctl option: the signal a process gets when its parent dies (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,12 +164,31 @@ _worker_staging: Staging | None = None
 _worker_folders: dict[str, Path] = {}
 
 
-def _start_worker(config: FeedConfig, staging: Staging | None) -> None:
+def _start_worker(config: FeedConfig, staging: Staging | None, parent: int) -> None:
     # One per worker process, set once at its start.
     global _worker_config, _worker_staging
+    _die_with(parent)
     _worker_config = config
     _worker_staging = staging
     _worker_folders.clear()
+
+
+def _die_with(parent: int) -> None:
+    """Have this worker end when the build that forked it ends, however it ends.
+
+    A build killed outright (SIGKILL, the OOM killer) cannot shut its pool
+    down, and a forked worker waits on a queue whose other end its siblings
+    still hold open: it would sit in memory for good. On Linux the kernel
+    sends it SIGTERM when its parent dies; a parent already gone before the
+    request was made is caught by the parent pid check.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    libc = load_libc()
+    if libc is not None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _parse_chunk(jobs: Sequence[ParseJob]) -> list[ParseOutcome]:
@@ -230,7 +253,7 @@ def iter_parse(
     context = multiprocessing.get_context("fork")
     with (
         ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(config, staging)
+            max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(config, staging, os.getpid())
         ) as pool,
         paused_gc(),
     ):
