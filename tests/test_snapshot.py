@@ -79,9 +79,10 @@ class Runs:
     def assert_noop_matches_full(self) -> None:
         """Assert that, with every flag, the no-op path prints what a full build prints."""
         for flags in FLAGS:
+            # The snapshot records the form of report the last build printed: text or JSON.
+            full = self.full(*flags)
             fast, built = self.run(*flags)
             assert not built, flags
-            full = self.full(*flags)
             assert (fast.stdout_bytes, fast.stderr_bytes, fast.exit_code) == (
                 full.stdout_bytes,
                 full.stderr_bytes,
@@ -139,11 +140,36 @@ def test_snapshot_after_new_seeds_lists_notices_in_arrival_order(runs: Runs) -> 
     assert built
     assert json.loads(first.stdout)["new"] == 4
     # b_late sorts before c_early but arrived after it: a rebuild lists c_early's notice first.
-    fast, built = runs.run()
+    fast, built = runs.run("--json")
     assert not built
     warned = [line.removeprefix("warning: ").split(": ", 1)[0] for line in fast.stderr.splitlines()]
     assert warned == [str(runs.seeds / "c_early.txt"), str(runs.seeds / "b_late.txt")]
     runs.assert_noop_matches_full()
+
+
+def test_snapshot_records_the_form_of_report_the_build_printed(runs: Runs) -> None:
+    _first, built = runs.run()
+    assert built
+    header = snapshot_header(runs.snapshot)
+    assert header["forms"] == ["text"]
+    assert header["sections"][snapshot._SECTIONS.index("json")] == [0, 0]
+    # A JSON report was not recorded: asked for, it takes the full build, which records it.
+    as_json, built = runs.run("--json")
+    assert built
+    assert snapshot_header(runs.snapshot)["forms"] == ["json"]
+    again, built = runs.run("--json")
+    assert not built
+    assert (again.stdout, again.stderr, again.exit_code) == (as_json.stdout, as_json.stderr, as_json.exit_code)
+    assert json.loads(again.stdout)["unchanged"] == 4
+
+
+def snapshot_header(path: Path) -> dict[str, object]:
+    """Return a snapshot file's header: JSON at its end, its length in the last 8 bytes."""
+    data = path.read_bytes()
+    length = int.from_bytes(data[-8:], "little")
+    header = json.loads(data[-8 - length : -8])
+    assert isinstance(header, dict)
+    return header
 
 
 def _touch(seeds: Path, out: Path) -> None:

@@ -7,7 +7,7 @@ it is recorded only for events (a seed first seen, edited or removed).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -42,7 +42,7 @@ from seedfeed.model import Article, Entry, Notice, Provenance, Tombstone
 from seedfeed.outputs import write_pages, write_rendered, write_site
 from seedfeed.parallel import Staging, cached_article, default_jobs, parse_seed_files
 from seedfeed.seeds import SEED_SUFFIX, SeedPaths, list_seed_names
-from seedfeed.snapshot import save_snapshot
+from seedfeed.snapshot import REPORT_FORMS, save_snapshot
 from seedfeed.writers.atom import ATOM_TYPE, FeedLink, feed_updated, render_atom
 from seedfeed.writers.common import FEED_NAMES
 from seedfeed.writers.jsonfeed import render_json_feed
@@ -305,6 +305,7 @@ def build(
     use_cache: bool = True,
     progress: Callable[[int, int], None] | None = None,
     ledger_path: Path | None = None,
+    report_forms: Collection[str] = REPORT_FORMS,
 ) -> BuildReport:
     """Build the feed of a seeds folder into an output folder.
 
@@ -315,6 +316,8 @@ def build(
     ``use_cache`` keeps a disposable parse cache in the output folder so that
     only new and changed seeds are parsed; ``progress(done, total)`` is told
     how many seeds are read. None of these changes a byte of the output.
+    ``report_forms`` are the forms of the report (``"text"``, ``"json"``) the
+    snapshot a ``seedfeed build`` with nothing to do answers from records.
 
     Raises ConfigError for a bad feed.toml, LockError when another build holds
     the lock too long, OutputError when an output file cannot be written. A
@@ -494,6 +497,7 @@ def build(
         return save_snapshot(
             report, seeds_dir=seeds_dir, out_dir=out_dir, config=config, ledger_path=ledger_path,
             before=ledger, after=new_ledger, now=now, newest_seed_change_ns=newest_seed_change,
+            forms=report_forms,
         )  # fmt: skip
 
 

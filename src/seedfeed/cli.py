@@ -205,6 +205,7 @@ def build_command(
             jobs=jobs,
             use_cache=not no_cache,
             progress=progress,
+            report_forms=("json",) if as_json else ("text",),
         )
     finally:
         progress.close()

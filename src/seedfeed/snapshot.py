@@ -35,8 +35,10 @@ What the snapshot covers, and why that is everything a build reads:
   and reports otherwise, so it takes the full path.
 
 ``--jobs`` and ``--no-cache`` change no byte of the output; ``--no-cache``
-skips the snapshot anyway. ``--json`` and ``--quiet`` only choose what of the
-stored report is printed. The progress bar a slow build shows on a terminal
+skips the snapshot anyway. ``--quiet`` only chooses what of the stored
+report is printed. The report is stored in the form the build printed (text,
+or JSON with ``--json``): a command asking for the other form takes the full
+build once, which stores that form. The progress bar a slow build shows on a terminal
 is not part of the report: a build with nothing to do is not slow.
 
 Why the stored report is what a rebuild would print. A rebuild reads the same
@@ -85,7 +87,7 @@ import os
 import sys
 import zlib
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from json.encoder import encode_basestring as _encode_string  # C, as json.dumps uses
@@ -104,7 +106,7 @@ if TYPE_CHECKING:
 CACHE_DIR = ".seedfeed-cache"
 SNAPSHOT_NAME = "noop"
 # Bump when the layout of the snapshot changes.
-FORMAT = 2
+FORMAT = 3
 # The header's length, after it at the end of the file.
 _TRAILER = 8
 # How long before a build's `now` its inputs must have last changed: more than
@@ -116,6 +118,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # The printed parts a snapshot keeps, in the order they follow its header line.
 _SECTIONS = ("errors", "warnings", "lines", "json")
+# The forms of the report the command prints, and the parts each form needs.
+REPORT_FORMS = ("text", "json")
+_FORM_SECTIONS = {"text": ("errors", "warnings", "lines"), "json": ("errors", "warnings", "json")}
 
 
 class PrintedReport(NamedTuple):
@@ -340,6 +345,7 @@ def save_snapshot(
     after: Ledger,
     now: datetime,
     newest_seed_change_ns: int = 0,
+    forms: Collection[str] = REPORT_FORMS,
 ) -> BuildReport:
     """Record what a finished build left, for the next ``seedfeed build``; return the report unchanged.
 
@@ -348,6 +354,10 @@ def save_snapshot(
     raises for the file system: a snapshot is only ever a shortcut.
     ``newest_seed_change_ns`` is the latest ctime of a seed the build saw
     (0: unknown): a seed that changed too near ``now`` spares the scan.
+    ``forms`` are the forms of the report recorded (``REPORT_FORMS``): the
+    command records the one it printed, since rendering the JSON report of
+    ten thousand entries costs a third of a rebuild; a later command asking
+    for a form not recorded takes the full build, which records it.
     """
     path = out_dir / CACHE_DIR / SNAPSHOT_NAME
     try:
@@ -361,6 +371,7 @@ def save_snapshot(
             after=after,
             now=now,
             newest_seed_change_ns=newest_seed_change_ns,
+            forms=forms,
         )
         if parts is None:
             path.unlink(missing_ok=True)
@@ -389,6 +400,7 @@ def _render_snapshot(
     after: Ledger,
     now: datetime,
     newest_seed_change_ns: int = 0,
+    forms: Collection[str] = REPORT_FORMS,
 ) -> Iterator[bytes] | None:
     """Return the snapshot file's bytes as parts made as they are read; None when this state must not be snapshotted."""
     import tomllib  # the fast path never gets here
@@ -430,10 +442,12 @@ def _render_snapshot(
     state = _state(seeds_dir, out_dir, names, config_bytes=config_bytes, seeds=scanned, ledger=ledger_stat)
     if state is None:
         return None
-    return _snapshot_parts(noop, names, state)
+    return _snapshot_parts(noop, names, state, forms)
 
 
-def _snapshot_parts(noop: BuildReport, names: dict[str, str], state: list[bytes]) -> Iterator[bytes]:
+def _snapshot_parts(
+    noop: BuildReport, names: dict[str, str], state: list[bytes], forms: Collection[str]
+) -> Iterator[bytes]:
     """Yield the snapshot file: the state, each printed section, then the header and its length."""
     state_length = sum(map(len, state))
     for index, part in enumerate(state):
@@ -441,15 +455,17 @@ def _snapshot_parts(noop: BuildReport, names: dict[str, str], state: list[bytes]
         yield part
     part = b""
     sections: list[list[int]] = []
-    made = {
-        "errors": _joined_chunks(_error_lines(noop)),
-        "warnings": _joined_chunks(_warning_lines(noop)),
-        "lines": _joined_chunks(_entry_lines(noop)),
-        "json": _json_chunks(noop),
+    makers = {
+        "errors": lambda: _joined_chunks(_error_lines(noop)),
+        "warnings": lambda: _joined_chunks(_warning_lines(noop)),
+        "lines": lambda: _joined_chunks(_entry_lines(noop)),
+        "json": lambda: _json_chunks(noop),
     }
+    recorded = [form for form in REPORT_FORMS if form in forms]
+    needed = {name for form in recorded for name in _FORM_SECTIONS[form]}
     for name in _SECTIONS:
         length = crc = 0
-        for piece in made[name]:
+        for piece in makers[name]() if name in needed else ():
             blob = piece.encode("utf-8")
             length += len(blob)
             crc = zlib.crc32(blob, crc)
@@ -462,6 +478,7 @@ def _snapshot_parts(noop: BuildReport, names: dict[str, str], state: list[bytes]
         "summary": noop.summary(),
         "is_failed": bool(noop.rejected),
         "sections": sections,
+        "forms": recorded,
     }
     encoded = json.dumps(header, ensure_ascii=False).encode("utf-8")
     yield encoded + len(encoded).to_bytes(_TRAILER, "little")
@@ -529,6 +546,9 @@ def _load_noop_report(
                 outputs = _state_outputs(out_dir)
                 if outputs is None or len(head) + len(outputs) != header["state"] or fh.read(len(outputs)) != outputs:
                     return None
+                form = "json" if is_json else "text"
+                if form not in header["forms"]:
+                    return None  # the last build printed the other form: this one records it
                 wanted = {"errors", "json"} if is_json else {"errors", "lines"}
                 if not is_quiet:
                     wanted.add("warnings")
