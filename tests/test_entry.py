@@ -115,3 +115,32 @@ def test_entry_reads_only_plain_build_command_lines(
     (tmp_path / "seeds").mkdir()
     monkeypatch.chdir(tmp_path)
     assert (entry.plain_build(args) is not None) is plain
+
+
+def test_entry_asks_the_snapshot_once_when_it_has_no_answer(
+    runs: Runs, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runs.run("--json")
+    assert runs.snapshot.is_file()
+    (runs.seeds / "d_new.txt").write_text(DATED.replace("Jakarta", "Surabaya"), encoding="utf-8")
+    asked: list[Path] = []
+    real = snapshot.load_noop_report
+
+    def counted(seeds_dir: Path, out_dir: Path, **flags: bool | float) -> snapshot.PrintedReport | None:
+        asked.append(seeds_dir)
+        return real(seeds_dir, out_dir, **flags)  # type: ignore[arg-type]  # passed through unchanged
+
+    monkeypatch.setattr(snapshot, "load_noop_report", counted)
+    monkeypatch.setattr(entry, "unanswered", None)
+    monkeypatch.setattr(sys, "argv", ["seedfeed", "build", str(runs.seeds), "--out", str(runs.out), "--json"])
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        entry.main()
+    # The executable asked and found the new seed; the command line built without asking again.
+    assert asked == [runs.seeds]
+    assert exit_info.value.code == 1  # c_empty.txt is still rejected
+    assert entry.unanswered is not None
+    assert entry.unanswered[:2] == (runs.seeds, runs.out)
+    report = json.loads(capsys.readouterr().out)
+    assert report["new"] == 1
+    assert [e["title"] for e in report["entries"] if e["change"] == "new"] == ["Pertemuan menteri di Surabaya"]

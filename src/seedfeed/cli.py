@@ -171,18 +171,24 @@ def build_command(
       seedfeed build seeds --out public
       seedfeed build seeds --out public --jobs 4
     """
+    from seedfeed import entry
     from seedfeed.snapshot import load_noop_report, printed_report  # light: os, json and the build lock
 
     # Whole seconds: the ledger records this moment for events and stays readable.
     # Taken first: a seed changed since is newer than the build, whatever the
     # check below costs, so the build never vouches for it in a snapshot.
-    now = datetime.now(UTC).replace(microsecond=0)
+    # The executable may have asked the snapshot already (entry.py), and found no answer.
+    asked = entry.unanswered
+    if asked is not None and asked[:2] == (seeds_dir, out_dir):
+        now, is_asked = asked[2], True
+    else:
+        now, is_asked = datetime.now(UTC).replace(microsecond=0), False
     # The process ends with the build: the cyclic collector would only walk the
     # build's records (the library pauses it during the build, but re-enabled
     # after, its first collection walks every record made since, a tenth of a
     # second at ten thousand seeds) to find nothing worth freeing before exit.
     gc.disable()
-    if not no_cache:
+    if not no_cache and not is_asked:
         # A build with nothing to do repeats its last report without loading the library.
         noop = load_noop_report(
             seeds_dir, out_dir, is_strict=strict, is_json=as_json, is_quiet=quiet, lock_timeout=lock_timeout

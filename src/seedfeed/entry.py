@@ -15,6 +15,7 @@ test runs both.
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 # The build command's defaults, as cli.py declares them (a test keeps them equal).
@@ -23,6 +24,12 @@ DEFAULT_OUT = "public"
 DEFAULT_WAIT = 60.0
 
 _FLAGS = {"--json": "json", "--quiet": "quiet", "-q": "quiet", "--strict": "strict"}
+
+# Set when this process asked the snapshot and it had no answer: the seeds
+# folder, the output folder and the build's time, taken before asking. The
+# command line then builds at that time without asking again: at a hundred
+# thousand seeds the check scans the folder for a few tenths of a second.
+unanswered: tuple[Path, Path, datetime] | None = None
 
 
 def main() -> None:
@@ -72,9 +79,12 @@ def plain_build(args: list[str]) -> tuple[Path, Path, frozenset[str]] | None:
 
 def _answer(seeds_dir: Path, out_dir: Path, flags: frozenset[str]) -> bool:
     """Print the snapshot's report and exit as the build would; False when there is no usable snapshot."""
+    global unanswered
     from seedfeed.errors import SeedfeedError
     from seedfeed.snapshot import load_noop_report
 
+    # Whole seconds, taken before the check, as the command line takes it (cli.build_command).
+    now = datetime.now(UTC).replace(microsecond=0)
     try:
         printed = load_noop_report(
             seeds_dir,
@@ -87,6 +97,7 @@ def _answer(seeds_dir: Path, out_dir: Path, flags: frozenset[str]) -> bool:
     except SeedfeedError:
         return False  # the command line proper tries again and reports it as it reports errors
     if printed is None:
+        unanswered = (seeds_dir, out_dir, now)
         return False
     # As click.echo writes them: each part, then a newline, errors and notices on stderr.
     for part in (printed.errors, printed.warnings):
