@@ -4,8 +4,13 @@ For each corpus size N the runner times, as separate processes:
 
 - ``cold``: no ledger, no output folder and so no parse cache;
 - ``noop``: a rebuild with nothing changed;
-- ``new``: a rebuild after one new seed arrived;
+- ``new``: a rebuild after one new seed arrived, started at once (as watch
+  mode starts it);
 - ``edit``: a rebuild after one seed was edited;
+- ``cron``: a rebuild after one new seed arrived a few seconds before it (as a
+  cron job or a CI step finds it): a build then also records the no-op
+  snapshot, which a build right after the change does not (seedfeed only;
+  for Hugo it is ``new``);
 
 each ``--runs`` times (median, min and max), with the peak resident set of
 the build's process tree (the largest single process, from ``wait4``). A
@@ -38,7 +43,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate_corpus import FEED_TOML, GENERATOR_VERSION, make_seed, seed_name, write_corpus
 
 REPO = Path(__file__).resolve().parent.parent
-SCENARIOS = ("cold", "noop", "new", "edit")
+SCENARIOS = ("cold", "noop", "new", "edit", "cron")
+# How long the cron scenario waits after adding a seed: more than seedfeed's settling margin (2 s).
+CRON_WAIT = 3.0
 
 HUGO_CONFIG = """\
 baseURL = "https://bench.example.org/"
@@ -261,6 +268,13 @@ def bench_size(
         record("new", "seedfeed", measure(runs, lambda _run: corpus.add_seed(hugo=False), seedfeed, env))
     if "edit" in scenarios:
         record("edit", "seedfeed", measure(runs, lambda run: corpus.edit_seed(run, hugo=False), seedfeed, env))
+    if "cron" in scenarios:
+
+        def add_and_wait(_run: int) -> None:
+            corpus.add_seed(hugo=False)
+            time.sleep(CRON_WAIT)
+
+        record("cron", "seedfeed", measure(runs, add_and_wait, seedfeed, env))
     corpus.restore()
 
     if hugo is not None:
