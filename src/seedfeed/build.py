@@ -340,6 +340,7 @@ def build(
         # After the cache: a record shares the strings and times the cache holds alike.
         ledger = _load_ledger(ledger_path, notices, parse_cache)
         names = list_seed_names(seeds_dir)
+        total = len(names)
         # A seed's Path is made only when something needs it: a parse, a message.
         paths = SeedPaths(seeds_dir)
         done = 0
@@ -348,7 +349,7 @@ def build(
             nonlocal done
             done += count
             if progress is not None:
-                progress(done, len(names))
+                progress(done, total)
 
         # Each new seed's entry and page are prepared where it is parsed (over the
         # cores); a page stays staged, in a temporary file, until the ledger is
@@ -420,6 +421,9 @@ def build(
             new_ledger = result.ledger
 
             catalog = entry_catalog(drafts, new_ledger, parse_cache, paths, config, notices)
+            # What was made per seed to reach the heads goes before the outputs are
+            # written, where a build holds the most: at 100,000 seeds, megabytes.
+            del names, parsed, drafts, observed, stems
             tombstones = tuple(
                 Tombstone(ref=t.id, when=t.when.astimezone(config.time_zone)) for t in new_ledger.tombstones
             )
