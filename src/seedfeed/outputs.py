@@ -140,20 +140,23 @@ def _render_index(
     (and loading every entry for it) is most of a one-seed rebuild.
     """
     known = outputs.index_rows() if outputs is not None else {}
+    stored = len(known)
     rows: list[bytes] = []
     fresh: dict[str, tuple[bytes, bytes]] = {}
     for head in ordered:
-        cached = known.get(head.stem)
+        # Taken out as it is used: each row's digest and pair are freed on the way,
+        # not held with every row until the page is written (at 100,000 rows, megabytes).
+        cached = known.pop(head.stem, None)
         if cached is not None and cached[0] == head.digest:
             rows.append(cached[1])
             continue
         row = render_index_row(config, catalog.entry(head)).encode("utf-8")
         fresh[head.stem] = (head.digest, row)
         rows.append(row)
-    if outputs is not None and (fresh or len(known) != len(ordered)):
-        stems = {head.stem for head in ordered}
-        # Rows of other stems (removed seeds) are dropped; without any, the store need not list its rows.
-        outputs.put_index_rows(fresh, stems if known.keys() - stems else None)
+    if outputs is not None and (fresh or stored != len(ordered)):
+        # What is left in ``known`` are rows of other stems (removed seeds): they are
+        # dropped; without any, the store need not list its rows.
+        outputs.put_index_rows(fresh, {head.stem for head in ordered} if known else None)
     # The page around a marker, then the rows as they are: written as parts, a
     # hundred thousand rows are neither decoded, nor joined, nor encoded again.
     page = render_index_page(config, [_ROWS_MARKER])
