@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from seedfeed import detect, langmodel, langquick
 from seedfeed.detect import MAX_CHARS, MIN_CONFIDENCE, SAMPLE_CHARS
+from test_detect_fast import MIXED
 
 TESTS = Path(__file__).parent
 SEED_FILES = sorted((TESTS / "data" / "corpus").glob("*/*.txt")) + sorted((TESTS / "seeds" / "ok").glob("*.txt"))
@@ -90,15 +90,6 @@ def test_quick_model_decides_as_numpy_or_says_it_cannot_tell(quick: langquick.Qu
                 assert got[1] == pytest.approx(expected[1], abs=1e-4)
     # It must decide most texts itself to be worth having.
     assert unsure < 0.1 * (decided + unsure)
-
-
-MIXED = st.text(
-    alphabet=st.one_of(
-        st.characters(codec="utf-8"),
-        st.sampled_from("aeiou nstrlk,.'\"\n\x00ÿ日本語中文한국어ไทยрусскийعربيहिन्दीTiếng Việt"),
-    ),
-    max_size=400,
-)
 
 
 @settings(max_examples=150)
