@@ -42,7 +42,7 @@ from seedfeed.model import Article, Entry, Notice, Provenance, Tombstone
 from seedfeed.outputs import write_pages, write_rendered, write_site
 from seedfeed.parallel import Staging, cached_article, default_jobs, parse_seed_files
 from seedfeed.seeds import SEED_SUFFIX, SeedPaths, list_seed_names
-from seedfeed.snapshot import REPORT_FORMS, save_snapshot
+from seedfeed.snapshot import REPORT_FORMS, FinishedBuild, save_snapshot
 from seedfeed.writers.atom import ATOM_TYPE, FeedLink, feed_updated, render_atom
 from seedfeed.writers.common import FEED_NAMES
 from seedfeed.writers.jsonfeed import render_json_feed
@@ -499,10 +499,19 @@ def build(
             discard_staged(page for _digest, page in staged.values() if page is not None)
         # Last, still under the lock, once no staged page is left: what the next `seedfeed build` may skip to.
         return save_snapshot(
-            report, seeds_dir=seeds_dir, out_dir=out_dir, config=config, ledger_path=ledger_path,
-            before=ledger, after=new_ledger, now=now, newest_seed_change_ns=newest_seed_change,
-            forms=report_forms,
-        )  # fmt: skip
+            report,
+            FinishedBuild(
+                seeds_dir=seeds_dir,
+                out_dir=out_dir,
+                config=config,
+                ledger_path=ledger_path,
+                before=ledger,
+                after=new_ledger,
+                now=now,
+                newest_seed_change_ns=newest_seed_change,
+                forms=report_forms,
+            ),
+        )
 
 
 def write_documents(

@@ -123,6 +123,26 @@ REPORT_FORMS = ("text", "json")
 _FORM_SECTIONS = {"text": ("errors", "warnings", "lines"), "json": ("errors", "warnings", "json")}
 
 
+class FinishedBuild(NamedTuple):
+    """What a finished build read and wrote, beside its report: what its snapshot is made from."""
+
+    seeds_dir: Path
+    out_dir: Path
+    config: FeedConfig
+    ledger_path: Path
+    before: Ledger  # the ledger the build read
+    after: Ledger  # the ledger it wrote
+    now: datetime  # the build's time
+    # The latest ctime of a seed the build saw (0: unknown): a seed that
+    # changed too near ``now`` spares the scan.
+    newest_seed_change_ns: int = 0
+    # The forms of the report recorded (``REPORT_FORMS``): the command records
+    # the one it printed, since rendering the JSON report of ten thousand
+    # entries costs a third of a rebuild; a later command asking for a form
+    # not recorded takes the full build, which records it.
+    forms: Collection[str] = REPORT_FORMS
+
+
 class PrintedReport(NamedTuple):
     """What ``seedfeed build`` prints for a report, as the text it writes: the same stored or fresh.
 
@@ -334,45 +354,16 @@ def noop_report(
     )
 
 
-def save_snapshot(
-    report: BuildReport,
-    *,
-    seeds_dir: Path,
-    out_dir: Path,
-    config: FeedConfig,
-    ledger_path: Path,
-    before: Ledger,
-    after: Ledger,
-    now: datetime,
-    newest_seed_change_ns: int = 0,
-    forms: Collection[str] = REPORT_FORMS,
-) -> BuildReport:
+def save_snapshot(report: BuildReport, build: FinishedBuild) -> BuildReport:
     """Record what a finished build left, for the next ``seedfeed build``; return the report unchanged.
 
     Call under the build lock, after every write. When a rebuild's report
     cannot be known for sure, any earlier snapshot is removed instead. Never
     raises for the file system: a snapshot is only ever a shortcut.
-    ``newest_seed_change_ns`` is the latest ctime of a seed the build saw
-    (0: unknown): a seed that changed too near ``now`` spares the scan.
-    ``forms`` are the forms of the report recorded (``REPORT_FORMS``): the
-    command records the one it printed, since rendering the JSON report of
-    ten thousand entries costs a third of a rebuild; a later command asking
-    for a form not recorded takes the full build, which records it.
     """
-    path = out_dir / CACHE_DIR / SNAPSHOT_NAME
+    path = build.out_dir / CACHE_DIR / SNAPSHOT_NAME
     try:
-        parts = _render_snapshot(
-            report,
-            seeds_dir=seeds_dir,
-            out_dir=out_dir,
-            config=config,
-            ledger_path=ledger_path,
-            before=before,
-            after=after,
-            now=now,
-            newest_seed_change_ns=newest_seed_change_ns,
-            forms=forms,
-        )
+        parts = _render_snapshot(report, build)
         if parts is None:
             path.unlink(missing_ok=True)
         else:
@@ -389,20 +380,9 @@ def save_snapshot(
     return report
 
 
-def _render_snapshot(
-    report: BuildReport,
-    *,
-    seeds_dir: Path,
-    out_dir: Path,
-    config: FeedConfig,
-    ledger_path: Path,
-    before: Ledger,
-    after: Ledger,
-    now: datetime,
-    newest_seed_change_ns: int = 0,
-    forms: Collection[str] = REPORT_FORMS,
-) -> Iterator[bytes] | None:
+def _render_snapshot(report: BuildReport, build: FinishedBuild) -> Iterator[bytes] | None:
     """Return the snapshot file's bytes as parts made as they are read; None when this state must not be snapshotted."""
+    seeds_dir, out_dir, config, ledger_path, before, after, now, newest_seed_change_ns, forms = build
     import tomllib  # the fast path never gets here
 
     from seedfeed.config import CONFIG_NAME, parse_config
