@@ -87,9 +87,28 @@ class EntryHead(NamedTuple):
         for path, line, message in self.notes:
             known = paths.get(path)
             if known is None:
-                known = paths[path] = Path(path)
+                known = paths[path] = _path_of(path, paths)
             notices.append(Notice(path=known, line=line, message=message))
         return notices
+
+
+def _path_of(text: str, paths: dict[str, Path]) -> Path:
+    """Return ``Path(text)`` for a path string as ``str(Path)`` writes it, its folder's Path shared.
+
+    The notes of a folder's seeds all name files of one folder: joining a
+    name to the folder's Path costs half of parsing the whole string, once
+    per noted seed on every build. ``paths`` keeps the folders too (a key
+    ending in "/", which no file's path has).
+    """
+    folder, slash, name = text.rpartition("/")
+    if not slash or not name or name in (".", "..") or folder.endswith("/"):
+        return Path(text)  # not a file in a folder as str(Path) writes it ("//x": POSIX keeps both slashes)
+    key = folder + "/"
+    parent = paths.get(key)
+    if parent is None:
+        # "/name": the folder is the root, which rpartition leaves empty.
+        parent = paths[key] = Path(folder or "/")
+    return parent.joinpath(name)
 
 
 def fixed_offset(value: datetime) -> datetime:

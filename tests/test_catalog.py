@@ -1,0 +1,69 @@
+"""Light records: an entry head gives back its entry's notices, path for path."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import REFERENCE_SEED
+from seedfeed.article import parse_article
+from seedfeed.cache import digest_inputs
+from seedfeed.catalog import EntryHead, SeedFacts
+from seedfeed.config import load_config
+from seedfeed.convert import dates_of, to_entry
+from seedfeed.seeds import read_seed
+
+_SEGMENT = st.sampled_from(["a", "b", "seeds", ".", "..", "", "x y", "é", "s100k", "001_ab.txt"])
+
+
+@given(
+    texts=st.lists(
+        st.tuples(st.booleans(), st.integers(0, 3), st.lists(_SEGMENT, min_size=0, max_size=4)).map(
+            lambda t: "/" * t[1] * t[0] + "/".join(t[2])
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_notice_paths_are_the_paths_the_notes_name(texts: list[str]) -> None:
+    """Whatever the path strings (as ``str(Path)`` writes them), each notice's path is that Path, equal and alike."""
+    written = [str(Path(text)) for text in texts]
+    head = _head(tuple((text, index, f"note {index}") for index, text in enumerate(written)))
+    shared: dict[str, Path] = {}
+    notices = head.notices(shared)
+    assert [str(n.path) for n in notices] == written
+    assert [n.path for n in notices] == [Path(text) for text in written]
+    assert [n.path.parts for n in notices] == [Path(text).parts for text in written]
+    assert [(n.line, n.message) for n in notices] == [(i, f"note {i}") for i in range(len(written))]
+    # A second head's notices share the Paths the first one made.
+    again = head.notices(shared)
+    assert all(a.path is b.path for a, b in zip(notices, again, strict=True))
+
+
+def test_head_notices_equal_the_entry_notices(seeds_dir: Path) -> None:
+    """The reference seed's notices, kept in its head as plain tuples, come back as the entry's own values."""
+    config = load_config(seeds_dir)
+    first_seen = datetime(2024, 10, 20, 8, 0, tzinfo=UTC)
+    article = parse_article(read_seed(seeds_dir / REFERENCE_SEED.name), config, first_seen=first_seen)
+    entry = to_entry(article, dates_of(SeedFacts.of(article), first_seen), config)
+    assert entry.notices, "the reference seed's year is inferred: a notice"
+    head = EntryHead.of(entry, digest_inputs(entry))
+    assert tuple(head.notices()) == entry.notices
+    assert [str(n) for n in head.notices()] == [str(n) for n in entry.notices]
+
+
+def _head(notes: tuple[tuple[str, int | None, str], ...]) -> EntryHead:
+    moment = datetime(2024, 10, 18, tzinfo=UTC)
+    return EntryHead(
+        stem="s",
+        id="tag:example.org,2024:s",
+        title="t",
+        published=moment,
+        updated=moment,
+        date_source="text",
+        digest=b"d",
+        notes=notes,
+    )
