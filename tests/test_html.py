@@ -25,13 +25,19 @@ link: https://example.com/ar/harbour
 """
 
 
+def render_all(config, entries) -> dict:
+    """Render the site of entries that arrived in the order given, none deleted."""
+    arrivals = {entry.stem: number for number, entry in enumerate(entries, start=1)}
+    return render_site(config, entries, arrivals=arrivals, last_arrival=len(entries))
+
+
 def _site(config=CONFIG) -> dict:
     entries = [
         reference_entry(config),
         entry_from_text(ENGLISH, config, name="001_harbour.txt"),
         entry_from_text(ARABIC, config, name="002_ar.txt"),
     ]
-    pages = render_site(config, entries)
+    pages = render_all(config, entries)
     return {path: lxml.html.fromstring(data) for path, data in pages.items()}
 
 
@@ -106,7 +112,7 @@ def test_html_escapes_seed_markup() -> None:
         CONFIG,
         name="evil.txt",
     )
-    pages = render_site(CONFIG, [entry])
+    pages = render_all(CONFIG, [entry])
     for data in pages.values():
         page = lxml.html.fromstring(data)
         assert page.findall(".//script") == []
@@ -117,7 +123,7 @@ def test_html_escapes_seed_markup() -> None:
 
 def test_html_page_file_and_link_of_an_odd_stem() -> None:
     entry = entry_from_text("Title\nLead on 5 March 2024.\n", CONFIG, name="a b#1.txt")
-    pages = render_site(CONFIG, [entry])
+    pages = render_all(CONFIG, [entry])
     assert page_file("a b#1") in pages
     assert entry.link == "https://news.example.org/articles/a%20b%231.html"
     index = lxml.html.fromstring(pages["index.html"])
@@ -126,7 +132,7 @@ def test_html_page_file_and_link_of_an_odd_stem() -> None:
 
 
 def test_html_empty_site_says_so() -> None:
-    pages = render_site(CONFIG, [])
+    pages = render_all(CONFIG, [])
     assert list(pages) == ["index.html"]
     index = lxml.html.fromstring(pages["index.html"])
     assert _text(index.find(".//p[@class='empty']")) == "No articles yet."

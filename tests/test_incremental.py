@@ -18,6 +18,7 @@ from contextlib import closing
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import lxml.html
 import pytest
 from click.testing import CliRunner
 
@@ -325,9 +326,13 @@ def test_cold_build_streaming_prepared_entries_to_the_store_is_byte_identical(
     assert _published(tmp_path / "streamed") == _published(tmp_path / "fresh")
     assert _report_facts(streamed) == _report_facts(fresh)
     loaded = cache_module.load_cache(tmp_path / "streamed", cache_key(seeds, load_config(seeds)))
-    rows = loaded.index_rows()
+    stems = [path.stem for path in seeds.glob("*.txt")]
+    rows = loaded.index_rows(stems)
     loaded.store.close()
     assert len(rows) == 24
+    # Stored as an archive page shows them: linking to the article from archive/.
+    for stem, (_digest, row) in rows.items():
+        assert lxml.html.fromstring(row).find(".//h2/a").get("href") == f"../articles/{stem}.html"
     # An edit after the streamed build: only its seed is parsed again, the rest come from the store.
     edited = sorted(seeds.glob("*.txt"))[5]
     edited.write_text(edited.read_text(encoding="utf-8") + "\nSatu paragraf lagi.\n", encoding="utf-8")

@@ -17,7 +17,16 @@ edit shown only there would go unseen. A page's bytes change only when one
 of its own articles is edited or deleted.
 
 ``complete = true`` makes one document with every entry and ``fh:complete``
-instead (RFC 5005 §2). Pure: no I/O, no clock.
+instead (RFC 5005 §2).
+
+The HTML site is split the same way, whatever ``complete`` says
+(``plan_site_pages``): ``index.html`` shows the newest ``size`` arrivals and
+``archive/<k>.html`` the arrivals of Atom page ``k``, linking to the page
+before it and to the index, never to the page after. A reader walks back
+from the index to every article, and a full page's bytes stay put until one
+of its own articles is edited or removed, as an Atom page's do; a page of a
+hundred thousand articles would serve no reader and cost every rebuild.
+Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ from typing import Generic, Literal, TypeVar
 from seedfeed.catalog import Dated
 from seedfeed.config import FeedConfig
 from seedfeed.model import Tombstone
+from seedfeed.writers.common import INDEX_NAME
 
 FEED_NAME = "feed.atom"
 ARCHIVE_DIR = "archive"
@@ -52,9 +62,24 @@ class Document(Generic[E]):
     current: str | None  # path of the subscription document, on archive pages only
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SitePage(Generic[E]):
+    """One listing page of the HTML site: ``index.html`` or an archive page."""
+
+    path: str  # relative to the output folder
+    number: int | None  # the archive page's number (from 1); None: index.html
+    entries: tuple[E, ...]  # in the order shown: newest published first
+    older: int | None  # number of the archive page before it; None: there is none
+
+
 def archive_path(page: int) -> str:
     """Return the output path of archive page ``page`` (from 1)."""
     return f"{ARCHIVE_DIR}/{page}.atom"
+
+
+def site_archive_path(page: int) -> str:
+    """Return the output path of the site's archive page ``page`` (from 1), beside its Atom page."""
+    return f"{ARCHIVE_DIR}/{page}.html"
 
 
 def order_entries(entries: Iterable[E]) -> tuple[E, ...]:
@@ -75,6 +100,26 @@ def _by_arrival(entries: Sequence[E], arrivals: Mapping[str, int]) -> tuple[list
         return ordered, [arrivals[e.stem] for e in ordered]
     order = sorted(range(len(entries)), key=numbers.__getitem__)
     return [entries[i] for i in order], [numbers[i] for i in order]
+
+
+def split_by_arrival(
+    entries: Sequence[E], *, arrivals: Mapping[str, int], last_arrival: int, size: int
+) -> tuple[list[list[E]], list[E]]:
+    """Return the entries of each full archive page (page 1 first), and the newest ``size`` arrivals.
+
+    Page ``k`` holds the arrivals numbered ``(k-1)*size+1 … k*size`` and
+    exists once ``last_arrival`` (the highest number ever given) reaches
+    ``k*size``; a page whose arrivals were all deleted is there, empty, so
+    that the chain of pages stays whole. Both lists are in arrival order.
+    """
+    by_arrival, numbers = _by_arrival(entries, arrivals)
+    pages: list[list[E]] = []
+    for page in range(1, last_arrival // size + 1):
+        # The page's arrivals are a slice of the entries in arrival order.
+        start = bisect_right(numbers, (page - 1) * size)
+        end = bisect_right(numbers, page * size, start)
+        pages.append(by_arrival[start:end])
+    return pages, by_arrival[-size:]
 
 
 def plan_documents(
@@ -107,25 +152,19 @@ def plan_documents(
                 current=None,
             ),
         )
-    size = config.max_entries
-    by_arrival, numbers = _by_arrival(entries, arrivals)
-    full_pages = last_arrival // size
-    documents: list[Document[E]] = []
-    for page in range(1, full_pages + 1):
-        # The page's arrivals are a slice of the entries in arrival order.
-        start = bisect_right(numbers, (page - 1) * size)
-        end = bisect_right(numbers, page * size, start)
-        documents.append(
-            Document(
-                path=archive_path(page),
-                kind="archive",
-                entries=order_entries(by_arrival[start:end]),
-                tombstones=(),
-                prev_archive=archive_path(page - 1) if page > 1 else None,
-                current=FEED_NAME,
-            )
+    pages, newest = split_by_arrival(entries, arrivals=arrivals, last_arrival=last_arrival, size=config.max_entries)
+    full_pages = len(pages)
+    documents: list[Document[E]] = [
+        Document(
+            path=archive_path(page),
+            kind="archive",
+            entries=order_entries(held),
+            tombstones=(),
+            prev_archive=archive_path(page - 1) if page > 1 else None,
+            current=FEED_NAME,
         )
-    newest = by_arrival[-size:]
+        for page, held in enumerate(pages, start=1)
+    ]
     shown = {e.id for e in newest}
     edited = [e for e in recently_edited(entries, tombstones, config, latest_event) if e.id not in shown]
     documents.append(
@@ -139,6 +178,31 @@ def plan_documents(
         )
     )
     return tuple(documents)
+
+
+def plan_site_pages(
+    entries: Sequence[E], *, arrivals: Mapping[str, int], last_arrival: int, size: int
+) -> tuple[SitePage[E], ...]:
+    """Return the HTML site's listing pages, archive pages first, ``index.html`` last.
+
+    The split is ``plan_documents``'s (``split_by_arrival``), given the same
+    arrivals, in ``complete`` mode too; ``index.html`` holds the newest
+    ``size`` arrivals without the subscription document's recently edited
+    extras (a reader of a page sees an edit on the article's own page).
+    Written in this order, no page links to one not yet on disk.
+    """
+    held, newest = split_by_arrival(entries, arrivals=arrivals, last_arrival=last_arrival, size=size)
+    pages = [
+        SitePage(
+            path=site_archive_path(number),
+            number=number,
+            entries=order_entries(page),
+            older=number - 1 if number > 1 else None,
+        )
+        for number, page in enumerate(held, start=1)
+    ]
+    pages.append(SitePage(path=INDEX_NAME, number=None, entries=order_entries(newest), older=len(held) or None))
+    return tuple(pages)
 
 
 def recently_edited(

@@ -24,13 +24,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 BLOBS_FILE = "blobs.sqlite"
-# articles, entries, index rows: one row per seed; light, outputs: the cache's
+# articles, entries, archive-page rows: one row per seed; light, outputs: the cache's
 # light records and its output records, in buckets of many (``cache.py``).
 _TABLES = ("articles", "entries", "rows", "light", "outputs")
+# Below SQLite's oldest limit of host parameters per statement (999).
+_NAMES_PER_QUERY = 900
 
 
 class BlobStore:
-    """Values by name and digest: pickled articles and entries, rendered index rows.
+    """Values by name and digest: pickled articles and entries, rendered rows of archive pages.
 
     None for the path: nothing is stored, every read finds nothing.
     """
@@ -110,6 +112,29 @@ class BlobStore:
             (name, digest),
         ).fetchone()
         return bytes(row[0]) if row is not None else None
+
+    def get_many(self, table: str, names: Iterable[str]) -> dict[str, tuple[bytes, bytes]]:
+        """Return the ``name -> (digest, data)`` rows of these names that the table holds.
+
+        A few queries for many names, not one per name: a listing page needs
+        the rows of its fifty articles. Empty when the store cannot be read.
+        """
+        db = self._connect()
+        if db is None:
+            return {}
+        wanted = list(names)
+        found: dict[str, tuple[bytes, bytes]] = {}
+        try:
+            for start in range(0, len(wanted), _NAMES_PER_QUERY):
+                chunk = wanted[start : start + _NAMES_PER_QUERY]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT name, digest, data FROM {table} WHERE name IN ({marks})"  # noqa: S608  # ours
+                for name, digest, data in db.execute(query, chunk):
+                    found[name] = (bytes(digest), bytes(data))
+        except sqlite3.Error:
+            self._give_up()
+            return {}
+        return found
 
     def get_all(self, table: str) -> dict[str, tuple[bytes, bytes]]:
         """Return every ``name -> (digest, data)`` row of a table (empty when the store cannot be read)."""

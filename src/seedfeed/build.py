@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from seedfeed.archive import ARCHIVE_DIR, FEED_NAME, Document, order_entries, plan_documents
+from seedfeed.archive import ARCHIVE_DIR, FEED_NAME, Document, order_entries, plan_documents, plan_site_pages
 from seedfeed.cache import CACHE_DIR, ParseCache, cache_key, digest_inputs, load_cache, paused_gc, save_cache
 from seedfeed.catalog import EntryCatalog, EntryHead, SeedFacts
 from seedfeed.config import FeedConfig, load_config
@@ -438,10 +438,11 @@ def build(
                     written.append(ledger_path.name)
                 parse_cache.wrote_ledger(ledger_path)
             out_dir.mkdir(parents=True, exist_ok=True)
+            arrivals = {r.stem: r.arrival for r in new_ledger.records.values()}
             documents = plan_documents(
                 config,
                 catalog.heads,
-                arrivals={r.stem: r.arrival for r in new_ledger.records.values()},
+                arrivals=arrivals,
                 last_arrival=new_ledger.next_arrival - 1,
                 tombstones=tombstones,
                 latest_event=new_ledger.latest_event,
@@ -451,8 +452,12 @@ def build(
             ordered = order_entries(catalog.heads)
             site: list[str] = []
             if "html" in config.formats:
+                # Split by arrival as the Atom documents are, in complete mode too.
+                listings = plan_site_pages(
+                    catalog.heads, arrivals=arrivals, last_arrival=new_ledger.next_arrival - 1, size=config.max_entries
+                )
                 site, site_written = write_site(
-                    out_dir, config, catalog, outputs=parse_cache, staged=staged, ordered=ordered
+                    out_dir, config, catalog, pages=listings, outputs=parse_cache, staged=staged, ordered=ordered
                 )
                 written.extend(site_written)
             if "atom" in config.formats:
@@ -476,6 +481,8 @@ def build(
             if site:
                 # A removed seed's page goes with it, once no feed links to it; its tombstone tells the feed readers.
                 written.extend(remove_files_not_in(out_dir, ARTICLES_DIR, ".html", site))
+                # Archive pages past the ledger's count (a lost ledger numbers anew) go too.
+                written.extend(remove_files_not_in(out_dir, ARCHIVE_DIR, ".html", site))
             if use_cache:
                 save_cache(out_dir, parse_cache)
             parse_cache.store.close()

@@ -39,7 +39,7 @@ import pickle
 import sqlite3
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -354,28 +354,50 @@ class ParseCache:
             entry = loaded if isinstance(loaded, Entry) else None
         return entry
 
-    def index_rows(self) -> dict[str, tuple[bytes, bytes]]:
-        """Return the rendered ``index.html`` rows the store keeps: stem -> (entry digest, UTF-8 row)."""
+    def index_rows(self, stems: Iterable[str]) -> dict[str, tuple[bytes, bytes]]:
+        """Return the stored archive-page rows of these stems: stem -> (entry digest, UTF-8 row).
+
+        Rows are fetched by name: a rebuild reads the rows of the pages it
+        renders again, never every row. A stem without a row is left out.
+        """
+        pending = self._pending["rows"]
         rows: dict[str, tuple[bytes, bytes]] = {}
-        try:
-            # Row by row into the mapping: a list of every row first would be megabytes more.
-            for name, digest, data in self.store.iter_all("rows"):
-                rows[name] = (digest, data)
-        except sqlite3.Error:
-            rows = {}  # the store gave up: the rows are rendered again
-        rows.update(self._pending["rows"])
+        wanted: list[str] = []
+        for stem in stems:
+            known = pending.get(stem)
+            if known is not None:
+                rows[stem] = known
+            else:
+                wanted.append(stem)
+        if wanted:
+            rows.update(self.store.get_many("rows", wanted))
         return rows
 
-    def put_index_rows(self, encoded: dict[str, tuple[bytes, bytes]], stems: set[str] | None) -> None:
-        """Store newly rendered index rows (stem -> (entry digest, UTF-8 row)); drop the rows of other stems.
-
-        ``stems`` None: the store holds no row of another stem (nothing to look for).
-        """
+    def put_index_rows(self, encoded: dict[str, tuple[bytes, bytes]]) -> None:
+        """Store newly rendered archive-page rows: stem -> (entry digest, UTF-8 row)."""
+        if not encoded:
+            return
         if self.store.is_persistent:
             self.flush_pending()
-            self.store.write("rows", encoded, stems)
+            self.store.write("rows", encoded)
         else:
             self._pending["rows"].update(encoded)
+
+    def prune_index_rows(self) -> None:
+        """Drop the rows of stems without a seed, when seeds went away since the cache was read.
+
+        A row is found only by its stem and digest, so a stale one does no
+        harm, but the store would grow for ever.
+        """
+        if not self._is_pruned:
+            return
+        stems = {name[: -len(SEED_SUFFIX)] for name in self.seeds}
+        if self.store.is_persistent:
+            self.flush_pending()
+            self.store.write("rows", {}, stems)
+        else:
+            for stem in set(self._pending["rows"]) - stems:
+                del self._pending["rows"][stem]
 
     def put(self, name: str, record: CachedSeed, article: Article | None = None) -> None:
         """Remember a seed's parse; ``article`` None: the cached article stands (only the stat moved)."""

@@ -15,13 +15,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from seedfeed.archive import order_entries
+from seedfeed.archive import SitePage, order_entries
 from seedfeed.cache import ParseCache, digest_inputs
 from seedfeed.catalog import EntryCatalog, EntryHead
 from seedfeed.config import FeedConfig
 from seedfeed.fsutil import Data, StagedFile, commit_staged, discard_staged, write_batch_if_changed, write_if_changed
-from seedfeed.writers.common import INDEX_NAME
-from seedfeed.writers.html import page_file, render_article, render_index_page, render_index_row
+from seedfeed.writers.html import (
+    page_file,
+    render_article,
+    render_index_row,
+    render_site_page,
+    row_prefix,
+    site_page_links,
+)
 
 # Pages are written in batches: each page through its own temporary file and
 # rename, the batch's data flushed with one syncfs instead of a thousand
@@ -49,10 +55,6 @@ def write_rendered(
     return changed
 
 
-# Stands for the rows in the rendered index page: a NUL never reaches a page.
-_ROWS_MARKER = "\x00seedfeed-index-rows\x00"
-
-
 def write_pages(out_dir: Path, pending: list[tuple[str, bytes, bytes]], outputs: ParseCache | None) -> list[str]:
     """Write rendered files (path, inputs, bytes) as one batch and empty the list; return the paths that changed.
 
@@ -74,25 +76,22 @@ def write_site(
     config: FeedConfig,
     catalog: EntryCatalog,
     *,
+    pages: Sequence[SitePage[EntryHead]],
     outputs: ParseCache | None,
     staged: dict[str, tuple[bytes, StagedFile | None]] | None = None,
     ordered: Sequence[EntryHead] | None = None,
 ) -> tuple[list[str], list[str]]:
-    """Write ``index.html`` and each article's page; return every page's path and those whose bytes changed.
+    """Write each article's page, then the listing ``pages``; return every page's path and those whose bytes changed.
 
-    The pages are those ``writers.html.render_site`` makes, in its order; an
-    entry is loaded only when its page is rendered. ``ordered`` is the
+    The pages are those ``writers.html.render_site`` makes, ``pages`` being
+    ``archive.plan_site_pages``'s plan of the catalog's heads; an entry is
+    loaded only when a page made from it is rendered. ``ordered`` is the
     catalog's heads as ``archive.order_entries`` orders them, when the caller
     has them. Raises OutputError when a page cannot be written.
     """
     ordered = order_entries(catalog.heads) if ordered is None else ordered
-    pages: list[str] = [INDEX_NAME]
+    paths: list[str] = []
     written: list[str] = []
-    index_inputs = digest_inputs(INDEX_NAME, [head.digest for head in ordered])
-    if write_rendered(
-        out_dir, INDEX_NAME, index_inputs, lambda: _render_index(config, catalog, ordered, outputs), outputs
-    ):
-        written.append(INDEX_NAME)
     pending: list[tuple[str, bytes, bytes]] = []  # path, inputs, rendered page
 
     def write_pending() -> None:
@@ -101,7 +100,7 @@ def write_site(
     commits: list[tuple[StagedFile, bytes]] = []  # staged page, inputs
     for head in ordered:
         relative = page_file(head.stem)
-        pages.append(relative)
+        paths.append(relative)
         # A page is made from its entry alone (configuration and code are in the
         # cache's key), and its record is kept under its path: the entry's digest
         # is the page's inputs, with nothing to hash per page.
@@ -128,39 +127,85 @@ def write_site(
         if outputs is not None:
             outputs.wrote(out_dir, page.relative, inputs)
         written.append(page.relative)
-    return pages, written
+    # The listing pages after the articles they link to; the index, last, after the archive pages.
+    paths.extend(page.path for page in pages)
+    written.extend(_write_listings(out_dir, config, catalog, pages, outputs))
+    return paths, written
 
 
-def _render_index(
-    config: FeedConfig, catalog: EntryCatalog, ordered: Sequence[EntryHead], outputs: ParseCache | None
-) -> list[bytes]:
-    """Return ``index.html``, rendering again only the rows of entries that changed.
+def _write_listings(
+    out_dir: Path,
+    config: FeedConfig,
+    catalog: EntryCatalog,
+    pages: Sequence[SitePage[EntryHead]],
+    outputs: ParseCache | None,
+) -> list[str]:
+    """Write the listing pages whose inputs changed, in order; return the paths whose bytes changed.
 
-    The index lists every entry: at ten thousand seeds, rendering every row
-    (and loading every entry for it) is most of a one-seed rebuild.
+    An archive page's rows come from the parse cache's store, fetched by name
+    for the pages rendered again (prepared where each seed was parsed, or
+    rendered here and stored); the index's few rows are rendered from their
+    entries, which the subscription document loads too.
     """
-    known = outputs.index_rows() if outputs is not None else {}
-    stored = len(known)
-    rows: list[bytes] = []
-    fresh: dict[str, tuple[bytes, bytes]] = {}
-    for head in ordered:
-        # Taken out as it is used: each row's digest and pair are freed on the way,
-        # not held with every row until the page is written (at 100,000 rows, megabytes).
-        cached = known.pop(head.stem, None)
-        if cached is not None and cached[0] == head.digest:
-            rows.append(cached[1])
+    written: list[str] = []
+    due: list[tuple[SitePage[EntryHead], bytes]] = []  # archive pages to render, with their inputs
+    for page in pages:
+        older, atom = site_page_links(config, page)
+        inputs = digest_inputs(page.path, page.number, older, atom, [head.digest for head in page.entries])
+        if outputs is not None and outputs.is_current(out_dir, page.path, inputs):
             continue
-        row = render_index_row(config, catalog.entry(head)).encode("utf-8")
-        fresh[head.stem] = (head.digest, row)
-        rows.append(row)
-    if outputs is not None and (fresh or stored != len(ordered)):
-        # What is left in ``known`` are rows of other stems (removed seeds): they are
-        # dropped; without any, the store need not list its rows.
-        outputs.put_index_rows(fresh, {head.stem for head in ordered} if known else None)
-    # The page around a marker, then the rows as they are: written as parts, a
-    # hundred thousand rows are neither decoded, nor joined, nor encoded again.
-    page = render_index_page(config, [_ROWS_MARKER])
-    before, marker, after = page.partition(_ROWS_MARKER.encode("utf-8"))
-    if not marker:  # never: the page holds what it is given
-        raise ValueError("index.html lost its rows")
-    return [before, *rows, after]
+        if page.number is not None:
+            due.append((page, inputs))
+            continue
+        # The index, last: every archive page it may link to is on disk.
+        written.extend(_write_archive_pages(out_dir, config, catalog, due, outputs))
+        due = []
+
+        def render(page: SitePage[EntryHead] = page) -> list[bytes]:
+            rows = [render_index_row(config, e).encode("utf-8") for e in catalog.entries(page.entries)]
+            return render_site_page(config, page, rows)
+
+        if write_rendered(out_dir, page.path, inputs, render, outputs):
+            written.append(page.path)
+    written.extend(_write_archive_pages(out_dir, config, catalog, due, outputs))
+    if outputs is not None:
+        outputs.prune_index_rows()
+    return written
+
+
+# Archive pages rendered before they are written together (a few megabytes of rows at most).
+_LISTING_BATCH = 40
+
+
+def _write_archive_pages(
+    out_dir: Path,
+    config: FeedConfig,
+    catalog: EntryCatalog,
+    due: Sequence[tuple[SitePage[EntryHead], bytes]],
+    outputs: ParseCache | None,
+) -> list[str]:
+    """Render and write archive pages (page, inputs) from their stored rows; return the paths that changed."""
+    written: list[str] = []
+    fresh: dict[str, tuple[bytes, bytes]] = {}  # rows rendered here: stem -> (entry digest, UTF-8 row)
+    for start in range(0, len(due), _LISTING_BATCH):
+        batch = due[start : start + _LISTING_BATCH]
+        stems = [head.stem for page, _inputs in batch for head in page.entries]
+        known = outputs.index_rows(stems) if outputs is not None else {}
+        pending: list[tuple[str, bytes, bytes]] = []
+        for page, inputs in batch:
+            prefix = row_prefix(page)
+            rows: list[bytes] = []
+            for head in page.entries:
+                cached = known.get(head.stem)
+                if cached is not None and cached[0] == head.digest:
+                    rows.append(cached[1])
+                    continue
+                row = render_index_row(config, catalog.entry(head), prefix=prefix).encode("utf-8")
+                fresh[head.stem] = (head.digest, row)
+                rows.append(row)
+            pending.append((page.path, inputs, b"".join(render_site_page(config, page, rows))))
+        written.extend(write_pages(out_dir, pending, outputs))
+        if outputs is not None:
+            outputs.put_index_rows(fresh)
+        fresh = {}
+    return written

@@ -71,7 +71,7 @@ class Prepared(NamedTuple):
     head: EntryHead
     article_blob: bytes  # the article, pickled
     entry_blob: bytes  # the entry, pickled
-    row: str | None  # its row on index.html; None: no site
+    row: str | None  # its row on an archive page of the site; None: no site
     page: StagedFile | None  # its page, staged; None: no site, or the file already holds it
 
 
@@ -147,7 +147,9 @@ def prepare(
     row: str | None = None
     page: StagedFile | None = None
     if staging.is_site:
-        row = render_index_row(config, entry)
+        # Its row as an archive page shows it, where most entries end up; the
+        # index renders its few rows from their entries.
+        row = render_index_row(config, entry, prefix="../")
         page = stage_file(staging.out_dir, page_file(entry.stem), render_article(config, entry), folders)
     return Prepared(
         head=head,

@@ -1,4 +1,9 @@
-"""A small static site: ``index.html`` and one page per article, from templates.
+"""A small static site: ``index.html``, archive pages and one page per article, from templates.
+
+``index.html`` lists the newest arrivals and ``archive/<k>.html`` the
+arrivals of the feed's Atom archive page ``k`` (``archive.plan_site_pages``),
+each page linking to the one before it, so a reader walks back to every
+article and a full page's bytes never change for a new one.
 
 Pages are made from Jinja2 templates in ``seedfeed/templates`` with
 autoescaping on, so seed text can never become markup; the one value passed
@@ -27,6 +32,7 @@ from babel.dates import format_date, format_time
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from seedfeed.archive import ARCHIVE_DIR, E, SitePage, archive_path, order_entries, plan_site_pages, site_archive_path
 from seedfeed.config import FeedConfig
 from seedfeed.convert import ARTICLES_DIR, page_path
 from seedfeed.languages import shipped_tables, table_for
@@ -142,12 +148,12 @@ def _entry_view(entry: Entry, config: FeedConfig, *, prefix: str) -> dict[str, o
     }
 
 
-def _summary_view(entry: Entry, config: FeedConfig) -> dict[str, object]:
-    """Return what the index shows of an entry (``index_entry.html``)."""
+def _summary_view(entry: Entry, config: FeedConfig, *, prefix: str) -> dict[str, object]:
+    """Return what a listing page shows of an entry (``index_entry.html``)."""
     published, published_text = _moment(entry.published, config, entry.language)
     return {
         "title": entry.title,
-        "href": page_path(entry.stem),
+        "href": prefix + page_path(entry.stem),
         "language": entry.language,
         "dir": find_direction(config, entry.language),
         "datetime": published,
@@ -316,31 +322,78 @@ def _render(template: str, site: _Site, view: Mapping[str, object], *, is_stenci
 _NOT_MADE = object()  # no stencil of that key was made yet
 
 
-def render_index(config: FeedConfig, entries: Sequence[Entry], *, is_stenciled: bool = True) -> bytes:
-    """Return ``index.html``: every entry, newest first, with its date, author and lead.
+def render_index(
+    config: FeedConfig, entries: Sequence[Entry], *, older: int | None = None, is_stenciled: bool = True
+) -> bytes:
+    """Return ``index.html`` listing these entries newest first, linking to archive page ``older`` if given.
 
     ``is_stenciled=False`` renders every row through Jinja2: the same bytes, slower.
     """
-    rows = [render_index_row(config, e, is_stenciled=is_stenciled) for e in sort_entries(entries)]
-    return render_index_page(config, rows)
+    page = SitePage(path=INDEX_NAME, number=None, entries=order_entries(entries), older=older)
+    rows = [render_index_row(config, e, is_stenciled=is_stenciled).encode("utf-8") for e in page.entries]
+    return b"".join(render_site_page(config, page, rows))
 
 
-def render_index_row(config: FeedConfig, entry: Entry, *, is_stenciled: bool = True) -> str:
-    """Return one entry's summary on ``index.html``.
+def row_prefix(page: SitePage[E]) -> str:
+    """Return the way from a listing page to the site's root, which its rows' links start with."""
+    return "" if page.number is None else "../"
+
+
+def render_index_row(config: FeedConfig, entry: Entry, *, prefix: str = "", is_stenciled: bool = True) -> str:
+    """Return one entry's summary on a listing page whose way to the root is ``prefix`` (``row_prefix``).
 
     Rendered apart from the page, so that a rebuild renders the rows of new
     and changed entries only and reuses the others (``outputs.write_site``).
     """
-    view = {"entry": _summary_view(entry, config)}
-    return _render("index_entry.html", _site(config, ""), view, is_stenciled=is_stenciled)
+    view = {"entry": _summary_view(entry, config, prefix=prefix)}
+    return _render("index_entry.html", _site(config, prefix), view, is_stenciled=is_stenciled)
 
 
-def render_index_page(config: FeedConfig, rows: Sequence[str]) -> bytes:
-    """Return ``index.html`` from its rows (``render_index_row``), newest first."""
-    # The rows were rendered by our autoescaping template: markup, not text.
-    markup = Markup("".join(rows))  # noqa: S704
-    page = {"language": config.language, "dir": find_direction(config, config.language), "rows": markup}
-    return _render("index.html", _site(config, ""), page, is_stenciled=False).encode("utf-8")
+def site_page_links(config: FeedConfig, page: SitePage[E]) -> tuple[str | None, str | None]:
+    """Return a listing page's link to the page before it, and the URL of its own Atom page; None: none.
+
+    The first is relative to the page; the second is absolute, as the other
+    autodiscovery links are, and only where the feed has Atom archive pages.
+    """
+    if page.number is None:
+        return (site_archive_path(page.older) if page.older is not None else None), None
+    older = site_archive_path(page.older).removeprefix(f"{ARCHIVE_DIR}/") if page.older is not None else None
+    has_atom = "atom" in config.formats and not config.complete
+    return older, config.url(archive_path(page.number)) if has_atom else None
+
+
+# Stands for the rows in a rendered listing page: a NUL never reaches a page.
+_ROWS_MARKER = "\x00seedfeed-index-rows\x00"
+
+
+def render_site_page(config: FeedConfig, page: SitePage[E], rows: Sequence[bytes]) -> list[bytes]:
+    """Return a listing page (``index.html`` or an archive page) as parts, from its rows in order.
+
+    ``rows`` are ``render_index_row``'s, UTF-8, made with the page's
+    ``row_prefix``. The page is rendered around a marker and the rows put in
+    its place as they are: they are neither decoded nor joined again.
+    """
+    older, atom = site_page_links(config, page)
+    root = row_prefix(page)
+    view: dict[str, object] = {
+        "language": config.language,
+        "dir": find_direction(config, config.language),
+        # The rows were rendered by our autoescaping template: markup, not text.
+        "rows": Markup(_ROWS_MARKER) if rows else "",  # noqa: S704
+        "older": older,
+    }
+    template = "index.html"
+    if page.number is not None:
+        template = "archive.html"
+        view["number"] = str(page.number)
+        view["atom"] = atom
+    text = _render(template, _site(config, root), view, is_stenciled=True).encode("utf-8")
+    if not rows:
+        return [text]
+    before, marker, after = text.partition(_ROWS_MARKER.encode("utf-8"))
+    if not marker:  # never: the page holds what it is given
+        raise ValueError(f"{page.path} lost its rows")
+    return [before, *rows, after]
 
 
 def render_article(config: FeedConfig, entry: Entry, *, is_stenciled: bool = True) -> bytes:
@@ -353,9 +406,20 @@ def render_article(config: FeedConfig, entry: Entry, *, is_stenciled: bool = Tru
     return _render("article.html", _site(config, "../"), page, is_stenciled=is_stenciled).encode("utf-8")
 
 
-def render_site(config: FeedConfig, entries: Sequence[Entry]) -> Mapping[str, bytes]:
-    """Return every page of the site by its path under the output folder ("/"-separated)."""
-    pages: dict[str, bytes] = {INDEX_NAME: render_index(config, entries)}
+def render_site(
+    config: FeedConfig, entries: Sequence[Entry], *, arrivals: Mapping[str, int], last_arrival: int
+) -> Mapping[str, bytes]:
+    """Return every page of the site by its path under the output folder ("/"-separated).
+
+    ``arrivals`` maps each entry's stem to its arrival number and
+    ``last_arrival`` is the highest number ever given, as for
+    ``archive.plan_documents``: they split the listing into pages.
+    """
+    pages: dict[str, bytes] = {}
+    for page in plan_site_pages(entries, arrivals=arrivals, last_arrival=last_arrival, size=config.max_entries):
+        prefix = row_prefix(page)
+        rows = [render_index_row(config, e, prefix=prefix).encode("utf-8") for e in page.entries]
+        pages[page.path] = b"".join(render_site_page(config, page, rows))
     for entry in sort_entries(entries):
         pages[page_file(entry.stem)] = render_article(config, entry)
     return pages
