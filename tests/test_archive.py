@@ -10,7 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import FEED_TOML, check_atom
-from seedfeed.archive import FEED_NAME, Document, archive_path, plan_documents
+from seedfeed.archive import (
+    FEED_NAME,
+    Document,
+    archive_path,
+    plan_documents,
+    plan_site_pages,
+    site_archive_path,
+)
 from seedfeed.config import FeedConfig, parse_config
 from seedfeed.model import Entry, Tombstone
 from seedfeed.writers.atom import render_atom
@@ -80,6 +87,27 @@ def test_archive_plan_holds_every_entry_and_only_full_pages(feed: tuple[int, lis
     newest = sorted(entries, key=lambda e: arrivals[e.stem])[-size:]
     assert set(documents[-1].entries) == set(newest)
     assert [e.published for e in documents[-1].entries] == sorted((e.published for e in newest), reverse=True)
+
+
+@given(feeds())
+def test_archive_site_pages_split_as_the_atom_pages(feed: tuple[int, list[Entry], dict[str, int], int]) -> None:
+    size, entries, arrivals, last = feed
+    documents = plan_documents(config_with(max_entries=size), entries, arrivals=arrivals, last_arrival=last)
+    pages = plan_site_pages(entries, arrivals=arrivals, last_arrival=last, size=size)
+    *archive, index = pages
+    assert index.path == "index.html"
+    assert index.number is None
+    assert index.older == (len(archive) or None)
+    assert [(p.path, p.number, p.older) for p in archive] == [
+        (site_archive_path(k), k, k - 1 if k > 1 else None) for k in range(1, last // size + 1)
+    ]
+    # Each archive page holds what the Atom page of its number holds, in the same order.
+    assert [p.entries for p in archive] == [d.entries for d in documents[:-1]]
+    # The index: the newest arrivals, without the subscription document's recently edited extras.
+    newest = sorted(entries, key=lambda e: arrivals[e.stem])[-size:]
+    assert set(index.entries) == set(newest)
+    assert [e.published for e in index.entries] == sorted((e.published for e in newest), reverse=True)
+    assert {e.id for p in pages for e in p.entries} == {e.id for e in entries}
 
 
 @given(feeds(), st.integers(min_value=1, max_value=15))
