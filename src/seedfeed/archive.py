@@ -181,7 +181,12 @@ def plan_documents(
 
 
 def plan_site_pages(
-    entries: Sequence[E], *, arrivals: Mapping[str, int], last_arrival: int, size: int
+    entries: Sequence[E],
+    *,
+    arrivals: Mapping[str, int],
+    last_arrival: int,
+    size: int,
+    documents: Sequence[Document[E]] = (),
 ) -> tuple[SitePage[E], ...]:
     """Return the HTML site's listing pages, archive pages first, ``index.html`` last.
 
@@ -190,18 +195,33 @@ def plan_site_pages(
     ``size`` arrivals without the subscription document's recently edited
     extras (a reader of a page sees an edit on the article's own page).
     Written in this order, no page links to one not yet on disk.
+
+    ``documents`` may be ``plan_documents``'s plan of the same entries and
+    arrivals with this page size: its archive pages, already split and
+    ordered, are taken as they are rather than made again (a tenth of a
+    second at a hundred thousand entries).
     """
-    held, newest = split_by_arrival(entries, arrivals=arrivals, last_arrival=last_arrival, size=size)
+    subscription = next((d for d in documents if d.kind == "subscription"), None)
+    if subscription is None:
+        split, newest = split_by_arrival(entries, arrivals=arrivals, last_arrival=last_arrival, size=size)
+        held = [order_entries(page) for page in split]
+        shown = order_entries(newest)
+    else:
+        held = [d.entries for d in documents if d.kind == "archive"]
+        # Its extras (recently edited) arrived before all of its newest ``size``.
+        numbers = sorted(arrivals[e.stem] for e in subscription.entries)
+        cut = numbers[-size] if len(numbers) > size else 0
+        shown = tuple(e for e in subscription.entries if arrivals[e.stem] >= cut)
     pages = [
         SitePage(
             path=site_archive_path(number),
             number=number,
-            entries=order_entries(page),
+            entries=page,
             older=number - 1 if number > 1 else None,
         )
         for number, page in enumerate(held, start=1)
     ]
-    pages.append(SitePage(path=INDEX_NAME, number=None, entries=order_entries(newest), older=len(held) or None))
+    pages.append(SitePage(path=INDEX_NAME, number=None, entries=shown, older=len(held) or None))
     return tuple(pages)
 
 

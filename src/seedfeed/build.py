@@ -454,7 +454,11 @@ def build(
             if "html" in config.formats:
                 # Split by arrival as the Atom documents are, in complete mode too.
                 listings = plan_site_pages(
-                    catalog.heads, arrivals=arrivals, last_arrival=new_ledger.next_arrival - 1, size=config.max_entries
+                    catalog.heads,
+                    arrivals=arrivals,
+                    last_arrival=new_ledger.next_arrival - 1,
+                    size=config.max_entries,
+                    documents=documents,
                 )
                 site, site_written = write_site(
                     out_dir, config, catalog, pages=listings, outputs=parse_cache, staged=staged, ordered=ordered
