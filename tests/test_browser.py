@@ -149,3 +149,42 @@ def test_browser_renders_arabic_right_to_left(site: str, tmp_path: Path, artifac
         "أعيد فتح الميناء بعد ثلاثة أيام من العاصفة.",
         "وكانت قوارب الصيد أول من غادر.",
     ]
+
+
+def test_browser_follows_older_articles_to_the_archive_page(tmp_path: Path, artifacts: Path) -> None:
+    # One article a page: the reference seed arrives first and is on archive/1.html.
+    seeds = copy_seeds(tmp_path / "seeds")
+    toml = seeds / "feed.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("max_entries = 50", "max_entries = 1"), "utf-8")
+    out = tmp_path / "public"
+    build(seeds, out, now=datetime(2024, 4, 1, tzinfo=UTC))
+    (seeds / "002_ar.txt").write_text(ARABIC, encoding="utf-8")
+    build(seeds, out, now=datetime(2024, 4, 2, tzinfo=UTC))
+    server = OutputServer(out, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        index = lxml.html.fromstring(chromium(tmp_path, "--dump-dom", server.base_url))
+        assert [text(a.find("h2")) for a in index.findall(".//main/article")] == ["إعادة فتح الميناء بعد العاصفة"]
+        (older,) = index.findall(".//nav[@class='pages']/a[@class='older']")
+        assert text(older) == "Older articles"
+        # Two arrivals, two full pages: the newest, archive/2.html, shows what the index shows.
+        assert older.get("href") == "archive/2.html"
+        second = lxml.html.fromstring(chromium(tmp_path, "--dump-dom", server.base_url + older.get("href")))
+        assert [text(a.find("h2")) for a in second.findall(".//main/article")] == ["إعادة فتح الميناء بعد العاصفة"]
+        (older,) = second.findall(".//nav[@class='pages']/a[@class='older']")
+        page = render(tmp_path, artifacts, server.base_url + "archive/" + older.get("href"), "archive-1")
+        assert page.findall(".//nav[@class='pages']/a[@class='older']") == []
+        reference_title = REFERENCE.read_text(encoding="utf-8").split("\n")[0]
+        assert [text(a.find("h2")) for a in page.findall(".//main/article")] == [reference_title]
+        # The browser resolved the links against the archive page: they lead to real pages.
+        (newest,) = page.findall(".//nav[@class='pages']/a[@class='newest']")
+        assert text(newest) == "Newest articles"
+        assert (out / "archive" / newest.get("href")).resolve() == (out / "index.html").resolve()
+        href = page.find(".//main/article/h2/a").get("href")
+        article = lxml.html.fromstring(chromium(tmp_path, "--dump-dom", server.base_url + "archive/" + href))
+        assert text(article.find(".//h1")) == reference_title
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
