@@ -162,7 +162,10 @@ def _write_listings(
         due = []
 
         def render(page: SitePage[EntryHead] = page) -> list[bytes]:
-            rows = [render_index_row(config, e).encode("utf-8") for e in catalog.entries(page.entries)]
+            rows = [
+                render_index_row(config, e, prefix=row_prefix(page)).encode("utf-8")
+                for e in catalog.entries(page.entries)
+            ]
             return render_site_page(config, page, rows)
 
         if write_rendered(out_dir, page.path, inputs, render, outputs):
