@@ -33,12 +33,14 @@ def test_rebuild_with_nothing_new_gives_same_bytes(tmp_path: Path, later: timede
     work = tmp_path / f"run{later.total_seconds():.0f}"
     seeds = work / "seeds"
     seeds.mkdir(parents=True)
-    (seeds / "feed.toml").write_text(FEED_TOML, encoding="utf-8")
+    # Three a page: the Atom archive and the site's archive pages are among the bytes compared.
+    (seeds / "feed.toml").write_text(FEED_TOML.replace("max_entries = 50", "max_entries = 3"), encoding="utf-8")
     for path in SEED_FILES:
         shutil.copy(path, seeds / path.name)
     out = work / "public"
     build(seeds, out, now=FIRST)
     before = _snapshot(seeds, out)
+    assert {"public/archive/2.html", "public/archive/2.atom"} <= set(before)
     report = build(seeds, out, now=FIRST + later)
     assert _snapshot(seeds, out) == before
     assert report.written == ()

@@ -302,3 +302,15 @@ def test_site_render_of_entries_links_resolve() -> None:
             href = a.get("href")
             if not href.startswith("https://"):
                 assert _resolve(path, href) in pages, (path, href)
+
+
+def test_site_pages_removed_or_edited_by_hand_are_written_again(seeds: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(seeds, out, now=START, jobs=1)
+    before = _published(out)
+    (out / "archive" / "1.html").unlink()
+    (out / "archive" / "2.html").write_bytes(b"<p>defaced</p>")
+    (out / "archive" / "3.html").write_bytes(b"<p>a page no plan has</p>")
+    report = build(seeds, out, now=START + timedelta(hours=1), jobs=1)
+    assert {"archive/1.html", "archive/2.html", "archive/3.html"} <= set(report.written)
+    assert _published(out) == before
