@@ -20,11 +20,12 @@ import pytest
 
 from conftest import FEED_TOML, TESTS
 from publish_support import entry_from_text, reference_config
-from seedfeed import parallel
+from seedfeed import outputs, parallel
 from seedfeed.build import BuildReport, build
-from seedfeed.cache import ParseCache
-from seedfeed.config import load_config
+from seedfeed.cache import INDEX_ROW, ParseCache, cache_key, load_cache
+from seedfeed.config import FeedConfig, load_config
 from seedfeed.ledger import LEDGER_NAME, load_ledger
+from seedfeed.model import Entry
 from seedfeed.writers.html import render_site
 
 CORPUS = TESTS / "data" / "corpus"
@@ -158,6 +159,14 @@ def test_site_full_pages_keep_their_bytes_as_seeds_arrive(
         return original(self, stems)
 
     monkeypatch.setattr(ParseCache, "index_rows", spy)
+    rendered: list[str] = []  # the rows the listing pages rendered rather than took from the store
+    render_row = outputs.render_index_row
+
+    def count(config: FeedConfig, entry: Entry, *, prefix: str = "", is_stenciled: bool = True) -> str:
+        rendered.append(prefix + entry.stem)
+        return render_row(config, entry, prefix=prefix, is_stenciled=is_stenciled)
+
+    monkeypatch.setattr(outputs, "render_index_row", count)
     extra = _corpus(11)[8:]
     shutil.copy(extra[0], seeds / extra[0].name)
     report = build(seeds, out, now=START + timedelta(hours=1), jobs=1)
@@ -169,18 +178,49 @@ def test_site_full_pages_keep_their_bytes_as_seeds_arrive(
     after = _published(out)
     assert after["archive/1.html"] == before["archive/1.html"]
     assert after["archive/2.html"] == before["archive/2.html"]
-    # Only the new page's rows were asked of the store, by name.
-    assert [sorted(stems) for stems in asked] == [sorted(_article_stems(after["archive/3.html"]))]
+    # Only the new page's rows were asked of the store, by name, then the index's, by their own key.
+    index = _article_stems(after["index.html"])
+    assert [sorted(stems) for stems in asked] == [
+        sorted(_article_stems(after["archive/3.html"])),
+        sorted(INDEX_ROW + stem for stem in index),
+    ]
+    # The new seed's index row is the one row rendered; its archive row was made where it was parsed.
+    new_stem = extra[0].stem
+    assert rendered == [new_stem]
     _check_against_reference(seeds, out, report)
 
     asked.clear()
+    rendered.clear()
     shutil.copy(extra[1], seeds / extra[1].name)
     report = build(seeds, out, now=START + timedelta(hours=2), jobs=1)
     assert report.count("new") == 1
-    # Arrival 10 fills no page: the index alone, and no stored row is read.
+    # Arrival 10 fills no page: the index alone, only its rows read, and only the new one rendered.
     assert [p for p in report.written if p.endswith(".html") and not p.startswith("articles/")] == ["index.html"]
-    assert asked == []
+    assert [sorted(stems) for stems in asked] == [
+        sorted(INDEX_ROW + stem for stem in _article_stems(_published(out)["index.html"]))
+    ]
+    assert rendered == [extra[1].stem]
     assert _walk(_published(out)) == ["index.html", "archive/3.html", "archive/2.html", "archive/1.html"]
+    _check_against_reference(seeds, out, report)
+
+
+def test_site_store_keeps_the_index_rows_of_the_index_alone(seeds: Path, tmp_path: Path) -> None:
+    """As seeds arrive one by one, the stored index rows are those of the entries index.html shows."""
+    out = tmp_path / "out"
+    extra = _corpus(12)[8:]
+    build(seeds, out, now=START, jobs=1)
+    for hour, seed in enumerate(extra, start=1):
+        shutil.copy(seed, seeds / seed.name)
+        report = build(seeds, out, now=START + timedelta(hours=hour), jobs=1)
+        assert report.count("new") == 1
+        store = load_cache(out, cache_key(seeds, load_config(seeds))).store
+        stored = set(store.get_all("rows"))
+        store.close()  # the store keeps SQLite's lock while open: the next build needs it
+        index = _article_stems(_published(out)["index.html"])
+        assert len(index) == SIZE
+        assert {key for key in stored if key.startswith(INDEX_ROW)} == {INDEX_ROW + stem for stem in index}
+        # Every entry keeps its archive row, under its stem.
+        assert {key for key in stored if not key.startswith(INDEX_ROW)} == {p.stem for p in seeds.glob("*.txt")}
     _check_against_reference(seeds, out, report)
 
 

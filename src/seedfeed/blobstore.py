@@ -185,6 +185,28 @@ class BlobStore:
         except sqlite3.Error:
             self._give_up()
 
+    def drop_prefixed(self, table: str, prefix: str, keep: Iterable[str]) -> None:
+        """Drop the rows whose names start with ``prefix`` (one character), but those named in ``keep``.
+
+        The names of one prefix are a range of the table's key: SQLite walks
+        those rows alone, not the whole table.
+        """
+        db = self._connect()
+        if db is None:
+            return
+        kept = set(keep)
+        try:
+            db.execute("BEGIN")
+            query = f"SELECT name FROM {table} WHERE name >= ? AND name < ?"  # noqa: S608  # table names are ours
+            names = [name for (name,) in db.execute(query, (prefix, chr(ord(prefix) + 1)))]
+            db.executemany(
+                f"DELETE FROM {table} WHERE name = ?",  # noqa: S608  # table names are ours
+                ((name,) for name in names if name not in kept),
+            )
+            db.execute("COMMIT")
+        except sqlite3.Error:
+            self._give_up()
+
     def close(self) -> None:
         """Close the database, if it was opened; later reads open it once each."""
         self._is_closed = True

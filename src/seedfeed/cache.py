@@ -59,6 +59,8 @@ _OLD_CACHE_FILE = "parse.pickle"
 # Bump when the layout of the cache changes.
 FORMAT = 5
 _DIGEST_SIZE = 32
+# Before a stem, the key of its row as index.html shows it (a stem, a file's, holds no "/").
+INDEX_ROW = "/"
 # Light records and output records go in this many buckets (a one-seed
 # rebuild rewrites one of each: a few hundred records at 100,000 seeds).
 _BUCKETS = 256
@@ -355,10 +357,12 @@ class ParseCache:
         return entry
 
     def index_rows(self, stems: Iterable[str]) -> dict[str, tuple[bytes, bytes]]:
-        """Return the stored archive-page rows of these stems: stem -> (entry digest, UTF-8 row).
+        """Return the stored listing-page rows of these keys: key -> (entry digest, UTF-8 row).
 
-        Rows are fetched by name: a rebuild reads the rows of the pages it
-        renders again, never every row. A stem without a row is left out.
+        A row's key is its stem on an archive page, and ``INDEX_ROW`` and
+        the stem on ``index.html``, whose links start elsewhere. Rows are
+        fetched by key: a rebuild reads the rows of the pages it renders
+        again, never every row. A key without a row is left out.
         """
         pending = self._pending["rows"]
         rows: dict[str, tuple[bytes, bytes]] = {}
@@ -373,15 +377,25 @@ class ParseCache:
             rows.update(self.store.get_many("rows", wanted))
         return rows
 
-    def put_index_rows(self, encoded: dict[str, tuple[bytes, bytes]]) -> None:
-        """Store newly rendered archive-page rows: stem -> (entry digest, UTF-8 row)."""
-        if not encoded:
-            return
+    def put_index_rows(self, encoded: dict[str, tuple[bytes, bytes]], *, index: Iterable[str] | None = None) -> None:
+        """Store newly rendered listing-page rows: key (``index_rows``) -> (entry digest, UTF-8 row).
+
+        ``index``: the stems ``index.html`` now shows; the index rows of
+        others (entries that left it for an archive page) are dropped, so the
+        store keeps a page's worth of them, not one per entry ever shown.
+        """
+        shown = None if index is None else {INDEX_ROW + stem for stem in index}
         if self.store.is_persistent:
-            self.flush_pending()
-            self.store.write("rows", encoded)
-        else:
-            self._pending["rows"].update(encoded)
+            if encoded:
+                self.flush_pending()
+                self.store.write("rows", encoded)
+            if shown is not None:
+                self.store.drop_prefixed("rows", INDEX_ROW, shown)
+            return
+        self._pending["rows"].update(encoded)
+        if shown is not None:
+            for key in [key for key in self._pending["rows"] if key.startswith(INDEX_ROW) and key not in shown]:
+                del self._pending["rows"][key]
 
     def prune_index_rows(self) -> None:
         """Drop the rows of stems without a seed, when seeds went away since the cache was read.
@@ -391,13 +405,14 @@ class ParseCache:
         """
         if not self._is_pruned:
             return
-        stems = {name[: -len(SEED_SUFFIX)] for name in self.seeds}
+        keys = {name[: -len(SEED_SUFFIX)] for name in self.seeds}
+        keys.update([INDEX_ROW + stem for stem in keys])
         if self.store.is_persistent:
             self.flush_pending()
-            self.store.write("rows", {}, stems)
+            self.store.write("rows", {}, keys)
         else:
-            for stem in set(self._pending["rows"]) - stems:
-                del self._pending["rows"][stem]
+            for key in set(self._pending["rows"]) - keys:
+                del self._pending["rows"][key]
 
     def put(self, name: str, record: CachedSeed, article: Article | None = None) -> None:
         """Remember a seed's parse; ``article`` None: the cached article stands (only the stat moved)."""

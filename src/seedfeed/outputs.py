@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from seedfeed.archive import SitePage, order_entries
-from seedfeed.cache import ParseCache, digest_inputs
+from seedfeed.cache import INDEX_ROW, ParseCache, digest_inputs
 from seedfeed.catalog import EntryCatalog, EntryHead
 from seedfeed.config import FeedConfig
 from seedfeed.fsutil import Data, StagedFile, commit_staged, discard_staged, write_batch_if_changed, write_if_changed
@@ -142,10 +142,11 @@ def _write_listings(
 ) -> list[str]:
     """Write the listing pages whose inputs changed, in order; return the paths whose bytes changed.
 
-    An archive page's rows come from the parse cache's store, fetched by name
-    for the pages rendered again (prepared where each seed was parsed, or
-    rendered here and stored); the index's few rows are rendered from their
-    entries, which the subscription document loads too.
+    A listing page's rows come from the parse cache's store, fetched by key
+    for the pages rendered again (an archive page's prepared where each seed
+    was parsed), else rendered here and stored: a rebuild after one new seed
+    renders one row of ``index.html``, not every row of it (whose dates, in
+    each article's language, would load Babel's data for every language).
     """
     written: list[str] = []
     due: list[tuple[SitePage[EntryHead], bytes]] = []  # archive pages to render, with their inputs
@@ -161,12 +162,8 @@ def _write_listings(
         written.extend(_write_archive_pages(out_dir, config, catalog, due, outputs))
         due = []
 
-        def render(page: SitePage[EntryHead] = page) -> list[bytes]:
-            rows = [
-                render_index_row(config, e, prefix=row_prefix(page)).encode("utf-8")
-                for e in catalog.entries(page.entries)
-            ]
-            return render_site_page(config, page, rows)
+        def render(page: SitePage[EntryHead] = page, inputs: bytes = inputs) -> list[bytes]:
+            return _listing_pages(config, catalog, [(page, inputs)], outputs)[0][2]
 
         if write_rendered(out_dir, page.path, inputs, render, outputs):
             written.append(page.path)
@@ -189,26 +186,46 @@ def _write_archive_pages(
 ) -> list[str]:
     """Render and write archive pages (page, inputs) from their stored rows; return the paths that changed."""
     written: list[str] = []
-    fresh: dict[str, tuple[bytes, bytes]] = {}  # rows rendered here: stem -> (entry digest, UTF-8 row)
     for start in range(0, len(due), _LISTING_BATCH):
-        batch = due[start : start + _LISTING_BATCH]
-        stems = [head.stem for page, _inputs in batch for head in page.entries]
-        known = outputs.index_rows(stems) if outputs is not None else {}
-        pending: list[tuple[str, bytes, bytes]] = []
-        for page, inputs in batch:
-            prefix = row_prefix(page)
-            rows: list[bytes] = []
-            for head in page.entries:
-                cached = known.get(head.stem)
-                if cached is not None and cached[0] == head.digest:
-                    rows.append(cached[1])
-                    continue
-                row = render_index_row(config, catalog.entry(head), prefix=prefix).encode("utf-8")
-                fresh[head.stem] = (head.digest, row)
-                rows.append(row)
-            pending.append((page.path, inputs, b"".join(render_site_page(config, page, rows))))
+        pending = [
+            (path, inputs, b"".join(parts))
+            for path, inputs, parts in _listing_pages(config, catalog, due[start : start + _LISTING_BATCH], outputs)
+        ]
         written.extend(write_pages(out_dir, pending, outputs))
-        if outputs is not None:
-            outputs.put_index_rows(fresh)
-        fresh = {}
     return written
+
+
+def _listing_pages(
+    config: FeedConfig,
+    catalog: EntryCatalog,
+    due: Sequence[tuple[SitePage[EntryHead], bytes]],
+    outputs: ParseCache | None,
+) -> list[tuple[str, bytes, list[bytes]]]:
+    """Return listing pages (page, inputs) rendered as (path, inputs, parts), their rows stored or stored now."""
+    keys = [_row_key(page, head.stem) for page, _inputs in due for head in page.entries]
+    known = outputs.index_rows(keys) if outputs is not None else {}
+    fresh: dict[str, tuple[bytes, bytes]] = {}  # rows rendered here: key -> (entry digest, UTF-8 row)
+    rendered: list[tuple[str, bytes, list[bytes]]] = []
+    for page, inputs in due:
+        prefix = row_prefix(page)
+        rows: list[bytes] = []
+        for head in page.entries:
+            key = _row_key(page, head.stem)
+            cached = known.get(key)
+            if cached is not None and cached[0] == head.digest:
+                rows.append(cached[1])
+                continue
+            row = render_index_row(config, catalog.entry(head), prefix=prefix).encode("utf-8")
+            fresh[key] = (head.digest, row)
+            rows.append(row)
+        rendered.append((page.path, inputs, render_site_page(config, page, rows)))
+    if outputs is not None:
+        # With the index, the index rows of entries that left it go.
+        index = next((page for page, _inputs in due if page.number is None), None)
+        outputs.put_index_rows(fresh, index=None if index is None else [head.stem for head in index.entries])
+    return rendered
+
+
+def _row_key(page: SitePage[EntryHead], stem: str) -> str:
+    """Return the store's key of an entry's row on a listing page: rows differ by the page's way to the root."""
+    return stem if page.number is not None else INDEX_ROW + stem
