@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from seedfeed.archive import ARCHIVE_DIR, FEED_NAME, Document, order_entries, plan_documents, plan_site_pages
@@ -34,9 +35,10 @@ from seedfeed.ledger import (
     Ledger,
     LedgerRecord,
     Observation,
+    ledger_state,
     load_ledger,
     reconcile,
-    render_ledger,
+    render_ledger_as_read,
 )
 from seedfeed.model import Article, Entry, Notice, Provenance, Tombstone
 from seedfeed.outputs import write_pages, write_rendered, write_site
@@ -209,7 +211,7 @@ def _load_ledger(path: Path, notices: list[Notice], parse_cache: ParseCache | No
     A corrupt ledger is copied aside first, so nothing it held is lost.
     """
     try:
-        return load_ledger(path, known=parse_cache.known if parse_cache is not None else None)
+        return load_ledger(path, known=parse_cache.known if parse_cache is not None else None, states=parse_cache)
     except LedgerError as exc:
         message = str(exc).removeprefix(f"{path}: ")
         aside = path.with_name(path.name + CORRUPT_SUFFIX)
@@ -434,9 +436,11 @@ def build(
             # decide first-seen and edit times anew for entries readers already have.
             written: list[str] = []
             if not (_is_same_ledger(ledger, new_ledger) and parse_cache.is_ledger_current(ledger_path)):
-                if write_if_changed(ledger_path.parent, ledger_path.name, render_ledger(new_ledger)):
+                ledger_data, read_back = render_ledger_as_read(new_ledger)
+                if write_if_changed(ledger_path.parent, ledger_path.name, ledger_data):
                     written.append(ledger_path.name)
                 parse_cache.wrote_ledger(ledger_path)
+                parse_cache.keep_ledger_state(ledger_data, partial(ledger_state, read_back))
             out_dir.mkdir(parents=True, exist_ok=True)
             arrivals = {r.stem: r.arrival for r in new_ledger.records.values()}
             documents = plan_documents(

@@ -39,7 +39,7 @@ import pickle
 import sqlite3
 import struct
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,6 +66,8 @@ INDEX_ROW = "/"
 _BUCKETS = 256
 # The light table's row for the ledger's stat, beside the buckets.
 _LEDGER_ROW = "ledger"
+# The ledger table's one row: what reading the ledger file gave (``ledger.ledger_state``).
+_LEDGER_STATE_ROW = "state"
 # An output record: the digest of its inputs, then its size, mtime_ns and inode.
 _OUTPUT_STAT = struct.Struct("<QqQ")
 
@@ -177,8 +179,11 @@ def _bucket(name: str) -> str:
     return format(zlib.crc32(name.encode("utf-8", "surrogateescape")) % _BUCKETS, "02x")
 
 
+_CHECKSUM_SIZE = 16
+
+
 def _checksum(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).digest()
+    return hashlib.blake2b(data, digest_size=_CHECKSUM_SIZE).digest()
 
 
 def digest_inputs(*parts: object) -> bytes:
@@ -228,6 +233,8 @@ class ParseCache:
         # None: every bucket is (nothing was read).
         self._dirty: dict[str, set[str] | None] = {"light": None, "outputs": None}
         self._is_ledger_dirty = True
+        # What reading the ledger gave, to be stored: the digest of the file's bytes, then the checksummed state.
+        self._ledger_state: tuple[bytes, bytes] | None = None
         self.changed = False
 
     def mark_read(self) -> None:
@@ -290,6 +297,28 @@ class ParseCache:
             self.ledger = known
             self._is_ledger_dirty = True
             self.changed = True
+
+    def ledger_state(self, data: bytes) -> bytes | None:
+        """Return what reading a ledger file of these bytes gave, as kept by ``keep_ledger_state``; None if not kept.
+
+        Opaque here: ``ledger.py`` alone knows the ledger's format.
+        """
+        digest = digest_bytes(data)
+        if self._ledger_state is not None and self._ledger_state[0] == digest:
+            row: bytes | None = self._ledger_state[1]
+        else:
+            row = self.store.get("ledger", _LEDGER_STATE_ROW, digest)
+        if row is None or row[:_CHECKSUM_SIZE] != _checksum(row[_CHECKSUM_SIZE:]):
+            return None
+        return row[_CHECKSUM_SIZE:]
+
+    def keep_ledger_state(self, data: bytes, state: Callable[[], bytes]) -> None:
+        """Keep what reading a ledger file of these bytes gives, for the next build (made only if kept)."""
+        if not self.store.is_persistent:
+            return
+        made = state()
+        self._ledger_state = (digest_bytes(data), _checksum(made) + made)
+        self.changed = True
 
     def known(self, stem: str) -> CachedSeed | None:
         """Return the light record of the seed of a stem, for the ledger to share its values; None if there is none."""
@@ -501,6 +530,9 @@ class ParseCache:
             data = pickle.dumps(self.ledger, protocol=pickle.HIGHEST_PROTOCOL)
             self.store.write("light", {_LEDGER_ROW: (_checksum(data), data)})
             self._is_ledger_dirty = False
+        if self._ledger_state is not None:
+            self.store.write("ledger", {_LEDGER_STATE_ROW: self._ledger_state})
+            self._ledger_state = None
         self.changed = False
 
 

@@ -8,12 +8,15 @@ object per line, sorted by stem, so a diff shows one line per changed entry.
 
 from __future__ import annotations
 
+import io
 import json
+import pickle
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) writes, in C
+from operator import attrgetter
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -109,8 +112,13 @@ def _parse_time(value: object, what: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         raise ValueError(f"{what} {value!r} has no UTC offset")
+    return _as_read(parsed)
+
+
+def _as_read(value: datetime) -> datetime:
+    """Return an aware time as reading it from the ledger gives it: in its offset's one zone object."""
     # One zone object per offset (fromisoformat makes one per time but UTC's, three per record).
-    return parsed if parsed.tzinfo is UTC else fixed_offset(parsed)
+    return value if value.tzinfo is UTC else fixed_offset(value)
 
 
 def _parse_arrival(value: object) -> int:
@@ -122,6 +130,49 @@ def _parse_arrival(value: object) -> int:
 
 def render_ledger(ledger: Ledger) -> bytes:
     """Return the ledger's file bytes: stable order, one record per line."""
+    return _render(ledger, read_back=None)[0]
+
+
+def render_ledger_as_read(ledger: Ledger) -> tuple[bytes, Ledger]:
+    """Return the ledger's file bytes and the ledger reading them gives (``parse_ledger`` without ``known``).
+
+    What a build writes is what the next one reads: its state
+    (``ledger_state``) is kept without the file being parsed again.
+    """
+    read_back: list[LedgerRecord] = []
+    data, spans = _render(ledger, read_back=read_back)
+    tombstones = tuple(
+        t if t.when is (when := _time_as_read(t.when)) else replace(t, when=when)
+        for t in sorted(ledger.tombstones, key=lambda t: (t.when, t.id))
+    )
+    source = None
+    # _source: a file is written back line by line only if its first line is as this code formats it.
+    if read_back and data[spans[0] : spans[1]] == _record_line(read_back[0]).encode():
+        source = LedgerSource(data=data, records=tuple(read_back), spans=spans)
+    records = {r.stem: r for r in read_back}
+    return data, Ledger(records=records, tombstones=tombstones, last_arrival=ledger.next_arrival - 1, source=source)
+
+
+def _time_as_read(value: datetime) -> datetime:
+    """Return what reading a time written as ``value.isoformat()`` gives: its offset's zone object, fold 0."""
+    value = _as_read(value)
+    return value.replace(fold=0) if value.fold else value
+
+
+def _record_as_read(r: LedgerRecord) -> LedgerRecord:
+    published, updated, first_seen = _time_as_read(r.published), _time_as_read(r.updated), _time_as_read(r.first_seen)
+    updated = _shared_time(updated, published)
+    if published is r.published and updated is r.updated and first_seen is r.first_seen:
+        return r
+    return replace(r, published=published, updated=updated, first_seen=first_seen)
+
+
+def _render(ledger: Ledger, *, read_back: list[LedgerRecord] | None) -> tuple[bytes, array[int]]:
+    """Return the ledger's file bytes and where each record's line is in them.
+
+    With ``read_back``, the records as reading the bytes gives them are
+    appended to it, in the file's order; else the lines' places are not noted.
+    """
     tombstones = [
         _line({"stem": t.stem, "id": t.id, "when": _time(t.when)})
         for t in sorted(ledger.tombstones, key=lambda t: (t.when, t.id))
@@ -129,19 +180,31 @@ def render_ledger(ledger: Ledger) -> bytes:
     head = f'{{\n  "format": {LEDGER_FORMAT},\n  "last_arrival": {ledger.next_arrival - 1},\n  "entries": '
     tail = f',\n  "tombstones": {_array(tombstones)}\n}}\n'
     records = sorted(ledger.records.values(), key=lambda r: r.stem)
+    spans = array("q")
     if not records:
-        return (head + "[]" + tail).encode()
-    parts: list[bytes | memoryview] = [(head + "[\n").encode()]
-    parts += _record_parts(ledger.source, records)
+        return (head + "[]" + tail).encode(), spans
+    opening = (head + "[\n").encode()
+    parts: list[bytes | memoryview] = [opening]
+    parts += _record_parts(ledger.source, records, read_back, spans, len(opening))
     parts.append(("\n  ]" + tail).encode())
-    return b"".join(parts)
+    return b"".join(parts), spans
 
 
-def _record_parts(source: LedgerSource | None, records: list[LedgerRecord]) -> list[bytes | memoryview]:
-    """Return the records' lines joined by ``,\\n``; each run of records still as read is one slice of the file."""
+def _record_parts(
+    source: LedgerSource | None,
+    records: list[LedgerRecord],
+    read_back: list[LedgerRecord] | None,
+    spans: array[int],
+    offset: int,
+) -> list[bytes | memoryview]:
+    """Return the records' lines joined by ``,\\n``; each run of records still as read is one slice of the file.
+
+    With ``read_back``, the records as read back are appended to it and the
+    lines' places, counted from ``offset``, to ``spans``.
+    """
     read = source.records if source is not None else ()
-    # Runs of records as read (first and last position in ``read``), and lines formatted afresh.
-    items: list[tuple[int, int] | str] = []
+    # Runs of records as read (first and last position in ``read``), and records formatted afresh.
+    items: list[tuple[int, int] | LedgerRecord] = []
     position = 0  # in ``read``, which is in stem order as ``records`` is
     for record in records:
         while position < len(read) and read[position].stem < record.stem:
@@ -154,17 +217,28 @@ def _record_parts(source: LedgerSource | None, records: list[LedgerRecord]) -> l
                 items.append((position, position))
             position += 1
         else:
-            items.append(_record_line(record))
+            items.append(record)
     parts: list[bytes | memoryview] = []
     view = memoryview(source.data) if source is not None else None
     for item in items:
         if parts:
             parts.append(b",\n")
-        if isinstance(item, str):
-            parts.append(item.encode())
+            offset += 2
+        if isinstance(item, LedgerRecord):
+            line = _record_line(item).encode()
+            parts.append(line)
+            if read_back is not None:
+                read_back.append(_record_as_read(item))
+                spans.extend((offset, offset + len(line)))
+            offset += len(line)
         elif source is not None and view is not None:
             # The lines between are joined in the file as render_ledger joins them.
-            parts.append(view[source.spans[2 * item[0]] : source.spans[2 * item[1] + 1]])
+            start, stop = source.spans[2 * item[0]], source.spans[2 * item[1] + 1]
+            parts.append(view[start:stop])
+            if read_back is not None:
+                read_back.extend(read[item[0] : item[1] + 1])
+                spans.extend(map((offset - start).__add__, source.spans[2 * item[0] : 2 * item[1] + 2]))
+            offset += stop - start
     return parts
 
 
@@ -301,24 +375,11 @@ def _parse_records(items: object, known: Callable[[str], Known | None] | None = 
     ids: set[str] = set()
     arrivals: set[int] = set()
     for item in items:  # type: ignore[attr-defined]  # checked to be a list of dicts
-        stem, id_, content_hash = str(item["stem"]), str(item["id"]), str(item["content_hash"])
-        published = _parse_time(item["published"], "published")
-        updated = _parse_time(item["updated"], "updated")
-        first_seen = _parse_time(item["first_seen"], "first_seen")
-        cached = known(stem) if known is not None else None
-        if cached is not None:
-            # The same values as one object each: at a hundred thousand seeds, tens of megabytes.
-            facts, head = cached.facts, cached.head
-            stem = facts.stem if facts.stem == stem else stem
-            content_hash = facts.content_hash if facts.content_hash == content_hash else content_hash
-            if head is not None and head.id == id_:
-                id_ = head.id
-            first_seen = _shared_time(first_seen, cached.first_seen)
-            published = _shared_time(published, facts.date if facts.date is not None else first_seen)
-        updated = _shared_time(updated, published)
-        record = LedgerRecord(
-            id=id_, stem=stem, content_hash=content_hash, published=published, updated=updated,
-            first_seen=first_seen, arrival=_parse_arrival(item["arrival"]),
+        record = _shared_record(
+            known,
+            str(item["stem"]), str(item["id"]), str(item["content_hash"]),
+            _parse_time(item["published"], "published"), _parse_time(item["updated"], "updated"),
+            _parse_time(item["first_seen"], "first_seen"), _parse_arrival(item["arrival"]),
         )  # fmt: skip
         if record.stem in records or record.id in ids or record.arrival in arrivals:
             raise ValueError(f"entry {record.stem!r} repeats a stem, id or arrival number")
@@ -326,6 +387,28 @@ def _parse_records(items: object, known: Callable[[str], Known | None] | None = 
         ids.add(record.id)
         arrivals.add(record.arrival)
     return records
+
+
+def _shared_record(
+    known: Callable[[str], Known | None] | None,
+    stem: str, id_: str, content_hash: str, published: datetime, updated: datetime, first_seen: datetime, arrival: int,
+) -> LedgerRecord:  # fmt: skip
+    """Return the record of these values as read, sharing the values the build already holds alike."""
+    cached = known(stem) if known is not None else None
+    if cached is not None:
+        # The same values as one object each: at a hundred thousand seeds, tens of megabytes.
+        facts, head = cached.facts, cached.head
+        stem = facts.stem if facts.stem == stem else stem
+        content_hash = facts.content_hash if facts.content_hash == content_hash else content_hash
+        if head is not None and head.id == id_:
+            id_ = head.id
+        first_seen = _shared_time(first_seen, cached.first_seen)
+        published = _shared_time(published, facts.date if facts.date is not None else first_seen)
+    updated = _shared_time(updated, published)
+    return LedgerRecord(
+        id=id_, stem=stem, content_hash=content_hash, published=published, updated=updated,
+        first_seen=first_seen, arrival=arrival,
+    )  # fmt: skip
 
 
 def parse_ledger(data: bytes, path: Path, *, known: Callable[[str], Known | None] | None = None) -> Ledger:
@@ -357,8 +440,94 @@ def parse_ledger(data: bytes, path: Path, *, known: Callable[[str], Known | None
     return Ledger(records=records, tombstones=tombstones, last_arrival=last_arrival, source=source)
 
 
-def load_ledger(path: Path, *, known: Callable[[str], Known | None] | None = None) -> Ledger:
+class LedgerStates(Protocol):
+    """Where a build keeps what reading a ledger file gave, by the file's bytes (the parse cache)."""
+
+    def ledger_state(self, data: bytes) -> bytes | None:
+        """Return the state kept for a file of these bytes; None if there is none."""
+
+    def keep_ledger_state(self, data: bytes, state: Callable[[], bytes]) -> None:
+        """Keep the state reading these bytes gives (``state`` is called only if it is kept)."""
+
+
+# Bump when the layout of a ledger's state (ledger_state) changes: an older one is then not used.
+_STATE_FORMAT = 1
+# Records per pickle in a state: loaded a batch at a time, like the file's lines.
+_RECORDS_PER_PICKLE = 1000
+_STATE_ROW = attrgetter("stem", "id", "content_hash", "published", "updated", "first_seen", "arrival")
+
+
+def ledger_state(ledger: Ledger) -> bytes:
+    """Return what reading a ledger file gave, pickled as plain tuples: it loads in C (``ledger_from_state``).
+
+    ``ledger`` must be as read (``load_ledger``, ``render_ledger_as_read``):
+    its records in the file's order, its source that file's. Not the
+    records themselves: a slots dataclass pickles through Python code, a
+    tuple of strings, times and ints does not.
+    """
+    rows = list(map(_STATE_ROW, ledger.records.values()))
+    source = ledger.source
+    tombstones = tuple((t.id, t.stem, t.when) for t in ledger.tombstones)
+    chunks = range(0, len(rows), _RECORDS_PER_PICKLE)
+    with io.BytesIO() as out:
+        header = (
+            _STATE_FORMAT, LEDGER_FORMAT, ledger.last_arrival, len(rows), tombstones,
+            source.spans.tobytes() if source is not None else None, len(chunks),
+        )  # fmt: skip
+        pickle.dump(header, out, protocol=pickle.HIGHEST_PROTOCOL)
+        for start in chunks:
+            pickle.dump(tuple(rows[start : start + _RECORDS_PER_PICKLE]), out, protocol=pickle.HIGHEST_PROTOCOL)
+        return out.getvalue()
+
+
+def ledger_from_state(
+    data: bytes, state: bytes, *, known: Callable[[str], Known | None] | None = None
+) -> Ledger | None:
+    """Return the ledger a file of bytes ``data`` holds, from the state ``ledger_state`` gave of reading them.
+
+    The same ledger as ``parse_ledger(data, path, known=known)`` gives, the
+    same values shared alike, without parsing the JSON. None when the state
+    cannot be used (another layout, damaged): the file is then parsed.
+    """
+    try:
+        with io.BytesIO(state) as found:
+            header = pickle.load(found)  # noqa: S301  # the caller's own, checksummed
+            if not isinstance(header, tuple) or len(header) != 7 or header[:2] != (_STATE_FORMAT, LEDGER_FORMAT):
+                return None
+            _, _, last_arrival, count, tombstone_rows, span_bytes, chunks = header
+            records: dict[str, LedgerRecord] = {}
+            for _ in range(chunks):
+                rows = pickle.load(found)  # noqa: S301  # likewise
+                for stem, id_, content_hash, published, updated, first_seen, arrival in rows:
+                    record = _shared_record(
+                        known, stem, id_, content_hash,
+                        _as_read(published), _as_read(updated), _as_read(first_seen), arrival,
+                    )  # fmt: skip
+                    records[record.stem] = record
+            tombstones = tuple(
+                LedgerTombstone(id=id_, stem=stem, when=_as_read(when)) for id_, stem, when in tombstone_rows
+            )
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError, IndexError):
+        return None
+    source = None
+    if span_bytes is not None:
+        spans = array("q")
+        spans.frombytes(span_bytes)
+        if len(spans) != 2 * count or (spans and spans[-1] > len(data)):
+            return None
+        source = LedgerSource(data=data, records=tuple(records.values()), spans=spans)
+    if len(records) != count:
+        return None
+    return Ledger(records=records, tombstones=tombstones, last_arrival=last_arrival, source=source)
+
+
+def load_ledger(
+    path: Path, *, known: Callable[[str], Known | None] | None = None, states: LedgerStates | None = None
+) -> Ledger:
     """Read the ledger; a missing file is an empty ledger.
+
+    ``states`` keeps what reading the file gave: a file as a build left it
+    is taken from there, not parsed again.
 
     Raises LedgerError when the file exists but cannot be read or parsed.
     """
@@ -368,7 +537,14 @@ def load_ledger(path: Path, *, known: Callable[[str], Known | None] | None = Non
         return Ledger()
     except OSError as exc:
         raise LedgerError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
-    return parse_ledger(data, path, known=known)
+    state = states.ledger_state(data) if states is not None else None
+    ledger = ledger_from_state(data, state, known=known) if state is not None else None
+    if ledger is None:
+        ledger = parse_ledger(data, path, known=known)
+        if states is not None:
+            read = ledger
+            states.keep_ledger_state(data, lambda: ledger_state(read))
+    return ledger
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
