@@ -1,0 +1,379 @@
+"""The ledger as the parse cache keeps it: the same ledger as parsing the file, or the file is parsed."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import seedfeed.ledger
+from conftest import FEED_TOML, check_atom
+from feedreader import seed_text
+from seedfeed.build import build
+from seedfeed.cache import CACHE_DIR, cache_key, cache_path, load_cache
+from seedfeed.catalog import EntryHead, SeedFacts, fixed_offset
+from seedfeed.config import load_config
+from seedfeed.ledger import (
+    LEDGER_NAME,
+    Ledger,
+    LedgerRecord,
+    LedgerTombstone,
+    ledger_from_state,
+    ledger_state,
+    load_ledger,
+    parse_ledger,
+    render_ledger,
+    render_ledger_as_read,
+)
+
+LEDGER = Path("seeds") / LEDGER_NAME
+T1 = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
+
+# Zones a ledger's times may come in: fixed offsets (one of zero that is not UTC's object, one with
+# seconds and microseconds), and a zone with a DST fold. Reading a ledger gives each its offset's one
+# zone object (catalog.fixed_offset) and fold 0.
+ZONES = [
+    UTC,
+    timezone(timedelta(hours=7)),
+    timezone(timedelta(hours=-3, minutes=-30)),
+    timezone(timedelta(0), "Z"),
+    timezone(timedelta(hours=5, seconds=7, microseconds=3)),
+    ZoneInfo("Europe/Paris"),
+]
+moments = st.builds(
+    lambda moment, fold: moment.replace(fold=fold),
+    st.datetimes(
+        min_value=datetime(1990, 1, 1),  # noqa: DTZ001  # hypothesis adds the zone
+        max_value=datetime(2100, 1, 1),  # noqa: DTZ001
+        timezones=st.sampled_from(ZONES),
+    ),
+    st.sampled_from([0, 1]),
+)
+stems = st.text(alphabet='abcxyz_-.019éñ語"\\', min_size=1, max_size=10)
+
+
+@st.composite
+def ledgers(draw: st.DrawFn) -> Ledger:
+    names = draw(st.lists(stems, unique=True, max_size=8))
+    arrivals = draw(st.permutations(range(1, len(names) + 1)))
+    records = {}
+    for i, (name, arrival) in enumerate(zip(names, arrivals, strict=True)):
+        published = draw(moments)
+        records[name] = LedgerRecord(
+            id=f"tag:x.org,2024:{i}",
+            stem=name,
+            content_hash=draw(st.text(max_size=20)),
+            published=published,
+            updated=draw(st.just(published) | moments),
+            first_seen=draw(st.just(published) | moments),
+            arrival=arrival,
+        )
+    tombstones = tuple(
+        LedgerTombstone(id=f"tag:x.org,2024:gone-{i}", stem=name, when=draw(moments))
+        for i, name in enumerate(draw(st.lists(stems, max_size=3)))
+    )
+    last = draw(st.integers(min_value=len(names), max_value=len(names) + 3))
+    return Ledger(records=records, tombstones=tombstones, last_arrival=last)
+
+
+@dataclass(frozen=True)
+class Held:
+    """What a build holds of a seed (``ledger.Known``), made here with equal values in objects of its own."""
+
+    facts: SeedFacts
+    head: EntryHead | None
+    first_seen: datetime
+
+
+def _copy(text: str) -> str:
+    return (text + "!")[:-1]
+
+
+def _held_for(ledger: Ledger, draw_flags: list[bool]) -> dict[str, Held]:
+    """Return, for some of the ledger's stems, equal values in other objects (or other values)."""
+    held = {}
+    for flag, record in zip(draw_flags, ledger.records.values(), strict=False):
+        first_seen = fixed_offset(record.first_seen)
+        facts = SeedFacts(
+            name=record.stem + ".txt",
+            stem=_copy(record.stem),
+            front_matter_id=None,
+            content_hash=_copy(record.content_hash) if flag else "sha256:other",
+            date=fixed_offset(record.published) if flag else None,
+            provenance="text" if flag else None,
+        )
+        head = EntryHead(
+            stem=facts.stem, id=_copy(record.id), title="", published=first_seen, updated=first_seen,
+            date_source="text", digest=b"", notes=(),
+        )  # fmt: skip
+        held[record.stem] = Held(facts=facts, head=head if flag else None, first_seen=first_seen)
+    return held
+
+
+def _time_fields(value: datetime) -> tuple[object, ...]:
+    return (*value.timetuple()[:6], value.microsecond, value.fold, value.utcoffset())
+
+
+def _assert_time_as_read(a: datetime, b: datetime) -> None:
+    assert _time_fields(a) == _time_fields(b)
+    # One zone object per offset: what fixed_offset gives, so that _shared_time and _compact share values.
+    assert a.tzinfo is b.tzinfo
+    assert a.tzinfo is UTC or a.tzinfo is fixed_offset(a).tzinfo
+
+
+def assert_same_read(got: Ledger, expected: Ledger, held: dict[str, Held] | None = None) -> None:
+    """Assert two ledgers as read are the same field by field, their values shared alike."""
+    assert list(got.records) == list(expected.records)
+    assert got.last_arrival == expected.last_arrival
+    for (key, a), (_, b) in zip(got.records.items(), expected.records.items(), strict=True):
+        assert key is a.stem
+        for field in fields(LedgerRecord):
+            x, y = getattr(a, field.name), getattr(b, field.name)
+            assert type(x) is type(y)
+            assert x == y
+            if isinstance(x, datetime):
+                _assert_time_as_read(x, y)
+        assert (a.updated is a.published) == (b.updated is b.published)
+        known = held.get(a.stem) if held is not None else None
+        if known is not None:
+            shared = (known.facts.stem, known.facts.content_hash, known.first_seen, known.facts.date)
+            if known.head is not None:
+                shared += (known.head.id,)
+            for value in shared:
+                assert [v is value for v in (a.stem, a.id, a.content_hash, a.published, a.first_seen)] == [
+                    v is value for v in (b.stem, b.id, b.content_hash, b.published, b.first_seen)
+                ]
+    assert len(got.tombstones) == len(expected.tombstones)
+    for a_tomb, b_tomb in zip(got.tombstones, expected.tombstones, strict=True):
+        assert (a_tomb.id, a_tomb.stem) == (b_tomb.id, b_tomb.stem)
+        _assert_time_as_read(a_tomb.when, b_tomb.when)
+    assert (got.source is None) == (expected.source is None)
+    if got.source is not None and expected.source is not None:
+        assert got.source.data == expected.source.data
+        assert got.source.spans == expected.source.spans
+        assert got.source.records == tuple(got.records.values())
+
+
+def _by_hand(data: bytes, layout: str) -> bytes:
+    """Return a ledger's bytes laid out as a hand edit might leave them, still one record per line."""
+    head, sep, rest = data.partition(b"\n    {")
+    first, sep2, others = rest.partition(b"\n    {")
+    if layout == "spaces after the first line" and sep2:
+        return head + sep + first + sep2 + others.replace(b', "id": ', b',  "id": ')
+    if layout == "spaces in every line" and sep:
+        return head + sep + (first + sep2 + others).replace(b', "id": ', b',  "id": ')
+    return data
+
+
+@given(
+    ledger=ledgers(),
+    layout=st.sampled_from(["as written", "spaces after the first line", "spaces in every line"]),
+    edited=st.sets(st.integers(min_value=0, max_value=7)),
+    added=ledgers(),
+    held_flags=st.lists(st.booleans(), max_size=8),
+)
+def test_ledger_state_read_equals_the_parse_of_the_file_field_by_field(
+    ledger: Ledger, layout: str, edited: set[int], added: Ledger, held_flags: list[bool]
+) -> None:
+    # A ledger read from a file (maybe edited by hand), then changed as a build changes it.
+    read = parse_ledger(_by_hand(render_ledger(ledger), layout), LEDGER)
+    changed = dict(read.records)
+    for index, stem in enumerate(sorted(changed)):
+        if index in edited:
+            changed[stem] = replace(changed[stem], content_hash="sha256:edited", updated=T1)
+    arrival = read.next_arrival
+    for record in added.records.values():
+        if record.stem not in changed:
+            changed[record.stem] = replace(record, id=f"tag:y.org,2024:{arrival}", arrival=arrival)
+            arrival += 1
+    later = replace(read, records=changed, tombstones=read.tombstones + added.tombstones, last_arrival=arrival - 1)
+
+    data, read_back = render_ledger_as_read(later)
+    assert data == render_ledger(later)
+    parsed = parse_ledger(data, LEDGER)
+    assert_same_read(read_back, parsed)
+    state = ledger_state(read_back)
+    from_state = ledger_from_state(data, state)
+    assert from_state is not None
+    assert_same_read(from_state, parsed)
+    assert render_ledger(from_state) == render_ledger(parsed) == data
+
+    # With what the build holds of its seeds, the values are shared as parsing shares them.
+    held = _held_for(parsed, held_flags)
+    known: Callable[[str], Held | None] = held.get
+    parsed_sharing = parse_ledger(data, LEDGER, known=known)
+    shared = ledger_from_state(data, ledger_state(parsed_sharing), known=known)
+    assert shared is not None
+    assert_same_read(shared, parsed_sharing, held)
+    # Written back after a change, each gives the same bytes (the lines read, kept alike).
+    new = replace(added_record(), arrival=arrival)
+    assert render_ledger(replace(shared, records={**shared.records, new.stem: new})) == render_ledger(
+        replace(parsed_sharing, records={**parsed_sharing.records, new.stem: new})
+    )
+
+
+def added_record() -> LedgerRecord:
+    return LedgerRecord(
+        id="tag:z.org,2024:new", stem="zz-new", content_hash="sha256:new", published=T1, updated=T1,
+        first_seen=T1, arrival=1,
+    )  # fmt: skip
+
+
+@given(st.binary(max_size=256))
+def test_ledger_state_damaged_or_foreign_is_refused(state: bytes) -> None:
+    data = render_ledger(Ledger(records={"a": replace(added_record(), stem="a")}, last_arrival=1))
+    assert ledger_from_state(data, state) is None
+
+
+def test_ledger_state_of_another_layout_version_or_truncated_is_refused() -> None:
+    data, read_back = render_ledger_as_read(Ledger(records={"a": replace(added_record(), stem="a")}, last_arrival=1))
+    state = ledger_state(read_back)
+    assert ledger_from_state(data, state) is not None
+    assert ledger_from_state(data, state[: len(state) // 2]) is None
+    newer = state.replace(b"K\x01", b"K\x63", 1)  # the first small int pickled: the state's layout version
+    assert newer != state
+    assert ledger_from_state(data, newer) is None
+
+
+# The build-level tests below: a small seeds folder, built as a user builds it.
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    (folder / "feed.toml").write_text(FEED_TOML, encoding="utf-8")
+    for n in range(1, 5):
+        (folder / f"berita-{n}.txt").write_text(seed_text(n, day=n, month=3), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Return the bytes of each ledger file parsed as JSON from now on."""
+    seen: list[bytes] = []
+    real = seedfeed.ledger.parse_ledger
+
+    def spy(data: bytes, path: Path, **kwargs: object) -> Ledger:
+        seen.append(data)
+        return real(data, path, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(seedfeed.ledger, "parse_ledger", spy)
+    return seen
+
+
+def _build(seeds: Path, out: Path, day: int) -> bytes:
+    build(seeds, out, now=datetime(2024, 4, day, tzinfo=UTC), jobs=1)
+    check_atom((out / "feed.atom").read_bytes())
+    return (seeds / LEDGER_NAME).read_bytes()
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(out)): path.read_bytes()
+        for path in sorted(out.rglob("*"))
+        if path.is_file() and CACHE_DIR not in path.parts
+    }
+
+
+def _fresh_build(seeds: Path, tmp_path: Path, day: int) -> tuple[bytes, dict[str, bytes]]:
+    """Return the ledger and outputs a build without any cache makes, from a copy of the folder as it is."""
+    copy = tmp_path / f"copy-{day}"
+    copy.mkdir()
+    for path in seeds.iterdir():
+        (copy / path.name).write_bytes(path.read_bytes())
+    ledger = _build(copy, tmp_path / f"fresh-{day}", day)
+    return ledger, _outputs(tmp_path / f"fresh-{day}")
+
+
+def test_build_rebuild_takes_the_ledger_from_the_cache_and_writes_the_same(
+    seeds: Path, tmp_path: Path, parses: list[bytes]
+) -> None:
+    out = tmp_path / "out"
+    _build(seeds, out, 1)
+    (seeds / "berita-5.txt").write_text(seed_text(5, day=5, month=3), encoding="utf-8")
+    expected = _fresh_build(seeds, tmp_path, 2)
+    parses.clear()
+    ledger = _build(seeds, out, 2)
+    assert parses == []  # the ledger the first build wrote came from the cache
+    assert (ledger, _outputs(out)) == expected
+    assert len(parse_ledger(ledger, LEDGER).records) == 5
+
+
+def _damage_state(out: Path) -> None:
+    with sqlite3.connect(cache_path(out)) as db:
+        (data,) = db.execute("SELECT data FROM ledger").fetchone()
+        damaged = bytes(data[:-40]) + bytes(b ^ 0x55 for b in data[-40:])
+        db.execute("UPDATE ledger SET data = ?", (damaged,))
+    db.close()
+
+
+def test_build_with_a_damaged_ledger_state_parses_the_file(seeds: Path, tmp_path: Path, parses: list[bytes]) -> None:
+    out = tmp_path / "out"
+    _build(seeds, out, 1)
+    _damage_state(out)
+    (seeds / "berita-5.txt").write_text(seed_text(5, day=5, month=3), encoding="utf-8")
+    expected = _fresh_build(seeds, tmp_path, 2)
+    parses.clear()
+    ledger = _build(seeds, out, 2)
+    assert len(parses) == 1
+    assert (ledger, _outputs(out)) == expected
+
+
+def test_build_ledger_edited_to_the_same_size_and_stat_is_parsed_not_taken_from_the_cache(
+    seeds: Path, tmp_path: Path, parses: list[bytes]
+) -> None:
+    out = tmp_path / "out"
+    data = _build(seeds, out, 1)
+    path = seeds / LEDGER_NAME
+    stat = path.stat()
+    # The same size, and the same mtime: only the bytes tell the edit.
+    edited = data.replace(b'"first_seen": "2024-04-01T00:00:00+00:00"', b'"first_seen": "2024-03-30T00:00:00+00:00"', 1)
+    assert len(edited) == len(data)
+    assert edited != data
+    path.write_bytes(edited)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    config = load_config(seeds)
+    parse_cache = load_cache(out, cache_key(seeds, config))
+    try:
+        read = load_ledger(path, known=parse_cache.known, states=parse_cache)
+    finally:
+        parse_cache.store.close()
+    assert parses == [edited]
+    assert datetime(2024, 3, 30, tzinfo=UTC) in {r.first_seen for r in read.records.values()}
+    expected = _fresh_build(seeds, tmp_path, 2)
+    parses.clear()
+    assert _build(seeds, out, 2) == expected[0]
+    assert parses == [edited]
+    assert _outputs(out) == expected[1]
+
+
+def test_build_ledger_laid_out_by_hand_is_read_then_kept_as_read(
+    seeds: Path, tmp_path: Path, parses: list[bytes]
+) -> None:
+    out = tmp_path / "out"
+    data = _build(seeds, out, 1)
+    path = seeds / LEDGER_NAME
+    # Indented otherwise, every record over several lines: not the layout render_ledger writes.
+    by_hand = data.replace(b'{"stem"', b'{\n      "stem"').replace(b', "id"', b',\n      "id"')
+    path.write_bytes(by_hand)
+    expected = _fresh_build(seeds, tmp_path, 2)
+    parses.clear()
+    assert _build(seeds, out, 2) == expected[0]
+    assert parses == [by_hand]
+    assert _outputs(out) == expected[1]
+    # The next build takes what reading the hand-laid file gave from the cache.
+    (seeds / "berita-5.txt").write_text(seed_text(5, day=5, month=3), encoding="utf-8")
+    expected = _fresh_build(seeds, tmp_path, 3)
+    parses.clear()
+    assert _build(seeds, out, 3) == expected[0]
+    assert parses == []
+    assert _outputs(out) == expected[1]
