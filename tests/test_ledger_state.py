@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -205,6 +206,21 @@ def test_ledger_state_read_equals_the_parse_of_the_file_field_by_field(
     assert from_state is not None
     assert_same_read(from_state, parsed)
     assert render_ledger(from_state) == render_ledger(parsed) == data
+
+    # Changed again and written, the chunks of the state it was taken from kept where they still hold.
+    with patch.object(seedfeed.ledger, "_CHUNK_ARRIVALS", 2), patch.object(seedfeed.ledger, "_CHUNK_MAX", 3):
+        chunked = ledger_from_state(data, ledger_state(from_state))
+        assert chunked is not None
+        changed = dict(chunked.records)
+        for index, stem in enumerate(sorted(changed)):
+            if index + 1 in edited:
+                changed[stem] = replace(changed[stem], content_hash="sha256:again")
+        new = replace(added_record(), arrival=arrival)
+        changed[new.stem] = new
+        data_again, back_again = render_ledger_as_read(replace(chunked, records=changed, last_arrival=arrival))
+        from_state_again = ledger_from_state(data_again, ledger_state(back_again))
+        assert from_state_again is not None
+        assert_same_read(from_state_again, parse_ledger(data_again, LEDGER))
 
     # With what the build holds of its seeds, the values are shared as parsing shares them.
     held = _held_for(parsed, held_flags)

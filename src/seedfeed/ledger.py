@@ -8,13 +8,15 @@ object per line, sorted by stem, so a diff shows one line per changed entry.
 
 from __future__ import annotations
 
-import io
 import json
+import operator
 import pickle
+import struct
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate, chain, pairwise, repeat
 from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) writes, in C
 from operator import attrgetter
 from pathlib import Path
@@ -64,6 +66,21 @@ class LedgerSource:
     data: bytes
     records: tuple[LedgerRecord, ...]  # as read, in the file's order (by stem)
     spans: array[int]  # start and end of each record's line in ``data``, without its comma
+    # The state the records were taken from (``ledger_from_state``): a chunk of it whose
+    # records are all still as read is kept as it is by the next ``ledger_state``. None:
+    # they were parsed from the JSON.
+    state: StateChunks | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StateChunks:
+    """A ledger's state (``ledger_state``) and where each chunk of its records is in it."""
+
+    state: bytes
+    records: tuple[LedgerRecord, ...]  # as taken from it, in its order
+    # By the id() of a chunk's first record (in ``records``, which keeps it alive): its
+    # position there, its number of records, and its bytes' start and end in ``state``.
+    chunks: dict[int, tuple[int, int, int, int]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,7 +165,9 @@ def render_ledger_as_read(ledger: Ledger) -> tuple[bytes, Ledger]:
     source = None
     # _source: a file is written back line by line only if its first line is as this code formats it.
     if read_back and data[spans[0] : spans[1]] == _record_line(read_back[0]).encode():
-        source = LedgerSource(data=data, records=tuple(read_back), spans=spans)
+        # The state the records written back were taken from, if any: its chunks still hold for them.
+        state = ledger.source.state if ledger.source is not None else None
+        source = LedgerSource(data=data, records=tuple(read_back), spans=spans, state=state)
     records = {r.stem: r for r in read_back}
     return data, Ledger(records=records, tombstones=tombstones, last_arrival=ledger.next_arrival - 1, source=source)
 
@@ -451,10 +470,25 @@ class LedgerStates(Protocol):
 
 
 # Bump when the layout of a ledger's state (ledger_state) changes: an older one is then not used.
-_STATE_FORMAT = 1
-# Records per pickle in a state: loaded a batch at a time, like the file's lines.
-_RECORDS_PER_PICKLE = 1000
+_STATE_FORMAT = 2
+# The state's records are pickled in chunks, loaded a chunk at a time like the file's lines. A
+# chunk starts at a record whose arrival number is a multiple of this (or after _CHUNK_MAX
+# records): an entry added or changed changes one chunk, the others are kept as they were.
+_CHUNK_ARRIVALS = 256
+_CHUNK_MAX = 2048
 _STATE_ROW = attrgetter("stem", "id", "content_hash", "published", "updated", "first_seen", "arrival")
+_ARRIVAL = attrgetter("arrival")
+# Before the state's header: its length.
+_HEADER_SIZE = struct.Struct("<Q")
+
+
+def _chunk_starts(records: Sequence[LedgerRecord]) -> list[int]:
+    """Return where each chunk of the records starts, and their number (where the last one ends)."""
+    starts = [0]
+    for index, arrival in enumerate(map(_ARRIVAL, records)):
+        if index - starts[-1] >= _CHUNK_MAX or (arrival % _CHUNK_ARRIVALS == 0 and index > starts[-1]):
+            starts.append(index)
+    return [*starts, len(records)] if records else []
 
 
 def ledger_state(ledger: Ledger) -> bytes:
@@ -463,21 +497,47 @@ def ledger_state(ledger: Ledger) -> bytes:
     ``ledger`` must be as read (``load_ledger``, ``render_ledger_as_read``):
     its records in the file's order, its source that file's. Not the
     records themselves: a slots dataclass pickles through Python code, a
-    tuple of strings, times and ints does not.
+    tuple of strings, times and ints does not. A chunk of records that are
+    all still as read from a state is copied from it, not pickled again.
     """
-    rows = list(map(_STATE_ROW, ledger.records.values()))
+    records = tuple(ledger.records.values())
     source = ledger.source
-    tombstones = tuple((t.id, t.stem, t.when) for t in ledger.tombstones)
-    chunks = range(0, len(rows), _RECORDS_PER_PICKLE)
-    with io.BytesIO() as out:
-        header = (
-            _STATE_FORMAT, LEDGER_FORMAT, ledger.last_arrival, len(rows), tombstones,
-            source.spans.tobytes() if source is not None else None, len(chunks),
-        )  # fmt: skip
-        pickle.dump(header, out, protocol=pickle.HIGHEST_PROTOCOL)
-        for start in chunks:
-            pickle.dump(tuple(rows[start : start + _RECORDS_PER_PICKLE]), out, protocol=pickle.HIGHEST_PROTOCOL)
-        return out.getvalue()
+    lengths = None
+    if source is not None:
+        # Each line's length: where the lines are follows, the file's layout being fixed between them.
+        lengths = array("q", map(operator.sub, source.spans[1::2], source.spans[::2]))
+    previous = source.state if source is not None else None
+    starts = _chunk_starts(records)
+    body: list[bytes | memoryview] = []
+    table: list[int] = []  # where each chunk ends in the body
+    size = 0
+    for start, stop in pairwise(starts):
+        kept = previous.chunks.get(id(records[start])) if previous is not None else None
+        if (
+            previous is not None
+            and kept is not None
+            and kept[1] == stop - start
+            and all(map(operator.is_, records[start:stop], previous.records[kept[0] : kept[0] + kept[1]]))
+        ):
+            # The same records as read, so the same lines: the same chunk, lengths and all.
+            chunk: bytes | memoryview = memoryview(previous.state)[kept[2] : kept[3]]
+        else:
+            rows = tuple(map(_STATE_ROW, records[start:stop]))
+            chunk = pickle.dumps(
+                (rows, lengths[start:stop].tobytes() if lengths is not None else None), protocol=pickle.HIGHEST_PROTOCOL
+            )
+        body.append(chunk)
+        size += len(chunk)
+        table.append(size)
+    header = pickle.dumps(
+        (
+            _STATE_FORMAT, LEDGER_FORMAT, ledger.last_arrival, len(records),
+            tuple((t.id, t.stem, t.when) for t in ledger.tombstones),
+            source.spans[0] if source is not None and records else None, tuple(table),
+        ),
+        protocol=pickle.HIGHEST_PROTOCOL,
+    )  # fmt: skip
+    return b"".join([_HEADER_SIZE.pack(len(header)), header, *body])
 
 
 def ledger_from_state(
@@ -489,35 +549,50 @@ def ledger_from_state(
     same values shared alike, without parsing the JSON. None when the state
     cannot be used (another layout, damaged): the file is then parsed.
     """
+    view = memoryview(state)
     try:
-        with io.BytesIO(state) as found:
-            header = pickle.load(found)  # noqa: S301  # the caller's own, checksummed
-            if not isinstance(header, tuple) or len(header) != 7 or header[:2] != (_STATE_FORMAT, LEDGER_FORMAT):
-                return None
-            _, _, last_arrival, count, tombstone_rows, span_bytes, chunks = header
-            records: dict[str, LedgerRecord] = {}
-            for _ in range(chunks):
-                rows = pickle.load(found)  # noqa: S301  # likewise
-                for stem, id_, content_hash, published, updated, first_seen, arrival in rows:
-                    record = _shared_record(
-                        known, stem, id_, content_hash,
-                        _as_read(published), _as_read(updated), _as_read(first_seen), arrival,
-                    )  # fmt: skip
-                    records[record.stem] = record
-            tombstones = tuple(
-                LedgerTombstone(id=id_, stem=stem, when=_as_read(when)) for id_, stem, when in tombstone_rows
-            )
+        (header_size,) = _HEADER_SIZE.unpack_from(state)
+        header = pickle.loads(view[_HEADER_SIZE.size : _HEADER_SIZE.size + header_size])  # noqa: S301  # checksummed
+        if not isinstance(header, tuple) or len(header) != 7 or header[:2] != (_STATE_FORMAT, LEDGER_FORMAT):
+            return None
+        _, _, last_arrival, count, tombstone_rows, first_span, table = header
+        records: dict[str, LedgerRecord] = {}
+        lengths = array("q")
+        chunks: dict[int, tuple[int, int, int, int]] = {}
+        position = _HEADER_SIZE.size + header_size
+        for end in table:
+            rows, chunk_lengths = pickle.loads(view[position : _HEADER_SIZE.size + header_size + end])  # noqa: S301
+            first = len(records)
+            for index, (stem, id_, content_hash, published, updated, first_seen, arrival) in enumerate(rows):
+                record = _shared_record(
+                    known, stem, id_, content_hash,
+                    _as_read(published), _as_read(updated), _as_read(first_seen), arrival,
+                )  # fmt: skip
+                records[record.stem] = record
+                if index == 0:
+                    chunks[id(record)] = (first, len(rows), position, _HEADER_SIZE.size + header_size + end)
+            if chunk_lengths is not None:
+                lengths.frombytes(chunk_lengths)
+            position = _HEADER_SIZE.size + header_size + end
+        tombstones = tuple(
+            LedgerTombstone(id=id_, stem=stem, when=_as_read(when)) for id_, stem, when in tombstone_rows
+        )
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError, IndexError):
         return None
-    source = None
-    if span_bytes is not None:
-        spans = array("q")
-        spans.frombytes(span_bytes)
-        if len(spans) != 2 * count or (spans and spans[-1] > len(data)):
-            return None
-        source = LedgerSource(data=data, records=tuple(records.values()), spans=spans)
+    except struct.error:
+        return None
     if len(records) != count:
         return None
+    source = None
+    if first_span is not None:
+        # A line ends where its length says; the next starts after its comma and newline.
+        steps = chain.from_iterable(zip(lengths, repeat(2)))
+        spans = array("q", accumulate(steps, initial=first_span))
+        del spans[-1]
+        if len(spans) != 2 * count or spans[-1] > len(data):
+            return None
+        read = tuple(records.values())
+        source = LedgerSource(data=data, records=read, spans=spans, state=StateChunks(state, read, chunks))
     return Ledger(records=records, tombstones=tombstones, last_arrival=last_arrival, source=source)
 
 
