@@ -66,8 +66,9 @@ INDEX_ROW = "/"
 _BUCKETS = 256
 # The light table's row for the ledger's stat, beside the buckets.
 _LEDGER_ROW = "ledger"
-# The ledger table's one row: what reading the ledger file gave (``ledger.ledger_state``).
+# The ledger table's rows: what reading the ledger file gave (``ledger.ledger_state``), and its checksum.
 _LEDGER_STATE_ROW = "state"
+_LEDGER_CHECKSUM_ROW = "checksum"
 # An output record: the digest of its inputs, then its size, mtime_ns and inode.
 _OUTPUT_STAT = struct.Struct("<QqQ")
 
@@ -179,11 +180,8 @@ def _bucket(name: str) -> str:
     return format(zlib.crc32(name.encode("utf-8", "surrogateescape")) % _BUCKETS, "02x")
 
 
-_CHECKSUM_SIZE = 16
-
-
 def _checksum(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=_CHECKSUM_SIZE).digest()
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def digest_inputs(*parts: object) -> bytes:
@@ -233,8 +231,8 @@ class ParseCache:
         # None: every bucket is (nothing was read).
         self._dirty: dict[str, set[str] | None] = {"light": None, "outputs": None}
         self._is_ledger_dirty = True
-        # What reading the ledger gave, to be stored: the digest of the file's bytes, then the checksummed state.
-        self._ledger_state: tuple[bytes, bytes] | None = None
+        # What reading the ledger gave, as ledger_state last returned it: None once another is kept.
+        self._read_ledger_state: bytes | None = None
         self.changed = False
 
     def mark_read(self) -> None:
@@ -301,24 +299,32 @@ class ParseCache:
     def ledger_state(self, data: bytes) -> bytes | None:
         """Return what reading a ledger file of these bytes gave, as kept by ``keep_ledger_state``; None if not kept.
 
-        Opaque here: ``ledger.py`` alone knows the ledger's format.
+        Opaque here: ``ledger.py`` alone knows the ledger's format. The state
+        is held until the next ``keep_ledger_state``, which may reuse it.
         """
         digest = digest_bytes(data)
-        if self._ledger_state is not None and self._ledger_state[0] == digest:
-            row: bytes | None = self._ledger_state[1]
-        else:
-            row = self.store.get("ledger", _LEDGER_STATE_ROW, digest)
-        if row is None or row[:_CHECKSUM_SIZE] != _checksum(row[_CHECKSUM_SIZE:]):
+        state = self.store.get("ledger", _LEDGER_STATE_ROW, digest)
+        checksum = self.store.get("ledger", _LEDGER_CHECKSUM_ROW, digest)
+        if state is None or checksum is None or checksum != _checksum(state):
             return None
-        return row[_CHECKSUM_SIZE:]
+        self._read_ledger_state = state
+        return state
 
-    def keep_ledger_state(self, data: bytes, state: Callable[[], bytes]) -> None:
-        """Keep what reading a ledger file of these bytes gives, for the next build (made only if kept)."""
+    def keep_ledger_state(self, data: bytes, state: Callable[[bytes | None], bytes]) -> None:
+        """Store what reading a ledger file of these bytes gives, for the next build.
+
+        ``state`` is called only if the store keeps what it writes, with the
+        state ``ledger_state`` last returned (None if none). Stored at once,
+        so that no build holds two states while it writes its outputs.
+        """
+        previous, self._read_ledger_state = self._read_ledger_state, None
         if not self.store.is_persistent:
             return
-        made = state()
-        self._ledger_state = (digest_bytes(data), _checksum(made) + made)
-        self.changed = True
+        made = state(previous)
+        del previous
+        digest = digest_bytes(data)
+        # Two rows, not the checksum joined to the state: a copy of megabytes at a hundred thousand entries.
+        self.store.write("ledger", {_LEDGER_STATE_ROW: (digest, made), _LEDGER_CHECKSUM_ROW: (digest, _checksum(made))})
 
     def known(self, stem: str) -> CachedSeed | None:
         """Return the light record of the seed of a stem, for the ledger to share its values; None if there is none."""
@@ -530,9 +536,6 @@ class ParseCache:
             data = pickle.dumps(self.ledger, protocol=pickle.HIGHEST_PROTOCOL)
             self.store.write("light", {_LEDGER_ROW: (_checksum(data), data)})
             self._is_ledger_dirty = False
-        if self._ledger_state is not None:
-            self.store.write("ledger", {_LEDGER_STATE_ROW: self._ledger_state})
-            self._ledger_state = None
         self.changed = False
 
 

@@ -74,12 +74,16 @@ class LedgerSource:
 
 @dataclass(frozen=True, slots=True)
 class StateChunks:
-    """A ledger's state (``ledger_state``) and where each chunk of its records is in it."""
+    """Where each chunk of a ledger's records is in the state (``ledger_state``) they were taken from.
 
-    state: bytes
+    Not the state itself: its caller keeps it until the next state is made.
+    """
+
+    # The state's start, up to its first chunk: its layout, and where each chunk is.
+    header: bytes
     records: tuple[LedgerRecord, ...]  # as taken from it, in its order
     # By the id() of a chunk's first record (in ``records``, which keeps it alive): its
-    # position there, its number of records, and its bytes' start and end in ``state``.
+    # position there, its number of records, and its bytes' start and end in the state.
     chunks: dict[int, tuple[int, int, int, int]]
 
 
@@ -101,7 +105,7 @@ class Ledger:
     @property
     def next_arrival(self) -> int:
         """Return the arrival number the next new seed gets."""
-        return max([self.last_arrival, *(r.arrival for r in self.records.values())]) + 1
+        return max(self.last_arrival, max(map(_ARRIVAL, self.records.values()), default=0)) + 1
 
     @property
     def latest_event(self) -> datetime | None:
@@ -113,7 +117,7 @@ class Ledger:
         end here instead, so a build with nothing new changes nothing, however
         late it runs.
         """
-        moments = [r.first_seen for r in self.records.values()]
+        moments = list(map(_FIRST_SEEN, self.records.values()))
         moments += [r.updated for r in self.records.values() if r.updated > r.published]
         moments += [t.when for t in self.tombstones]
         return max(moments, default=None)
@@ -198,7 +202,7 @@ def _render(ledger: Ledger, *, read_back: list[LedgerRecord] | None) -> tuple[by
     ]
     head = f'{{\n  "format": {LEDGER_FORMAT},\n  "last_arrival": {ledger.next_arrival - 1},\n  "entries": '
     tail = f',\n  "tombstones": {_array(tombstones)}\n}}\n'
-    records = sorted(ledger.records.values(), key=lambda r: r.stem)
+    records = sorted(ledger.records.values(), key=_STEM)
     spans = array("q")
     if not records:
         return (head + "[]" + tail).encode(), spans
@@ -225,18 +229,27 @@ def _record_parts(
     # Runs of records as read (first and last position in ``read``), and records formatted afresh.
     items: list[tuple[int, int] | LedgerRecord] = []
     position = 0  # in ``read``, which is in stem order as ``records`` is
+    count = len(read)
+    run = -1  # where in ``read`` the run being extended starts (it ends before ``position``); -1: none
     for record in records:
-        while position < len(read) and read[position].stem < record.stem:
+        if position < count and read[position] is record:
+            # The next record as read: most of them, on most builds.
+            if run < 0:
+                run = position
             position += 1
-        if position < len(read) and read[position] is record:
-            last = items[-1] if items else None
-            if isinstance(last, tuple) and last[1] == position - 1:
-                items[-1] = (last[0], position)
-            else:
-                items.append((position, position))
+            continue
+        if run >= 0:
+            items.append((run, position - 1))
+            run = -1
+        while position < count and read[position].stem < record.stem:
+            position += 1
+        if position < count and read[position] is record:
+            run = position
             position += 1
         else:
             items.append(record)
+    if run >= 0:
+        items.append((run, position - 1))
     parts: list[bytes | memoryview] = []
     view = memoryview(source.data) if source is not None else None
     for item in items:
@@ -465,8 +478,11 @@ class LedgerStates(Protocol):
     def ledger_state(self, data: bytes) -> bytes | None:
         """Return the state kept for a file of these bytes; None if there is none."""
 
-    def keep_ledger_state(self, data: bytes, state: Callable[[], bytes]) -> None:
-        """Keep the state reading these bytes gives (``state`` is called only if it is kept)."""
+    def keep_ledger_state(self, data: bytes, state: Callable[[bytes | None], bytes]) -> None:
+        """Keep the state reading these bytes gives: ``state(previous)``, called only if it is kept.
+
+        ``previous`` is the state last returned by ``ledger_state``, if any.
+        """
 
 
 # Bump when the layout of a ledger's state (ledger_state) changes: an older one is then not used.
@@ -478,6 +494,7 @@ _CHUNK_ARRIVALS = 256
 _CHUNK_MAX = 2048
 _STATE_ROW = attrgetter("stem", "id", "content_hash", "published", "updated", "first_seen", "arrival")
 _ARRIVAL = attrgetter("arrival")
+_FIRST_SEEN = attrgetter("first_seen")
 # Before the state's header: its length.
 _HEADER_SIZE = struct.Struct("<Q")
 
@@ -491,14 +508,15 @@ def _chunk_starts(records: Sequence[LedgerRecord]) -> list[int]:
     return [*starts, len(records)] if records else []
 
 
-def ledger_state(ledger: Ledger) -> bytes:
+def ledger_state(ledger: Ledger, previous: bytes | None = None) -> bytes:
     """Return what reading a ledger file gave, pickled as plain tuples: it loads in C (``ledger_from_state``).
 
     ``ledger`` must be as read (``load_ledger``, ``render_ledger_as_read``):
     its records in the file's order, its source that file's. Not the
     records themselves: a slots dataclass pickles through Python code, a
     tuple of strings, times and ints does not. A chunk of records that are
-    all still as read from a state is copied from it, not pickled again.
+    all still as read from the state ``previous`` is copied from it, not
+    pickled again.
     """
     records = tuple(ledger.records.values())
     source = ledger.source
@@ -506,21 +524,24 @@ def ledger_state(ledger: Ledger) -> bytes:
     if source is not None:
         # Each line's length: where the lines are follows, the file's layout being fixed between them.
         lengths = array("q", map(operator.sub, source.spans[1::2], source.spans[::2]))
-    previous = source.state if source is not None else None
+    chunks = source.state if source is not None else None
+    if chunks is not None and (previous is None or not previous.startswith(chunks.header)):
+        chunks = None  # not the state the records were taken from
     starts = _chunk_starts(records)
     body: list[bytes | memoryview] = []
     table: list[int] = []  # where each chunk ends in the body
     size = 0
     for start, stop in pairwise(starts):
-        kept = previous.chunks.get(id(records[start])) if previous is not None else None
+        kept = chunks.chunks.get(id(records[start])) if chunks is not None else None
         if (
             previous is not None
+            and chunks is not None
             and kept is not None
             and kept[1] == stop - start
-            and all(map(operator.is_, records[start:stop], previous.records[kept[0] : kept[0] + kept[1]]))
+            and all(map(operator.is_, records[start:stop], chunks.records[kept[0] : kept[0] + kept[1]]))
         ):
             # The same records as read, so the same lines: the same chunk, lengths and all.
-            chunk: bytes | memoryview = memoryview(previous.state)[kept[2] : kept[3]]
+            chunk: bytes | memoryview = memoryview(previous)[kept[2] : kept[3]]
         else:
             rows = tuple(map(_STATE_ROW, records[start:stop]))
             chunk = pickle.dumps(
@@ -564,9 +585,13 @@ def ledger_from_state(
             rows, chunk_lengths = pickle.loads(view[position : _HEADER_SIZE.size + header_size + end])  # noqa: S301
             first = len(records)
             for index, (stem, id_, content_hash, published, updated, first_seen, arrival) in enumerate(rows):
+                # _as_read, inline: this runs for every record on every build.
                 record = _shared_record(
                     known, stem, id_, content_hash,
-                    _as_read(published), _as_read(updated), _as_read(first_seen), arrival,
+                    published if published.tzinfo is UTC else fixed_offset(published),
+                    updated if updated.tzinfo is UTC else fixed_offset(updated),
+                    first_seen if first_seen.tzinfo is UTC else fixed_offset(first_seen),
+                    arrival,
                 )  # fmt: skip
                 records[record.stem] = record
                 if index == 0:
@@ -592,7 +617,8 @@ def ledger_from_state(
         if len(spans) != 2 * count or spans[-1] > len(data):
             return None
         read = tuple(records.values())
-        source = LedgerSource(data=data, records=read, spans=spans, state=StateChunks(state, read, chunks))
+        header = state[: _HEADER_SIZE.size + header_size]
+        source = LedgerSource(data=data, records=read, spans=spans, state=StateChunks(header, read, chunks))
     return Ledger(records=records, tombstones=tombstones, last_arrival=last_arrival, source=source)
 
 
@@ -618,7 +644,7 @@ def load_ledger(
         ledger = parse_ledger(data, path, known=known)
         if states is not None:
             read = ledger
-            states.keep_ledger_state(data, lambda: ledger_state(read))
+            states.keep_ledger_state(data, lambda previous: ledger_state(read, previous))
     return ledger
 
 
@@ -643,7 +669,14 @@ class Reconciliation:
 
 def _is_same_time(a: datetime, b: datetime) -> bool:
     # The same moment written the same way: the ledger keeps each time's own offset.
-    return a == b and a.utcoffset() == b.utcoffset()
+    # (Mostly the same object: a record read shares its published time with the seed's facts.)
+    return a is b or (a == b and a.utcoffset() == b.utcoffset())
+
+
+# The order observations are reconciled in: new entries get arrival numbers in it.
+_BY_PUBLISHED = attrgetter("published", "id")
+_STEM = attrgetter("stem")
+_ID = attrgetter("id")
 
 
 def reconcile(
@@ -664,11 +697,11 @@ def reconcile(
     build with nothing new must not change the feed).
     The caller guarantees that no two observations share an id.
     """
-    observed = sorted(observed, key=lambda o: (o.published, o.id))
+    observed = sorted(observed, key=_BY_PUBLISHED)
     kept = set(kept)
-    present = {o.stem for o in observed} | kept
+    present = set(map(_STEM, observed)) | kept
     old_by_id = {r.id: r for r in ledger.records.values() if r.stem not in present}
-    observed_ids = {o.id for o in observed}
+    observed_ids = set(map(_ID, observed))
     # A rejected seed keeps its record, unless a published seed now claims its id.
     records = {s: r for s, r in ledger.records.items() if s in kept and r.id not in observed_ids}
     changes: dict[str, Change] = {}
@@ -701,7 +734,7 @@ def reconcile(
                     old, stem=obs.stem, published=obs.published, updated=max(old.updated, obs.published)
                 )
             changes[obs.stem] = "unchanged"
-    live_ids = {r.id for r in records.values()}
+    live_ids = set(map(_ID, records.values()))
     gone = sorted(
         {r.id: r for r in ledger.records.values() if r.id not in live_ids}.values(), key=lambda r: (r.arrival, r.id)
     )
