@@ -172,7 +172,7 @@ def render_ledger_as_read(ledger: Ledger) -> tuple[bytes, Ledger]:
         # The state the records written back were taken from, if any: its chunks still hold for them.
         state = ledger.source.state if ledger.source is not None else None
         source = LedgerSource(data=data, records=tuple(read_back), spans=spans, state=state)
-    records = {r.stem: r for r in read_back}
+    records = dict(zip(map(_STEM, read_back), read_back, strict=True))
     return data, Ledger(records=records, tombstones=tombstones, last_arrival=ledger.next_arrival - 1, source=source)
 
 
