@@ -441,6 +441,8 @@ def build(
                     written.append(ledger_path.name)
                 parse_cache.wrote_ledger(ledger_path)
                 parse_cache.keep_ledger_state(ledger_data, partial(ledger_state, read_back))
+            else:
+                parse_cache.release_ledger_state()  # the file and its stored state stay as they are
             out_dir.mkdir(parents=True, exist_ok=True)
             arrivals = {r.stem: r.arrival for r in new_ledger.records.values()}
             documents = plan_documents(

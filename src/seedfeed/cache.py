@@ -310,6 +310,10 @@ class ParseCache:
         self._read_ledger_state = state
         return state
 
+    def release_ledger_state(self) -> None:
+        """Let go of the state ``ledger_state`` returned: no new one will be made from it."""
+        self._read_ledger_state = None
+
     def keep_ledger_state(self, data: bytes, state: Callable[[bytes | None], bytes]) -> None:
         """Store what reading a ledger file of these bytes gives, for the next build.
 
