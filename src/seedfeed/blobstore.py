@@ -176,12 +176,7 @@ class BlobStore:
                 ((name, digest, data) for name, (digest, data) in rows.items()),
             )
             if keep is not None:
-                names = [name for (name,) in db.execute(f"SELECT name FROM {table}")]  # noqa: S608
-                kept = set(keep)
-                db.executemany(
-                    f"DELETE FROM {table} WHERE name = ?",  # noqa: S608  # table names are ours
-                    ((name,) for name in names if name not in kept),
-                )
+                _delete_others(db, table, db.execute(f"SELECT name FROM {table}"), keep)  # noqa: S608
             db.execute("COMMIT")
         except sqlite3.Error:
             self._give_up()
@@ -195,15 +190,10 @@ class BlobStore:
         db = self._connect()
         if db is None:
             return
-        kept = set(keep)
         try:
             db.execute("BEGIN")
             query = f"SELECT name FROM {table} WHERE name >= ? AND name < ?"  # noqa: S608  # table names are ours
-            names = [name for (name,) in db.execute(query, (prefix, chr(ord(prefix) + 1)))]
-            db.executemany(
-                f"DELETE FROM {table} WHERE name = ?",  # noqa: S608  # table names are ours
-                ((name,) for name in names if name not in kept),
-            )
+            _delete_others(db, table, db.execute(query, (prefix, chr(ord(prefix) + 1))), keep)
             db.execute("COMMIT")
         except sqlite3.Error:
             self._give_up()
@@ -215,3 +205,13 @@ class BlobStore:
             with contextlib.suppress(sqlite3.Error):
                 self._db.close()
             self._db = None
+
+
+def _delete_others(db: sqlite3.Connection, table: str, found: Iterable[tuple[str]], keep: Iterable[str]) -> None:
+    """Delete the rows of the names ``found`` (a query's rows of one name each) that ``keep`` does not hold."""
+    kept = set(keep)
+    names = [name for (name,) in found]  # read whole before deleting: the query walks the table
+    db.executemany(
+        f"DELETE FROM {table} WHERE name = ?",  # noqa: S608  # table names are ours
+        ((name,) for name in names if name not in kept),
+    )
