@@ -26,10 +26,12 @@ from seedfeed.ledger import (
     Ledger,
     LedgerRecord,
     LedgerTombstone,
+    Observation,
     ledger_from_state,
     ledger_state,
     load_ledger,
     parse_ledger,
+    reconcile,
     render_ledger,
     render_ledger_as_read,
 )
@@ -389,3 +391,51 @@ def test_build_ledger_laid_out_by_hand_is_read_then_kept_as_read(
     assert _build(seeds, out, 3) == expected[0]
     assert parses == []
     assert _outputs(out) == expected[1]
+
+
+# reconcile: what it decides, for any ledger and observations (its passes over every record are in C).
+
+published_times = st.sampled_from([T1, T1 + timedelta(hours=1), T1.astimezone(timezone(timedelta(hours=7)))])
+
+
+@given(
+    ledger=ledgers(),
+    seen=st.lists(st.tuples(st.integers(min_value=0, max_value=9), st.booleans(), published_times), max_size=10),
+    new=st.lists(st.tuples(stems, published_times), max_size=5),
+    kept_indexes=st.sets(st.integers(min_value=0, max_value=9)),
+)
+def test_reconcile_numbers_new_entries_by_published_then_id_and_keeps_or_tombstones_the_rest(
+    ledger: Ledger,
+    seen: list[tuple[int, bool, datetime]],
+    new: list[tuple[str, datetime]],
+    kept_indexes: set[int],
+) -> None:
+    old = list(ledger.records.values())
+    observed: dict[str, Observation] = {}
+    for index, is_edited, published in seen:
+        if index < len(old):
+            r = old[index]
+            observed[r.stem] = Observation(
+                stem=r.stem, id=r.id, content_hash=r.content_hash + ("!" if is_edited else ""), published=published
+            )
+    for n, (stem, published) in enumerate(new):
+        if stem not in ledger.records:
+            observed[stem] = Observation(stem=stem, id=f"tag:new.org,2024:{n}", content_hash="h", published=published)
+    kept = {old[i].stem for i in kept_indexes if i < len(old) and old[i].stem not in observed}
+    now = T1 + timedelta(days=3)
+    result = reconcile(ledger, list(observed.values()), kept=kept, now=now, tombstone_period=timedelta(days=30))
+    order = sorted(observed.values(), key=lambda o: (o.published, o.id))
+    assert list(result.changes) == [o.stem for o in order]
+    fresh = [o for o in order if o.stem not in ledger.records]
+    assert [result.ledger.records[o.stem].arrival for o in fresh] == list(
+        range(ledger.next_arrival, ledger.next_arrival + len(fresh))
+    )
+    assert all(result.changes[o.stem] == "new" for o in fresh)
+    for o in order:
+        if o.stem in ledger.records:
+            record, before = result.ledger.records[o.stem], ledger.records[o.stem]
+            assert result.changes[o.stem] == ("updated" if o.content_hash != before.content_hash else "unchanged")
+            assert (record.id, record.arrival, record.first_seen) == (before.id, before.arrival, before.first_seen)
+    assert set(result.ledger.records) == set(observed) | kept
+    gone = [r for r in old if r.stem not in observed and r.stem not in kept]
+    assert result.removed == tuple(r.id for r in sorted(gone, key=lambda r: (r.arrival, r.id)))
