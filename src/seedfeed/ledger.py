@@ -16,7 +16,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from itertools import accumulate, chain, pairwise, repeat
+from itertools import accumulate, chain, compress, count, pairwise, repeat
 from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) writes, in C
 from operator import attrgetter
 from pathlib import Path
@@ -153,7 +153,7 @@ def _parse_arrival(value: object) -> int:
 
 def render_ledger(ledger: Ledger) -> bytes:
     """Return the ledger's file bytes: stable order, one record per line."""
-    return _render(ledger, read_back=None)[0]
+    return _render(ledger, last_arrival=ledger.next_arrival - 1, read_back=None)[0]
 
 
 def render_ledger_as_read(ledger: Ledger) -> tuple[bytes, Ledger]:
@@ -163,7 +163,8 @@ def render_ledger_as_read(ledger: Ledger) -> tuple[bytes, Ledger]:
     (``ledger_state``) is kept without the file being parsed again.
     """
     read_back: list[LedgerRecord] = []
-    data, spans = _render(ledger, read_back=read_back)
+    last_arrival = ledger.next_arrival - 1
+    data, spans = _render(ledger, last_arrival=last_arrival, read_back=read_back)
     tombstones = tuple(
         t if t.when is (when := _time_as_read(t.when)) else replace(t, when=when)
         for t in sorted(ledger.tombstones, key=lambda t: (t.when, t.id))
@@ -175,7 +176,7 @@ def render_ledger_as_read(ledger: Ledger) -> tuple[bytes, Ledger]:
         state = ledger.source.state if ledger.source is not None else None
         source = LedgerSource(data=data, records=tuple(read_back), spans=spans, state=state)
     records = dict(zip(map(_STEM, read_back), read_back, strict=True))
-    return data, Ledger(records=records, tombstones=tombstones, last_arrival=ledger.next_arrival - 1, source=source)
+    return data, Ledger(records=records, tombstones=tombstones, last_arrival=last_arrival, source=source)
 
 
 def _time_as_read(value: datetime) -> datetime:
@@ -192,8 +193,8 @@ def _record_as_read(r: LedgerRecord) -> LedgerRecord:
     return replace(r, published=published, updated=updated, first_seen=first_seen)
 
 
-def _render(ledger: Ledger, *, read_back: list[LedgerRecord] | None) -> tuple[bytes, array[int]]:
-    """Return the ledger's file bytes and where each record's line is in them.
+def _render(ledger: Ledger, *, last_arrival: int, read_back: list[LedgerRecord] | None) -> tuple[bytes, array[int]]:
+    """Return the ledger's file bytes (its last arrival given, made once) and where each record's line is in them.
 
     With ``read_back``, the records as reading the bytes gives them are
     appended to it, in the file's order; else the lines' places are not noted.
@@ -202,7 +203,7 @@ def _render(ledger: Ledger, *, read_back: list[LedgerRecord] | None) -> tuple[by
         _line({"stem": t.stem, "id": t.id, "when": _time(t.when)})
         for t in sorted(ledger.tombstones, key=lambda t: (t.when, t.id))
     ]
-    head = f'{{\n  "format": {LEDGER_FORMAT},\n  "last_arrival": {ledger.next_arrival - 1},\n  "entries": '
+    head = f'{{\n  "format": {LEDGER_FORMAT},\n  "last_arrival": {last_arrival},\n  "entries": '
     tail = f',\n  "tombstones": {_array(tombstones)}\n}}\n'
     records = sorted(ledger.records.values(), key=_STEM)
     spans = array("q")
@@ -505,11 +506,17 @@ _HEADER_SIZE = struct.Struct("<Q")
 
 def _chunk_starts(records: Sequence[LedgerRecord]) -> list[int]:
     """Return where each chunk of the records starts, and their number (where the last one ends)."""
+    if not records:
+        return []
+    # The positions of arrival numbers divisible by _CHUNK_ARRIVALS, found in C.
+    marks = compress(count(), map(operator.not_, map(_CHUNK_ARRIVALS.__rmod__, map(_ARRIVAL, records))))
     starts = [0]
-    for index, arrival in enumerate(map(_ARRIVAL, records)):
-        if index - starts[-1] >= _CHUNK_MAX or (arrival % _CHUNK_ARRIVALS == 0 and index > starts[-1]):
+    for index in chain(marks, [len(records)]):
+        while index - starts[-1] > _CHUNK_MAX:
+            starts.append(starts[-1] + _CHUNK_MAX)
+        if index > starts[-1]:
             starts.append(index)
-    return [*starts, len(records)] if records else []
+    return starts
 
 
 def ledger_state(ledger: Ledger, previous: bytes | None = None) -> bytes:
