@@ -613,9 +613,11 @@ def ledger_from_state(
         tombstones = tuple(
             LedgerTombstone(id=id_, stem=stem, when=_as_read(when)) for id_, stem, when in tombstone_rows
         )
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError, IndexError):
-        return None
-    except struct.error:
+    # OverflowError, MemoryError: a damaged length in a pickle asks for more than there is.
+    except (
+        pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError, IndexError,
+        OverflowError, MemoryError, struct.error,
+    ):  # fmt: skip
         return None
     if len(records) != count:
         return None
