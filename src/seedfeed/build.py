@@ -8,7 +8,7 @@ it is recorded only for events (a seed first seen, edited or removed).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -285,6 +285,11 @@ def entry_catalog(
     return EntryCatalog(heads, load)
 
 
+def _unsourced(ledger: Ledger) -> Ledger:
+    """Return the ledger without the file it was read from (its bytes), once nothing is written back from it."""
+    return ledger if ledger.source is None else replace(ledger, source=None)
+
+
 def _is_same_ledger(old: Ledger, new: Ledger) -> bool:
     """Return whether reconciling kept every record as it was (not a copy): nothing to write."""
     return (
@@ -421,6 +426,8 @@ def build(
                 tombstone_period=timedelta(days=config.tombstone_days),
             )
             new_ledger = result.ledger
+            changes, removed = result.changes, result.removed
+            del result  # its ledger holds the file as read: let go with the others' once written back
 
             catalog = entry_catalog(drafts, new_ledger, parse_cache, paths, config, notices)
             # What was made per seed to reach the heads goes before the outputs are
@@ -437,12 +444,17 @@ def build(
             written: list[str] = []
             if not (_is_same_ledger(ledger, new_ledger) and parse_cache.is_ledger_current(ledger_path)):
                 ledger_data, read_back = render_ledger_as_read(new_ledger)
+                # The file as read was written back: not needed again (30 MB at 100,000 entries),
+                # and let go before the state of the new one is made.
+                ledger, new_ledger = _unsourced(ledger), _unsourced(new_ledger)
                 if write_if_changed(ledger_path.parent, ledger_path.name, ledger_data):
                     written.append(ledger_path.name)
                 parse_cache.wrote_ledger(ledger_path)
                 parse_cache.keep_ledger_state(ledger_data, partial(ledger_state, read_back))
+                del ledger_data, read_back  # the new file's bytes: not held while the outputs are written
             else:
                 parse_cache.release_ledger_state()  # the file and its stored state stay as they are
+            ledger, new_ledger = _unsourced(ledger), _unsourced(new_ledger)
             out_dir.mkdir(parents=True, exist_ok=True)
             arrivals = {r.stem: r.arrival for r in new_ledger.records.values()}
             documents = plan_documents(
@@ -498,8 +510,8 @@ def build(
             parse_cache.store.close()
             report = BuildReport(
                 heads=ordered,
-                changes=dict(result.changes),
-                removed=result.removed,
+                changes=dict(changes),
+                removed=removed,
                 rejected=tuple(sorted(rejected, key=lambda e: str(e.path))),
                 notices=tuple(notices),
                 written=tuple(written),
