@@ -147,8 +147,8 @@ def prepare(
     row: str | None = None
     page: StagedFile | None = None
     if staging.is_site:
-        # Its row as an archive page shows it, where most entries end up; the
-        # index renders its few rows from their entries.
+        # Its row as an archive page shows it, where every entry ends up; its
+        # row on index.html, a page's worth, is rendered where the index is.
         row = render_index_row(config, entry, prefix="../")
         page = stage_file(staging.out_dir, page_file(entry.stem), render_article(config, entry), folders)
     return Prepared(
