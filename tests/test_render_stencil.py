@@ -17,8 +17,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from publish_support import entry_from_text, reference_config
+from seedfeed.archive import SitePage, site_archive_path
 from seedfeed.model import Entry
-from seedfeed.writers.html import render_article, render_index
+from seedfeed.writers.html import render_article, render_index, render_index_row, render_site_page, row_prefix
 
 TESTS = Path(__file__).parent
 SEED_FILES = sorted((TESTS / "data" / "corpus").glob("*/*.txt")) + sorted((TESTS / "seeds" / "ok").glob("*.txt"))
@@ -55,6 +56,17 @@ def test_render_stencil_pages_of_the_corpus_are_jinja2s_bytes(config) -> None:
         page = lxml.html.fromstring(stenciled)
         assert " ".join(page.find(".//h1").text_content().split()) == " ".join(entry.title.split())
     assert render_index(config, entries) == render_index(config, entries, is_stenciled=False)
+    assert render_index(config, entries, older=3) == render_index(config, entries, older=3, is_stenciled=False)
+    # An archive page: its own template, its rows linking from archive/.
+    for number, older in ((1, None), (4, 3)):
+        page = SitePage(path=site_archive_path(number), number=number, entries=tuple(entries), older=older)
+        rows = [render_index_row(config, e, prefix=row_prefix(page)).encode("utf-8") for e in entries]
+        stenciled = b"".join(render_site_page(config, page, rows))
+        assert stenciled == b"".join(render_site_page(config, page, rows, is_stenciled=False))
+        tree = lxml.html.fromstring(stenciled)
+        assert [a.get("href") for a in tree.findall(".//nav[@class='pages']/a")] == (
+            ["3.html", "../index.html"] if older else ["../index.html"]
+        )
 
 
 def test_render_stencil_two_configs_in_one_process_keep_their_own_markup() -> None:

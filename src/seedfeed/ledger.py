@@ -584,16 +584,17 @@ def ledger_from_state(
     view = memoryview(state)
     try:
         (header_size,) = _HEADER_SIZE.unpack_from(state)
-        header = pickle.loads(view[_HEADER_SIZE.size : _HEADER_SIZE.size + header_size])  # noqa: S301  # checksummed
+        body = _HEADER_SIZE.size + header_size  # where the chunks start; the table counts from there
+        header = pickle.loads(view[_HEADER_SIZE.size : body])  # noqa: S301  # checksummed
         if not isinstance(header, tuple) or len(header) != 7 or header[:2] != (_STATE_FORMAT, LEDGER_FORMAT):
             return None
         _, _, last_arrival, count, tombstone_rows, first_span, table = header
         records: dict[str, LedgerRecord] = {}
         lengths = array("q")
         chunks: dict[int, tuple[int, int, int, int]] = {}
-        position = _HEADER_SIZE.size + header_size
+        position = body
         for end in table:
-            rows, chunk_lengths = pickle.loads(view[position : _HEADER_SIZE.size + header_size + end])  # noqa: S301
+            rows, chunk_lengths = pickle.loads(view[position : body + end])  # noqa: S301
             first = len(records)
             for index, (stem, id_, content_hash, published, updated, first_seen, arrival) in enumerate(rows):
                 # _as_read, inline: this runs for every record on every build.
@@ -606,10 +607,10 @@ def ledger_from_state(
                 )  # fmt: skip
                 records[record.stem] = record
                 if index == 0:
-                    chunks[id(record)] = (first, len(rows), position, _HEADER_SIZE.size + header_size + end)
+                    chunks[id(record)] = (first, len(rows), position, body + end)
             if chunk_lengths is not None:
                 lengths.frombytes(chunk_lengths)
-            position = _HEADER_SIZE.size + header_size + end
+            position = body + end
         tombstones = tuple(
             LedgerTombstone(id=id_, stem=stem, when=_as_read(when)) for id_, stem, when in tombstone_rows
         )
@@ -630,7 +631,7 @@ def ledger_from_state(
         if len(spans) != 2 * count or spans[-1] > len(data):
             return None
         read = tuple(records.values())
-        header = state[: _HEADER_SIZE.size + header_size]
+        header = state[:body]
         source = LedgerSource(data=data, records=read, spans=spans, state=StateChunks(header, read, chunks))
     return Ledger(records=records, tombstones=tombstones, last_arrival=last_arrival, source=source)
 

@@ -327,11 +327,11 @@ def render_index(
 ) -> bytes:
     """Return ``index.html`` listing these entries newest first, linking to archive page ``older`` if given.
 
-    ``is_stenciled=False`` renders every row through Jinja2: the same bytes, slower.
+    ``is_stenciled=False`` renders the page and every row through Jinja2: the same bytes, slower.
     """
     page = SitePage(path=INDEX_NAME, number=None, entries=order_entries(entries), older=older)
     rows = [render_index_row(config, e, is_stenciled=is_stenciled).encode("utf-8") for e in page.entries]
-    return b"".join(render_site_page(config, page, rows))
+    return b"".join(render_site_page(config, page, rows, is_stenciled=is_stenciled))
 
 
 def row_prefix(page: SitePage[E]) -> str:
@@ -366,12 +366,15 @@ def site_page_links(config: FeedConfig, page: SitePage[E]) -> tuple[str | None, 
 _ROWS_MARKER = "\x00seedfeed-index-rows\x00"
 
 
-def render_site_page(config: FeedConfig, page: SitePage[E], rows: Sequence[bytes]) -> list[bytes]:
+def render_site_page(
+    config: FeedConfig, page: SitePage[E], rows: Sequence[bytes], *, is_stenciled: bool = True
+) -> list[bytes]:
     """Return a listing page (``index.html`` or an archive page) as parts, from its rows in order.
 
     ``rows`` are ``render_index_row``'s, UTF-8, made with the page's
     ``row_prefix``. The page is rendered around a marker and the rows put in
     its place as they are: they are neither decoded nor joined again.
+    ``is_stenciled=False`` renders the page through Jinja2: the same bytes, slower.
     """
     older, atom = site_page_links(config, page)
     root = row_prefix(page)
@@ -387,7 +390,7 @@ def render_site_page(config: FeedConfig, page: SitePage[E], rows: Sequence[bytes
         template = "archive.html"
         view["number"] = str(page.number)
         view["atom"] = atom
-    text = _render(template, _site(config, root), view, is_stenciled=True).encode("utf-8")
+    text = _render(template, _site(config, root), view, is_stenciled=is_stenciled).encode("utf-8")
     if not rows:
         return [text]
     before, marker, after = text.partition(_ROWS_MARKER.encode("utf-8"))
