@@ -225,9 +225,16 @@ def test_snapshot_any_change_means_a_full_build_that_repairs(runs: Runs, change:
     assert not built
     change(runs.seeds, runs.out)
     result, built = runs.run()
-    assert built
+    # A new seed and nothing else is built alone (append.py), as the full build would build it.
+    assert built is (change is not _add)
     assert result.exit_code == 0
-    check_atom((runs.out / "feed.atom").read_bytes())
+    root = check_atom((runs.out / "feed.atom").read_bytes())
+    if change is _add:
+        assert "new       " in result.stdout
+        atom = "{http://www.w3.org/2005/Atom}"
+        titles = [entry.findtext(f"{atom}title") for entry in root.iter(f"{atom}entry")]
+        assert len(titles) == 5
+        assert "Pertemuan menteri di Medan" in titles
     assert not list(runs.out.glob(".*.tmp"))
     if change in (_delete_output, _edit_output, _add_temp_output, _touch):
         # Nothing a reader sees changed: the full build put back the very bytes.

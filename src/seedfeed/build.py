@@ -85,10 +85,22 @@ class BuildReport:
         """Return the one line a build ends with."""
         if self.is_withheld:
             return f"nothing written (strict): {len(self.rejected)} rejected"
-        return (
-            f"{len(self.heads)} published: {self.count('new')} new, {self.count('updated')} updated, "
-            f"{len(self.removed)} removed, {self.count('unchanged')} unchanged, {len(self.rejected)} rejected"
+        return summary_line(
+            published=len(self.heads),
+            new=self.count("new"),
+            updated=self.count("updated"),
+            removed=len(self.removed),
+            unchanged=self.count("unchanged"),
+            rejected=len(self.rejected),
         )
+
+
+def summary_line(*, published: int, new: int, updated: int, removed: int, unchanged: int, rejected: int) -> str:
+    """Return the line a build that wrote its outputs ends with."""
+    return (
+        f"{published} published: {new} new, {updated} updated, "
+        f"{removed} removed, {unchanged} unchanged, {rejected} rejected"
+    )
 
 
 def first_seen_of(record: LedgerRecord | None, now: datetime) -> datetime:
@@ -487,18 +499,8 @@ def build(
                 # Pages no document links to any more (complete = true, a lost ledger) go.
                 pages = {d.path for d in documents}
                 written.extend(remove_files_not_in(out_dir, ARCHIVE_DIR, ".atom", pages))
-            # RSS and JSON Feed hold what the Atom subscription document holds; RSS says
-            # when the feed last changed as Atom does: its latest event, never the clock.
             shown = catalog.entries(published.entries)
-            last = feed_updated(shown, tombstones, config) if shown or tombstones else None
-            if "rss" in config.formats and write_if_changed(
-                out_dir, FEED_NAMES["rss"], render_rss(config, shown, updated=last)
-            ):
-                written.append(FEED_NAMES["rss"])
-            if "json" in config.formats and write_if_changed(
-                out_dir, FEED_NAMES["json"], render_json_feed(config, shown)
-            ):
-                written.append(FEED_NAMES["json"])
+            written.extend(write_other_feeds(out_dir, config, shown, tombstones))
             changed_feeds = tuple(config.url(name) for name in FEED_NAMES.values() if name in written)
             if site:
                 # A removed seed's page goes with it, once no feed links to it; its tombstone tells the feed readers.
@@ -541,6 +543,26 @@ def build(
                 forms=report_forms,
             ),
         )
+
+
+def write_other_feeds(
+    out_dir: Path, config: FeedConfig, shown: Sequence[Entry], tombstones: Sequence[Tombstone]
+) -> list[str]:
+    """Write the RSS and JSON feeds the configuration asks for; return those whose bytes changed.
+
+    They hold what the Atom subscription document holds (``shown``); RSS says
+    when the feed last changed as Atom does: its latest event, never the clock.
+    Raises OutputError when a file cannot be written.
+    """
+    written: list[str] = []
+    last = feed_updated(shown, tombstones, config) if shown or tombstones else None
+    if "rss" in config.formats and write_if_changed(
+        out_dir, FEED_NAMES["rss"], render_rss(config, shown, updated=last)
+    ):
+        written.append(FEED_NAMES["rss"])
+    if "json" in config.formats and write_if_changed(out_dir, FEED_NAMES["json"], render_json_feed(config, shown)):
+        written.append(FEED_NAMES["json"])
+    return written
 
 
 def write_documents(

@@ -395,6 +395,11 @@ class ParseCache:
             entry = loaded if isinstance(loaded, Entry) else None
         return entry
 
+    def stored_entry(self, name: str, digest: bytes) -> Entry | None:
+        """Return the entry made from a seed whose head has this digest, from the store; None if it has none."""
+        loaded = self._stored("entries", name, digest)
+        return loaded if isinstance(loaded, Entry) else None
+
     def index_rows(self, stems: Iterable[str]) -> dict[str, tuple[bytes, bytes]]:
         """Return the stored listing-page rows of these keys: key -> (entry digest, UTF-8 row).
 
@@ -624,6 +629,62 @@ def read_cache(key: CacheKey, store: BlobStore) -> ParseCache:
     )
     parse_cache.mark_read()
     return parse_cache
+
+
+class ParseCacheSlice(ParseCache):
+    """Some buckets of a parse cache: the records a build of a few new seeds reads and writes.
+
+    Saved like the whole cache, bucket by bucket, so every bucket it writes
+    holds all the records it held. It knows only its buckets' seeds, so it
+    forgets none (``keep_only``) and prunes no row.
+    """
+
+    def keep_only(self, names: set[str]) -> None:
+        """Forget nothing: the seeds this slice does not hold are not gone."""
+
+
+def read_cache_slice(
+    key: CacheKey, store: BlobStore, *, seeds: Iterable[str], outputs: Iterable[str]
+) -> ParseCache | None:
+    """Return the buckets of a cache holding these seeds' and outputs' records; None if no build saved this store.
+
+    A damaged bucket is None too: the full build that follows rebuilds the cache.
+    """
+    wanted = {
+        "light": {_bucket(name) for name in seeds} | {_LEDGER_ROW},
+        "outputs": {_bucket(name) for name in outputs},
+    }
+    records: dict[str, dict[str, object]] = {"light": {}, "outputs": {}}
+    ledger: object = _NO_ROW
+    try:
+        for table, buckets in wanted.items():
+            for name, (checksum, data) in store.get_many(table, sorted(buckets)).items():
+                if checksum != _checksum(data):
+                    return None
+                value = pickle.loads(data)  # noqa: S301  # our own file, checksummed
+                if name == _LEDGER_ROW and table == "light":
+                    ledger = value
+                elif isinstance(value, dict):
+                    records[table].update(value)
+                else:
+                    return None
+    except (pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError, ValueError):
+        return None
+    if ledger is _NO_ROW:
+        return None  # a store no build saved (or made for another key, and emptied)
+    part = ParseCacheSlice(
+        key,
+        records["light"],  # type: ignore[arg-type]  # written by save_light from such records
+        records["outputs"],  # type: ignore[arg-type]  # likewise
+        ledger=ledger if isinstance(ledger, tuple) else None,
+        store=store,
+    )
+    part.mark_read()
+    part._is_pruned = False  # an empty bucket is not an empty cache
+    return part
+
+
+_NO_ROW = object()
 
 
 def cache_path(out_dir: Path) -> Path:

@@ -190,8 +190,15 @@ def build_command(
     gc.disable()
     if not no_cache and not is_asked:
         # A build with nothing to do repeats its last report without loading the library.
+        # Or, when only new seeds came, a build of just them (append.py).
         noop = load_noop_report(
-            seeds_dir, out_dir, is_strict=strict, is_json=as_json, is_quiet=quiet, lock_timeout=lock_timeout
+            seeds_dir,
+            out_dir,
+            is_strict=strict,
+            is_json=as_json,
+            is_quiet=quiet,
+            lock_timeout=lock_timeout,
+            now=None if as_json else now,
         )
         if noop is not None:
             _print_report(noop, out_dir)

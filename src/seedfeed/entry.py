@@ -30,6 +30,9 @@ _FLAGS = {"--json": "json", "--quiet": "quiet", "-q": "quiet", "--strict": "stri
 # command line then builds at that time without asking again: at a hundred
 # thousand seeds the check scans the folder for a few tenths of a second.
 unanswered: tuple[Path, Path, datetime] | None = None
+# What answered this process's build before the command line: "noop" (the
+# snapshot), "append" (a build of only the new seeds, append.py); None: neither.
+answered: str | None = None
 
 
 def main() -> None:
@@ -79,7 +82,7 @@ def plain_build(args: list[str]) -> tuple[Path, Path, frozenset[str]] | None:
 
 def _answer(seeds_dir: Path, out_dir: Path, flags: frozenset[str]) -> bool:
     """Print the snapshot's report and exit as the build would; False when there is no usable snapshot."""
-    global unanswered
+    global unanswered, answered
     from seedfeed.errors import SeedfeedError
     from seedfeed.snapshot import load_noop_report
 
@@ -93,12 +96,14 @@ def _answer(seeds_dir: Path, out_dir: Path, flags: frozenset[str]) -> bool:
             is_json="json" in flags,
             is_quiet="quiet" in flags,
             lock_timeout=DEFAULT_WAIT,
+            now=None if "json" in flags else now,
         )
     except SeedfeedError:
         return False  # the command line proper tries again and reports it as it reports errors
     if printed is None:
         unanswered = (seeds_dir, out_dir, now)
         return False
+    answered = printed.answered_by
     # As click.echo writes them: each part, then a newline, errors and notices on stderr.
     for part in (printed.errors, printed.warnings):
         if part:

@@ -298,6 +298,95 @@ def _array(lines: Sequence[str]) -> str:
     return "[\n" + ",\n".join(lines) + "\n  ]"
 
 
+def _skeleton(last_arrival: int, tombstones: Iterable[LedgerTombstone]) -> tuple[bytes, bytes]:
+    """Return what ``_render`` writes before and after the records' lines of a ledger that has some."""
+    lines = [
+        _line({"stem": t.stem, "id": t.id, "when": _time(t.when)})
+        for t in sorted(tombstones, key=lambda t: (t.when, t.id))
+    ]
+    head = f'{{\n  "format": {LEDGER_FORMAT},\n  "last_arrival": {last_arrival},\n  "entries": [\n'
+    return head.encode(), f'\n  ],\n  "tombstones": {_array(lines)}\n}}\n'.encode()
+
+
+_STEM_OPENING = '    {"stem": '
+_DECODER = json.JSONDecoder()
+
+
+def _line_stem(body: bytes, start: int) -> tuple[str, int] | None:
+    """Return the stem of the record line starting at ``start``, and where the line ends; None if not ours."""
+    end = body.find(b"\n", start)
+    end = len(body) if end < 0 else end - 1  # before the comma that joins it to the next
+    line = body[start:end].decode("utf-8", "surrogateescape")
+    if not line.startswith(_STEM_OPENING):
+        return None
+    try:
+        stem, _after = _DECODER.raw_decode(line, len(_STEM_OPENING))
+    except ValueError:
+        return None
+    return (stem, end) if isinstance(stem, str) else None
+
+
+def insert_records(
+    data: bytes,
+    *,
+    last_arrival: int,
+    tombstones: Sequence[LedgerTombstone],
+    added: Sequence[LedgerRecord],
+    kept: Sequence[LedgerTombstone],
+) -> bytes | None:
+    """Return the ledger file ``data`` with records added, as a build that adds them writes it; None if unsure.
+
+    ``data`` must be a file this code wrote, with records, its last arrival
+    ``last_arrival`` and ``tombstones``; ``kept`` are the tombstones the new
+    file keeps. A build writes each record it read back as its line in the
+    file (the file's first line being this code's), and a new one as
+    ``_record_line`` formats it, in order of stem: so do the lines here,
+    found by a binary search rather than parsed, which a build adding one
+    seed to a hundred thousand cannot afford. None when the file is laid out
+    otherwise, or a stem added is already there.
+    """
+    head, tail = _skeleton(last_arrival, tombstones)
+    if not (data.startswith(head) and data.endswith(tail)) or len(data) <= len(head) + len(tail):
+        return None
+    body = memoryview(data)[len(head) : len(data) - len(tail)].tobytes()
+    first = _line_stem(body, 0)
+    if first is None or not _is_our_line(body[: first[1]]):
+        return None  # a build would write the file afresh, every line as this code formats it
+    places: list[tuple[int, bytes]] = []
+    for record in sorted(added, key=_STEM):
+        # The first line whose stem sorts after the record's: a binary search over byte offsets.
+        low, high = 0, len(body)
+        while low < high:
+            middle = (low + high) // 2
+            start = body.rfind(b"\n", 0, middle) + 1
+            found = _line_stem(body, start)
+            if found is None or found[0] == record.stem:
+                return None
+            if found[0] < record.stem:
+                low = found[1] + 2  # past the comma and the newline
+            else:
+                high = start
+        places.append((min(low, len(body)), _record_line(record).encode()))
+    parts: list[bytes] = []
+    position = 0
+    for place, line in places:
+        parts.append(body[position:place])
+        position = place
+        parts.append(line + b",\n" if place < len(body) else b",\n" + line)
+    parts.append(body[position:])
+    new_head, new_tail = _skeleton(max(last_arrival, *map(_ARRIVAL, added)), kept)
+    return new_head + b"".join(parts) + new_tail
+
+
+def _is_our_line(line: bytes) -> bool:
+    """Return whether a record's line is exactly as ``_record_line`` formats the record reading it gives."""
+    try:
+        records = _parse_records([json.loads(line.decode("utf-8"))])
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
+        return False
+    return all(_record_line(record).encode() == line for record in records.values())
+
+
 _ENTRIES_OPEN = b'\n  "entries": [\n'
 _ENTRIES_CLOSE = b'\n  ],\n  "tombstones": '
 

@@ -87,7 +87,8 @@ import os
 import sys
 import zlib
 from array import array
-from collections.abc import Callable, Collection, Iterable, Iterator
+from bisect import bisect_left
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from json.encoder import encode_basestring as _encode_string  # C, as json.dumps uses
@@ -98,6 +99,7 @@ from seedfeed.fsutil import build_lock
 
 if TYPE_CHECKING:
     from seedfeed.build import BuildReport
+    from seedfeed.catalog import EntryHead
     from seedfeed.config import FeedConfig
     from seedfeed.ledger import Ledger
 
@@ -106,7 +108,7 @@ if TYPE_CHECKING:
 CACHE_DIR = ".seedfeed-cache"
 SNAPSHOT_NAME = "noop"
 # Bump when the layout of the snapshot changes.
-FORMAT = 3
+FORMAT = 4
 # The header's length, after it at the end of the file.
 _TRAILER = 8
 # How long before a build's `now` its inputs must have last changed: more than
@@ -117,7 +119,7 @@ SETTLE_NS = 2_000_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # The printed parts a snapshot keeps, in the order they follow its header line.
-_SECTIONS = ("errors", "warnings", "lines", "json")
+_SECTIONS = ("errors", "warnings", "lines", "json", "base")
 # The forms of the report the command prints, and the parts each form needs.
 REPORT_FORMS = ("text", "json")
 _FORM_SECTIONS = {"text": ("errors", "warnings", "lines"), "json": ("errors", "warnings", "json")}
@@ -156,6 +158,9 @@ class PrintedReport(NamedTuple):
     summary: str  # stdout: the closing line, without the feed's path (unless --json)
     json: str  # stdout: the --json object as printed
     is_failed: bool  # a seed was rejected: exit code 1
+    # What made it: "build" (a build), "noop" (the snapshot of a build with nothing
+    # to do), "append" (a build of only the new seeds, ``append.py``).
+    answered_by: str = "build"
 
 
 def report_json(report: BuildReport, *, is_lazy: bool = False) -> dict[str, object]:
@@ -251,9 +256,12 @@ def _warning_lines(report: BuildReport) -> Iterator[str]:
 
 def _entry_lines(report: BuildReport) -> Iterator[str]:
     changes = report.changes
-    return (
-        f"{changes.get(entry.stem, 'unchanged'):9} {entry.published.date()}  {entry.title}" for entry in report.heads
-    )
+    return (entry_line(changes.get(entry.stem, "unchanged"), entry) for entry in report.heads)
+
+
+def entry_line(change: str, head: EntryHead) -> str:
+    """Return an entry's line of the printed report."""
+    return f"{change:9} {head.published.date()}  {head.title}"
 
 
 def printed_report(report: BuildReport, *, is_json: bool, is_quiet: bool) -> PrintedReport:
@@ -422,20 +430,16 @@ def _render_snapshot(report: BuildReport, build: FinishedBuild) -> Iterator[byte
     state = _state(seeds_dir, out_dir, names, config_bytes=config_bytes, seeds=scanned, ledger=ledger_stat)
     if state is None:
         return None
-    return _snapshot_parts(noop, names, state, forms)
+    from seedfeed.append import append_base
+
+    return _snapshot_parts(noop, names, state, forms, append_base(noop, after, config))
 
 
 def _snapshot_parts(
-    noop: BuildReport, names: dict[str, str], state: list[bytes], forms: Collection[str]
+    noop: BuildReport, names: dict[str, str], state: list[bytes], forms: Collection[str], base: bytes
 ) -> Iterator[bytes]:
-    """Yield the snapshot file: the state, each printed section, then the header and its length."""
-    state_length = sum(map(len, state))
-    for index, part in enumerate(state):
-        state[index] = b""  # written: megabytes not held while the report is made
-        yield part
-    part = b""
-    sections: list[list[int]] = []
-    makers = {
+    """Yield the snapshot file of a build: the state, each printed section, the append base, the header."""
+    makers: dict[str, Callable[[], Iterator[str]]] = {
         "errors": lambda: _joined_chunks(_error_lines(noop)),
         "warnings": lambda: _joined_chunks(_warning_lines(noop)),
         "lines": lambda: _joined_chunks(_entry_lines(noop)),
@@ -443,31 +447,78 @@ def _snapshot_parts(
     }
     recorded = [form for form in REPORT_FORMS if form in forms]
     needed = {name for form in recorded for name in _FORM_SECTIONS[form]}
+    sections: dict[str, Iterable[bytes]] = {
+        name: (piece.encode("utf-8") for piece in make()) for name, make in makers.items() if name in needed
+    }
+    sections["base"] = (base,)
+    return file_parts(
+        state,
+        sections,
+        names=names,
+        summary=noop.summary(),
+        is_failed=bool(noop.rejected),
+        forms=recorded,
+        unsettled={},
+    )
+
+
+def file_parts(
+    state: list[bytes],
+    sections: Mapping[str, Iterable[bytes]],
+    *,
+    names: Mapping[str, str],
+    summary: str,
+    is_failed: bool,
+    forms: Sequence[str],
+    unsettled: Mapping[str, str],
+) -> Iterator[bytes]:
+    """Yield a snapshot file: the state, each section (``_SECTIONS``), then the header and its length.
+
+    ``unsettled`` maps seeds changed too near the build's time to trust
+    their stat (by name) to the hex digest of the bytes the build read: the
+    check reads them again.
+    """
+    state_length = sum(map(len, state))
+    for index, part in enumerate(state):
+        state[index] = b""  # written: megabytes not held while the report is made
+        yield part
+    lengths: list[list[int]] = []
     for name in _SECTIONS:
         length = crc = 0
-        for piece in makers[name]() if name in needed else ():
-            blob = piece.encode("utf-8")
+        for blob in sections.get(name, ()):
             length += len(blob)
             crc = zlib.crc32(blob, crc)
             yield blob
-        sections.append([length, crc])
+        lengths.append([length, crc])
     header = {
         "format": FORMAT,
-        "names": names,
+        "names": dict(names),
         "state": state_length,
-        "summary": noop.summary(),
-        "is_failed": bool(noop.rejected),
-        "sections": sections,
-        "forms": recorded,
+        "summary": summary,
+        "is_failed": is_failed,
+        "sections": lengths,
+        "forms": list(forms),
+        "unsettled": dict(unsettled),
     }
     encoded = json.dumps(header, ensure_ascii=False).encode("utf-8")
     yield encoded + len(encoded).to_bytes(_TRAILER, "little")
 
 
 def load_noop_report(
-    seeds_dir: Path, out_dir: Path, *, is_strict: bool, is_json: bool, is_quiet: bool, lock_timeout: float
+    seeds_dir: Path,
+    out_dir: Path,
+    *,
+    is_strict: bool,
+    is_json: bool,
+    is_quiet: bool,
+    lock_timeout: float,
+    now: datetime | None = None,
 ) -> PrintedReport | None:
     """Return what a build would print, when nothing it reads changed since the snapshot; else None.
+
+    With ``now``, a folder where only new seeds arrived since is built
+    here, at that time, by building just them (``append.py``), and what
+    that build prints is returned (``answered_by`` says which).
 
     Reads the snapshot under the seeds folder's build lock, as a build
     would; raises LockError when the lock is not free within
@@ -481,77 +532,203 @@ def load_noop_report(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_noop_report(
-            path, seeds_dir, out_dir, is_strict=is_strict, is_json=is_json, is_quiet=is_quiet, lock_timeout=lock_timeout
-        )
+        with build_lock(seeds_dir, timeout=lock_timeout):
+            try:
+                found = _read_snapshot(path, seeds_dir, out_dir, is_json=is_json, can_append=now is not None)
+            except (OSError, ValueError, KeyError, TypeError):
+                return None
+            if isinstance(found, AppendPlan):
+                if now is None or (is_strict and found.is_failed):
+                    return None
+                from seedfeed.append import build_appended  # the library: only when there is something to build
+
+                return build_appended(found, now=now, is_quiet=is_quiet)
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _load_noop_report(
-    path: Path, seeds_dir: Path, out_dir: Path, *, is_strict: bool, is_json: bool, is_quiet: bool, lock_timeout: float
-) -> PrintedReport | None:
-    with build_lock(seeds_dir, timeout=lock_timeout):
-        try:
-            with path.open("rb") as fh:
-                # The header is last, with its length after it: the snapshot is written as it is made.
-                size = fh.seek(0, os.SEEK_END)
-                if size < _TRAILER:
-                    return None
-                fh.seek(size - _TRAILER)
-                length = int.from_bytes(fh.read(_TRAILER), "little")
-                if length > size - _TRAILER:
-                    return None
-                fh.seek(size - _TRAILER - length)
-                header = json.loads(fh.read(length))
-                if not isinstance(header, dict) or header.get("format") != FORMAT:
-                    return None
-                fh.seek(0)
-                names = header["names"]
-                seeds = _scan_seeds(seeds_dir, names["suffix"])
-                if seeds is None:
-                    return None
-                head = _state_head(
-                    seeds_dir,
-                    names,
-                    config_bytes=(seeds_dir / names["config"]).read_bytes(),
-                    seeds=seeds,
-                    ledger=_stat_row(seeds_dir / names["ledger"]),
-                )
-                # The seeds compared before the output folder is scanned: a build
-                # after a new or edited seed pays one scan here, not two.
-                if fh.read(len(head)) != head:
-                    return None
-                outputs = _state_outputs(out_dir)
-                if outputs is None or len(head) + len(outputs) != header["state"] or fh.read(len(outputs)) != outputs:
-                    return None
-                form = "json" if is_json else "text"
-                if form not in header["forms"]:
-                    return None  # the last build printed the other form: this one records it
-                wanted = {"errors", "json"} if is_json else {"errors", "lines"}
-                if not is_quiet:
-                    wanted.add("warnings")
-                text = dict.fromkeys(_SECTIONS, "")
-                start = fh.tell()
-                for name, (length, crc) in zip(_SECTIONS, header["sections"], strict=True):
-                    if name in wanted:
-                        fh.seek(start)
-                        blob = fh.read(length)
-                        if len(blob) != length or zlib.crc32(blob) != crc:
-                            return None
-                        text[name] = blob.decode("utf-8")
-                    start += length
-                if is_quiet:
-                    text["lines"] = ""
-                summary, is_failed = header["summary"], header["is_failed"]
-                if not isinstance(summary, str) or not isinstance(is_failed, bool):
-                    return None
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+    if found is None:
+        return None
+    text, summary, is_failed = found
     if is_strict and is_failed:
         return None  # a strict build would write nothing, and say so
-    return PrintedReport(summary=summary, is_failed=is_failed, **text)
+    if is_quiet:
+        text["lines"] = text["warnings"] = ""
+    return PrintedReport(summary=summary, is_failed=is_failed, answered_by="noop", **text)
+
+
+class AppendPlan(NamedTuple):
+    """A snapshot whose folder has only new seeds since: what building just them starts from."""
+
+    path: Path  # the snapshot file
+    seeds_dir: Path
+    out_dir: Path
+    names: dict[str, str]  # the snapshot's names of the configuration, the ledger and the seeds' suffix
+    config_bytes: bytes
+    seeds: _Scan  # the seeds folder now
+    new: list[str]  # the names of the seeds not in the snapshot, sorted
+    outputs: _Scan  # the output folder, as the snapshot has it (and as it is)
+    sections: dict[str, bytes]  # the snapshot's sections of the text report, and the append base
+    unsettled: dict[str, str]  # the snapshot's seeds checked by digest (``file_parts``)
+    is_failed: bool  # a seed was rejected
+
+
+_Found = tuple[dict[str, str], str, bool] | AppendPlan | None
+
+
+def _read_snapshot(path: Path, seeds_dir: Path, out_dir: Path, *, is_json: bool, can_append: bool) -> _Found:
+    """Return the snapshot's printed sections, summary and failure when nothing changed; an AppendPlan; or None."""
+    with path.open("rb") as fh:
+        # The header is last, with its length after it: the snapshot is written as it is made.
+        size = fh.seek(0, os.SEEK_END)
+        if size < _TRAILER:
+            return None
+        fh.seek(size - _TRAILER)
+        length = int.from_bytes(fh.read(_TRAILER), "little")
+        if length > size - _TRAILER:
+            return None
+        fh.seek(size - _TRAILER - length)
+        header = json.loads(fh.read(length))
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            return None
+        fh.seek(0)
+        names = header["names"]
+        seeds = _scan_seeds(seeds_dir, names["suffix"])
+        if seeds is None:
+            return None
+        config_bytes = (seeds_dir / names["config"]).read_bytes()
+        head = _state_head(
+            seeds_dir, names, config_bytes=config_bytes, seeds=seeds, ledger=_stat_row(seeds_dir / names["ledger"])
+        )
+        state_length = header["state"]
+        # The seeds compared before the output folder is scanned: a build
+        # after a new or edited seed pays one scan here, not two.
+        stored = fh.read(len(head))
+        plan: tuple[list[str], bytes] | None = None
+        if stored != head:
+            if not can_append or is_json:
+                return None
+            fh.seek(0)
+            plan = _only_new_seeds(fh.read(state_length), head, seeds)
+            if plan is None:
+                return None
+        outputs = _state_outputs(out_dir)
+        if outputs is None:
+            return None
+        if plan is not None:
+            if plan[1] != outputs:
+                return None
+        elif len(head) + len(outputs) != state_length or fh.read(len(outputs)) != outputs:
+            return None
+        unsettled = header["unsettled"]
+        if not isinstance(unsettled, dict) or not all(_is_as_read(seeds_dir / n, d) for n, d in unsettled.items()):
+            return None
+        form = "json" if is_json else "text"
+        if form not in header["forms"]:
+            return None  # the last build printed the other form: this one records it
+        wanted = {"errors", "warnings", "json" if is_json else "lines"}
+        if plan is not None:
+            wanted.add("base")
+        blobs: dict[str, bytes] = {}
+        start = state_length
+        for name, (length, crc) in zip(_SECTIONS, header["sections"], strict=True):
+            if name in wanted:
+                fh.seek(start)
+                blob = fh.read(length)
+                if len(blob) != length or zlib.crc32(blob) != crc:
+                    return None
+                blobs[name] = blob
+            start += length
+    summary, is_failed = header["summary"], header["is_failed"]
+    if not isinstance(summary, str) or not isinstance(is_failed, bool):
+        return None
+    if plan is not None:
+        new, _outputs = plan
+        return AppendPlan(
+            path=path,
+            seeds_dir=seeds_dir,
+            out_dir=out_dir,
+            names=names,
+            config_bytes=config_bytes,
+            seeds=seeds,
+            new=new,
+            outputs=_Scan(*_parse_scan(outputs), ctimes=array("q")),
+            sections=blobs,
+            unsettled=unsettled,
+            is_failed=is_failed,
+        )
+    text = dict.fromkeys(_SECTIONS[:4], "")
+    text.update((name, blob.decode("utf-8")) for name, blob in blobs.items())
+    return text, summary, is_failed
+
+
+# At most this many new seeds are built by appending them; more are a full build's (over the cores).
+APPEND_MAX = 32
+
+
+def _only_new_seeds(state: bytes, head: bytes, seeds: _Scan) -> tuple[list[str], bytes] | None:
+    """Return the new seeds' names and the snapshot's output folder's part, when only new seeds came since; else None.
+
+    ``state`` is the snapshot's state, ``head`` the state's head now (of
+    ``seeds``, the seeds folder now). Every seed the snapshot lists must be
+    there with the same stat, everything else in the head the same.
+    """
+    stored = _unprefixed(state)
+    now = _unprefixed(head)
+    if len(stored) != 6 or len(now) != 4 or stored[:2] != now[:2] or not isinstance(seeds.numbers, array):
+        return None  # another configuration, code, folder or ledger (or a stat that overflowed)
+    names = stored[3].decode("utf-8", "surrogateescape").split("\0") if stored[3] else []
+    numbers = array("q")
+    numbers.frombytes(stored[2])
+    known = set(names)
+    new = [name for name in seeds.names if name not in known]
+    if not new or len(new) > APPEND_MAX or len(names) + len(new) != len(seeds.names):
+        return None
+    # The numbers of the seeds there were, in order: the scan's without the new seeds' rows.
+    kept = array("q")
+    position = 0
+    for name in new:
+        row = 3 * bisect_left(seeds.names, name)
+        kept.extend(seeds.numbers[position:row])
+        position = row + 3
+    kept.extend(seeds.numbers[position:])
+    if kept != numbers:
+        return None
+    return new, b"".join(_prefixed(stored[4:]))
+
+
+def _unprefixed(data: bytes) -> list[bytes]:
+    """Return the parts ``_prefixed`` joined (each after its length)."""
+    parts: list[bytes] = []
+    position = 0
+    while position < len(data):
+        length = int.from_bytes(data[position : position + 8], "little")
+        parts.append(data[position + 8 : position + 8 + length])
+        position += 8 + length
+    return parts
+
+
+def _parse_scan(prefixed: bytes) -> tuple[list[str], array[int]]:
+    """Return the names and numbers of a scan as ``_scan_bytes`` gives it, prefixed; ValueError if not numbers."""
+    numbers_part, names_part = _unprefixed(prefixed)
+    numbers = array("q")
+    numbers.frombytes(numbers_part)  # ValueError: a repr, not an array's bytes
+    names = names_part.decode("utf-8", "surrogateescape").split("\0") if names_part else []
+    return names, numbers
+
+
+def _is_as_read(path: Path, digest: str) -> bool:
+    """Return whether a file holds the bytes of this hex digest (the parse cache's hash of a seed's bytes)."""
+    import hashlib
+
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    return hashlib.blake2b(data, digest_size=SEED_DIGEST_SIZE).hexdigest() == digest
+
+
+# The size of the parse cache's hash of a seed's bytes (cache._DIGEST_SIZE, which a test keeps equal).
+SEED_DIGEST_SIZE = 32
 
 
 class _Scan(NamedTuple):
@@ -723,4 +900,97 @@ def _scan_outputs(out_dir: Path) -> _Scan | None:
                 os.close(fd)
     except FileNotFoundError:
         return None
+    return _Scan(names=names, numbers=numbers, ctimes=array("q"))
+
+
+def save_appended_snapshot(
+    plan: AppendPlan, base: bytes, written: Sequence[str], *, now: datetime, sections: dict[str, str], summary: str
+) -> None:
+    """Write the snapshot of the folder a build of new seeds only (``append.py``) left.
+
+    ``base`` is the pickled base of the next such build, ``written`` every
+    output path the build may have written, ``sections`` its text report as
+    a rebuild prints it, ``summary`` that rebuild's summary line.
+
+    Never raises for the file system: a snapshot is only a shortcut, and one
+    that cannot be written is removed.
+    """
+    seeds_dir, out_dir = plan.seeds_dir, plan.out_dir
+    seeds = plan.seeds
+    settled = (now - _EPOCH) // timedelta(microseconds=1) * 1000 - SETTLE_NS
+    # Seeds changed too near the build's time are checked by their bytes: the new ones, as this build read
+    # them, and those the last snapshot so checked, until they settle.
+    unsettled = {
+        name: digest
+        for name, digest in plan.unsettled.items()
+        if (position := bisect_left(seeds.names, name)) < len(seeds.names)
+        and seeds.names[position] == name
+        and seeds.ctimes[position] > settled
+    }
+    try:
+        outputs = _patched(plan.outputs, out_dir, written)
+        if outputs is None:
+            plan.path.unlink(missing_ok=True)
+            return
+        head = _head_parts(
+            seeds_dir,
+            plan.names,
+            config_bytes=plan.config_bytes,
+            seeds=seeds,
+            ledger=_stat_row(seeds_dir / plan.names["ledger"]),
+        )
+        state = [*_prefixed(head), *_prefixed(list(_scan_bytes(outputs)))]
+        from seedfeed.fsutil import write_disposable  # the fast path never gets here
+
+        parts = file_parts(
+            state,
+            {
+                **{name: (text.encode("utf-8"),) for name, text in sections.items()},
+                "base": (base,),
+            },
+            names=plan.names,
+            summary=summary,
+            is_failed=plan.is_failed,
+            forms=["text"],
+            unsettled=unsettled,
+        )
+        write_disposable(plan.path, parts)
+    except OSError:
+        with contextlib.suppress(OSError):
+            plan.path.unlink(missing_ok=True)
+
+
+def _patched(scan: _Scan, out_dir: Path, written: Sequence[str]) -> _Scan | None:
+    """Return the output folder's scan (``snapshot._scan_outputs``) after these files were written; None if unsure.
+
+    Patched, not scanned again: a scan stats every page, a tenth of a second
+    at ten thousand. Under the build lock nothing else writes the folder.
+    """
+    names = list(scan.names)
+    numbers = array("q", scan.numbers)
+    where = {name: index for index, name in enumerate(names)}
+    added: list[tuple[str, tuple[int, int, int]]] = []
+    for relative in written:
+        try:
+            stat = (out_dir / relative).stat()
+        except FileNotFoundError:
+            if relative in where:
+                return None  # never: nothing here removes a file
+            continue
+        row = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        index = where.get(relative)
+        if index is None:
+            added.append((relative, row))
+        else:
+            numbers[3 * index : 3 * index + 3] = array("q", row)
+    for relative, row in added:
+        # Files of one folder are together, sorted by name: the new one goes among them.
+        folder, _slash, _name = relative.rpartition("/")
+        prefix = folder + "/" if folder else ""
+        members = [i for i, name in enumerate(names) if name.startswith(prefix) and "/" not in name[len(prefix) :]]
+        if not members or members != list(range(members[0], members[-1] + 1)):
+            return None  # a folder that had no file: the scan's order of folders is not patched here
+        index = bisect_left(names, relative, members[0], members[-1] + 1)
+        names.insert(index, relative)
+        numbers[3 * index : 3 * index] = array("q", row)
     return _Scan(names=names, numbers=numbers, ctimes=array("q"))

@@ -1,0 +1,379 @@
+"""Build only the seeds that arrived since the last build: what one new article costs a large folder.
+
+The common change to a newsroom's folder is a new article. A full rebuild
+then still walks every seed's record a dozen times (the ledger, the parse
+cache, the catalog, the plans), which at a hundred thousand seeds is
+seconds. Yet what a new seed changes is known in advance: its own page,
+``index.html``, the subscription feeds, the ledger (one more line), and
+nothing else while it does not fill an archive page.
+
+So the no-op snapshot (``snapshot.py``) also keeps an *append base*: what
+the next build needs of the feed beyond the new seeds themselves (the
+newest arrivals' heads, the recently edited ones, the tombstones, the
+arrival counter, the report's order). When ``seedfeed build`` finds that,
+since the snapshot, seeds were only added (every other seed, the output
+folder, the ledger and feed.toml as the snapshot has them), it parses just
+the new seeds and writes exactly what a full build would write, byte for
+byte, prints what it would print, and records the snapshot of the result.
+
+Anything it is not sure of goes to the full build, before a byte is
+written: a new seed that is rejected or names its own id (it may claim
+another's), a new archive page, tombstones' ids coming back, ``complete``
+feeds, a WebSub hub to tell, a ledger not laid out as this code writes it,
+a parse cache that is gone, more than ``snapshot.APPEND_MAX`` new seeds.
+"""
+
+from __future__ import annotations
+
+import pickle
+from array import array
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from seedfeed.archive import FEED_NAME, Document, SitePage, archive_path, order_entries
+from seedfeed.blobstore import BlobStore
+from seedfeed.build import Draft, entry_catalog, summary_line, write_documents, write_other_feeds
+from seedfeed.cache import ParseCache, cache_key, cache_path, read_cache_slice, save_cache
+from seedfeed.catalog import EntryCatalog, EntryHead
+from seedfeed.config import FeedConfig, load_config
+from seedfeed.convert import make_entry_id
+from seedfeed.errors import OutputError, SeedError, SeedfeedError
+from seedfeed.fsutil import StagedFile, discard_staged, write_if_changed
+from seedfeed.ledger import Ledger, LedgerRecord, LedgerTombstone, insert_records
+from seedfeed.model import Entry, Notice, Tombstone
+from seedfeed.outputs import write_site
+from seedfeed.parallel import Staging, parse_seed_files
+from seedfeed.seeds import SEED_SUFFIX, SeedPaths
+from seedfeed.snapshot import AppendPlan, PrintedReport, entry_line, save_appended_snapshot
+from seedfeed.writers.common import FEED_NAMES, INDEX_NAME
+from seedfeed.writers.html import page_file
+
+
+@dataclass(frozen=True, slots=True)
+class AppendBase:
+    """What a build that only adds seeds needs of the feed the last build left, beyond the seeds it adds."""
+
+    size: int  # the configuration's max_entries, which the split below follows
+    last_arrival: int  # the ledger's arrival counter
+    latest_event: datetime | None  # the ledger's
+    tombstones: tuple[LedgerTombstone, ...]  # the ledger's, in its order
+    # Ids of records that are not their stem's tag: a new seed whose id is one of them is not appended.
+    foreign_ids: frozenset[str]
+    newest: tuple[EntryHead, ...]  # the newest ``size`` arrivals, in order of arrival
+    edited: tuple[EntryHead, ...]  # the entries edited recently enough to be shown again
+    order: array[float]  # each published entry's -timestamp, in the report's order (newest first)
+    order_ids: tuple[str, ...]  # and its id: the report's order is by both
+    rejected: int  # how many seeds are rejected
+
+
+def append_base(report: object, after: Ledger, config: FeedConfig) -> bytes:
+    """Return the pickled append base of a finished build's no-op report (``BuildReport``) and the ledger it wrote."""
+    heads: tuple[EntryHead, ...] = report.heads  # type: ignore[attr-defined]  # a BuildReport: no import cycle
+    rejected: tuple[SeedError, ...] = report.rejected  # type: ignore[attr-defined]
+    records = after.records
+    size = config.max_entries
+    arrivals = [records[head.stem].arrival for head in heads]
+    by_arrival = sorted(range(len(heads)), key=arrivals.__getitem__)
+    latest = after.latest_event
+    since = latest - timedelta(days=config.tombstone_days) if latest is not None else None
+    prefix = f"tag:{config.id_authority},{config.id_date}:"
+    base = AppendBase(
+        size=size,
+        last_arrival=after.next_arrival - 1,
+        latest_event=latest,
+        tombstones=after.tombstones,
+        foreign_ids=frozenset(r.id for r in records.values() if r.id != prefix + r.stem),
+        newest=tuple(heads[i] for i in by_arrival[-size:]),
+        edited=tuple(h for h in heads if h.updated > h.published and (since is None or h.updated >= since)),
+        order=array("d", [-head.published.timestamp() for head in heads]),
+        order_ids=tuple(head.id for head in heads),
+        rejected=len(rejected),
+    )
+    return pickle.dumps(base, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def build_appended(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> PrintedReport | None:
+    """Build the plan's new seeds onto what the last build left, at ``now``; return what it prints.
+
+    None when the full build must run instead: nothing was written then.
+    Call under the build lock. Raises OutputError when a file cannot be written.
+    """
+    staged: dict[str, tuple[bytes, StagedFile | None]] = {}
+    try:
+        base = pickle.loads(plan.sections["base"])  # noqa: S301  # our own file, checksummed
+        config = load_config(seeds_dir := plan.seeds_dir)
+        if not isinstance(base, AppendBase) or not _is_appendable(plan, base, config):
+            return None
+        ledger_data = (seeds_dir / plan.names["ledger"]).read_bytes()
+        key = cache_key(seeds_dir, config)
+        parse_cache = read_cache_slice(
+            key,
+            BlobStore(cache_path(plan.out_dir), repr(key)),
+            seeds=plan.new,
+            outputs=[INDEX_NAME, FEED_NAME, *(page_file(name[: -len(SEED_SUFFIX)]) for name in plan.new)],
+        )
+        if parse_cache is None:
+            return None
+        try:
+            made = _prepare(plan, base, config, parse_cache, ledger_data, now=now, staged=staged)
+            if made is None:
+                return None
+            _write(plan, config, parse_cache, made, staged=staged)
+        finally:
+            parse_cache.store.close()
+    except (SeedfeedError, OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError) as exc:
+        if isinstance(exc, OutputError):
+            raise
+        return None
+    finally:
+        discard_staged(page for _digest, page in staged.values() if page is not None)
+    return _report(plan, base, made, config, now=now, is_quiet=is_quiet)
+
+
+def _is_appendable(plan: AppendPlan, base: AppendBase, config: FeedConfig) -> bool:
+    """Return whether this folder's new seeds may be appended, before they are read."""
+    size = config.max_entries
+    lines = plan.sections["lines"]
+    return (
+        not config.complete
+        and config.hub is None
+        and base.size == size
+        # A page that fills makes an archive page, which the full build writes.
+        and (base.last_arrival + len(plan.new)) // size == base.last_arrival // size
+        # The report lists every entry, a line each (a title holds no newline).
+        and (lines.count(b"\n") + 1 if lines else 0) == len(base.order)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Made:
+    """What appending the new seeds makes, before anything is written."""
+
+    ledger: bytes  # the ledger file
+    heads: tuple[EntryHead, ...]  # the new entries, in order of arrival
+    notices: tuple[Notice, ...]  # theirs, in the order a build lists them
+    newest: tuple[EntryHead, ...]  # the newest arrivals, in order of arrival
+    edited: tuple[EntryHead, ...]  # the recently edited entries still announced
+    subscription: tuple[EntryHead, ...]  # what the subscription document holds, in order
+    catalog: EntryCatalog  # every entry written, loaded
+    tombstones: tuple[LedgerTombstone, ...]  # the ledger's, kept
+    latest_event: datetime
+    last_arrival: int
+
+
+def _prepare(
+    plan: AppendPlan,
+    base: AppendBase,
+    config: FeedConfig,
+    parse_cache: ParseCache,
+    ledger_data: bytes,
+    *,
+    now: datetime,
+    staged: dict[str, tuple[bytes, StagedFile | None]],
+) -> _Made | None:
+    """Parse the new seeds and make everything the build writes; None when the full build must decide."""
+    seeds_dir, out_dir = plan.seeds_dir, plan.out_dir
+    paths = SeedPaths(seeds_dir)
+    scan = parse_seed_files(
+        seeds_dir,
+        plan.new,
+        config,
+        lambda _name: now,
+        parse_cache=parse_cache,
+        paths=paths,
+        staging=Staging(out_dir=out_dir, is_site="html" in config.formats),
+        pages=staged,
+    )
+    taken = {t.id for t in base.tombstones} | base.foreign_ids
+    drafts: list[Draft] = []
+    for facts in scan.outcomes:
+        if isinstance(facts, SeedError) or facts.front_matter_id is not None:
+            return None  # rejected, or an id of its own that another entry may hold
+        id_ = make_entry_id(None, facts.stem, seeds_dir, config)
+        if id_ in taken:
+            return None  # a deleted entry's, or one another entry took
+        if facts.date is not None and facts.provenance is not None:
+            drafts.append((facts, id_, facts.date, facts.provenance))
+        else:
+            drafts.append((facts, id_, now, "first-seen"))
+    # ledger.reconcile's order of arrival: by published, then id.
+    arriving = sorted(sorted(drafts, key=lambda d: d[1]), key=lambda d: d[2])
+    added = [
+        LedgerRecord(
+            id=id_,
+            stem=facts.stem,
+            content_hash=facts.content_hash,
+            published=published,
+            updated=published,
+            first_seen=now,
+            arrival=base.last_arrival + number,
+        )
+        for number, (facts, id_, published, _provenance) in enumerate(arriving, start=1)
+    ]
+    latest = now if base.latest_event is None else max(base.latest_event, now)
+    since = latest - timedelta(days=config.tombstone_days)
+    kept = tuple(t for t in base.tombstones if t.when >= since)
+    ledger = insert_records(
+        ledger_data, last_arrival=base.last_arrival, tombstones=base.tombstones, added=added, kept=kept
+    )
+    if ledger is None:
+        return None
+    # The drafts in the order a build lists them (claim_ids: new seeds by stem): so print their notices.
+    notices: list[Notice] = []
+    made = entry_catalog(
+        sorted(drafts, key=lambda d: d[0].stem),
+        Ledger(records={record.stem: record for record in added}),
+        parse_cache,
+        paths,
+        config,
+        notices,
+    )
+    fresh = {head.stem: head for head in made.heads}
+    heads = tuple(fresh[record.stem] for record in added)
+    newest = (*base.newest, *heads)[-config.max_entries :]
+    shown = {head.id for head in newest}
+    edited = tuple(head for head in base.edited if head.updated >= since)
+    subscription = order_entries([*newest, *(head for head in edited if head.id not in shown)])
+    # Every entry written is loaded before the first write: one the store lost means a full build.
+    loaded: dict[str, Entry] = {head.stem: made.entry(head) for head in heads}
+    for head in subscription:
+        if head.stem not in loaded:
+            entry = parse_cache.stored_entry(head.stem + SEED_SUFFIX, head.digest)
+            if entry is None:
+                return None
+            loaded[head.stem] = entry
+    return _Made(
+        ledger=ledger,
+        heads=heads,
+        notices=tuple(notices),
+        newest=newest,
+        edited=edited,
+        subscription=subscription,
+        catalog=EntryCatalog([*newest, *edited], lambda head: loaded[head.stem]),
+        tombstones=kept,
+        latest_event=latest,
+        last_arrival=base.last_arrival + len(added),
+    )
+
+
+def _write(
+    plan: AppendPlan,
+    config: FeedConfig,
+    parse_cache: ParseCache,
+    made: _Made,
+    *,
+    staged: dict[str, tuple[bytes, StagedFile | None]],
+) -> None:
+    """Write what ``build.build`` writes for these new seeds, in its order: the ledger first, pages before feeds."""
+    seeds_dir, out_dir = plan.seeds_dir, plan.out_dir
+    ledger_path = seeds_dir / plan.names["ledger"]
+    write_if_changed(ledger_path.parent, ledger_path.name, made.ledger)
+    parse_cache.wrote_ledger(ledger_path)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    full_pages = made.last_arrival // config.max_entries
+    if "html" in config.formats:
+        index = SitePage(path=INDEX_NAME, number=None, entries=order_entries(made.newest), older=full_pages or None)
+        write_site(
+            out_dir,
+            config,
+            made.catalog,
+            pages=[index],
+            outputs=parse_cache,
+            staged=staged,
+            ordered=order_entries(made.heads),
+        )
+    tombstones = tuple(Tombstone(ref=t.id, when=t.when.astimezone(config.time_zone)) for t in made.tombstones)
+    if "atom" in config.formats:
+        document = Document(
+            path=FEED_NAME,
+            kind="subscription",
+            entries=made.subscription,
+            tombstones=tombstones,
+            prev_archive=archive_path(full_pages) if full_pages else None,
+            current=None,
+        )
+        write_documents(out_dir, config, [document], made.catalog, outputs=parse_cache)
+    write_other_feeds(out_dir, config, made.catalog.entries(made.subscription), tombstones)
+    save_cache(out_dir, parse_cache)
+    for head in made.heads:
+        record = parse_cache.get(head.stem + SEED_SUFFIX)
+        if record is not None:
+            plan.unsettled[head.stem + SEED_SUFFIX] = record.digest.hex()  # checked again while unsettled
+
+
+def _report(
+    plan: AppendPlan, base: AppendBase, made: _Made, config: FeedConfig, *, now: datetime, is_quiet: bool
+) -> PrintedReport:
+    """Record the snapshot of what this build left, and return what it prints."""
+    lines = plan.sections["lines"].decode("utf-8").split("\n") if plan.sections["lines"] else []
+    printed = list(lines)
+    order = array("d", base.order)
+    ids = list(base.order_ids)
+    for head in made.heads:
+        # archive.order_entries's order: newest published first, then by id.
+        key = -head.published.timestamp()
+        position = bisect_left(order, key)
+        while position < len(ids) and order[position] == key and ids[position] < head.id:
+            position += 1
+        order.insert(position, key)
+        ids.insert(position, head.id)
+        lines.insert(position, entry_line("unchanged", head))
+        printed.insert(position, entry_line("new", head))
+    published, new = len(ids), len(made.heads)
+    warnings = plan.sections["warnings"].decode("utf-8")
+    errors = plan.sections["errors"].decode("utf-8")
+    next_base = AppendBase(
+        size=base.size,
+        last_arrival=made.last_arrival,
+        latest_event=made.latest_event,
+        tombstones=made.tombstones,
+        foreign_ids=base.foreign_ids,
+        newest=made.newest,
+        edited=made.edited,
+        order=order,
+        order_ids=tuple(ids),
+        rejected=base.rejected,
+    )
+    # A rebuild lists notices by arrival (snapshot.noop_report); this build, as a build does, the new seeds' by stem.
+    by_arrival = [f"warning: {notice}" for head in made.heads for notice in head.notices()]
+    save_appended_snapshot(
+        plan,
+        pickle.dumps(next_base, protocol=pickle.HIGHEST_PROTOCOL),
+        _written_paths(config, made),
+        now=now,
+        sections={
+            "errors": errors,
+            "warnings": _joined(warnings, by_arrival),
+            "lines": "\n".join(lines),
+        },
+        summary=summary_line(
+            published=published, new=0, updated=0, removed=0, unchanged=published, rejected=base.rejected
+        ),
+    )
+    return PrintedReport(
+        errors=errors,
+        warnings="" if is_quiet else _joined(warnings, [f"warning: {notice}" for notice in made.notices]),
+        lines="" if is_quiet else "\n".join(printed),
+        summary=summary_line(
+            published=published, new=new, updated=0, removed=0, unchanged=published - new, rejected=base.rejected
+        ),
+        json="",
+        is_failed=plan.is_failed,
+        answered_by="append",
+    )
+
+
+def _joined(text: str, lines: Sequence[str]) -> str:
+    return "\n".join([text, *lines] if text else lines)
+
+
+def _written_paths(config: FeedConfig, made: _Made) -> list[str]:
+    """Return every output path this build may have written, relative to the output folder."""
+    paths = [FEED_NAMES[kind] for kind in ("rss", "json") if kind in config.formats]
+    if "atom" in config.formats:
+        paths.append(FEED_NAME)
+    if "html" in config.formats:
+        paths += [INDEX_NAME, *(page_file(head.stem) for head in made.heads)]
+    return paths
