@@ -1,0 +1,793 @@
+"""A build that finds only new seeds appends them, and leaves and prints what the full build would.
+
+``seedfeed build`` asks its no-op snapshot first; when only new seed files
+came since the build that recorded it, the append path builds just those.
+Every run here goes through the executable (``seedfeed.entry.main``), in a
+folder of its own; just before it, a twin folder is made from it (the seeds,
+the ledger and the outputs, without the cache), and after it the twin is built
+in full, without any cache, at the moment the run used: the time the full
+build was given, or the first-seen time the append path recorded for its new
+seeds. Every output file, the ledger, what was printed and the exit code must
+be the same. Both are built from the same relative paths (``seeds``,
+``public``), each from its own working folder, so that the paths the reports
+print are the same too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import importlib.util
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+
+import feedparser
+import lxml.html
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import seedfeed.build
+import seedfeed.websub
+from conftest import FEED_TOML, REPO, TESTS, A, check_atom
+from seedfeed import entry, snapshot
+from seedfeed.build import BuildReport
+from seedfeed.build import build as full_build
+from seedfeed.cache import CACHE_DIR
+from seedfeed.fsutil import LOCK_NAME
+from seedfeed.ledger import LEDGER_NAME, Ledger, load_ledger
+from seedfeed.model import Notice
+from test_snapshot import EMPTY, LATE
+
+SEEDS = Path("seeds")
+OUT = Path("public")
+# Seeds written a moment ago may be vouched for: nothing changes while these builds run
+# (some builds below are dated weeks back: the margin is counted from a build's own time).
+SETTLED = -3650 * 86400 * 10**9
+MARGIN = snapshot.SETTLE_NS  # the real one
+CORPUS = sorted((TESTS / "data" / "corpus").rglob("*.txt"))
+# Multilingual seeds with dates in their text (those with only relative words are dated by their first-seen time).
+DATED_CORPUS = [path for path in CORPUS if "relati" not in path.stem]
+BAD_PNG = (TESTS / "seeds" / "bad" / "binary_png.txt").read_bytes()
+# Later than every dated seed of the corpus: the newest entry of the feed.
+NEWEST = (
+    "Banjir besar melanda Semarang setelah hujan deras semalaman\n"
+    "Banjir besar melanda Semarang pada 20 Agustus 2025 setelah hujan deras semalaman.\n"
+    "Ribuan warga mengungsi ke masjid dan sekolah terdekat.\n"
+    "Huyen Le (Menurut AFP , Reuters )\n"
+)
+# No year anywhere: the year comes from the first-seen time, and a notice says so.
+NO_YEAR = (
+    "Rapat di Bandung\nRapat digelar di Bandung pada 5 Maret untuk membahas anggaran.\nDewi Lestari (Menurut AP )\n"
+)
+# A front matter id keeps an entry's id across renames: such a seed is never appended.
+WITH_ID = "---\nid: tag:news.example.org,2023:kept\n---\n" + NEWEST
+LINE = re.compile(r"(\S+) +(\d{4}-\d{2}-\d{2})  (.*)")
+
+
+def _load_generator() -> ModuleType:
+    """Return benchmarks/generate_corpus.py: realistic seeds in three languages, seed ``i`` a pure function of ``i``."""
+    spec = importlib.util.spec_from_file_location("generate_corpus", REPO / "benchmarks" / "generate_corpus.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("generate_corpus", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+GENERATOR = _load_generator()
+
+
+def generated(index: int, *, edit: int = 0) -> tuple[str, bytes]:
+    """Return the name and bytes of generated seed ``index``."""
+    seed = GENERATOR.make_seed(index, edit=edit)
+    return seed.name, seed.data
+
+
+def feed_toml(*, max_entries: int = 5, extra: str = "") -> str:
+    """Return a feed.toml with every format, ``max_entries`` a page, and ``extra`` keys."""
+    return (
+        FEED_TOML.replace("max_entries = 50", f"max_entries = {max_entries}")
+        + extra
+        + "\n[formats]\natom = true\nrss = true\njson = true\nhtml = true\n"
+    )
+
+
+def published_files(out: Path) -> dict[str, bytes]:
+    """Return every file under the output folder but the cache, by relative path (a stray temp file counts)."""
+    if not out.exists():
+        return {}
+    return {
+        path.relative_to(out).as_posix(): path.read_bytes()
+        for path in sorted(out.rglob("*"))
+        if path.is_file() and path.relative_to(out).parts[0] != CACHE_DIR
+    }
+
+
+def expected_output(report: BuildReport, flags: Iterable[str]) -> tuple[str, str, int]:
+    """Return stdout, stderr and exit code of ``seedfeed build`` for a library build's report, as cli prints it."""
+    flags = set(flags)
+    printed = snapshot.printed_report(report, is_json="--json" in flags, is_quiet=bool(flags & {"-q", "--quiet"}))
+    stderr = "".join(f"{part}\n" for part in (printed.errors, printed.warnings) if part)
+    if printed.json:
+        stdout = printed.json + "\n"
+    else:
+        stdout = "".join(f"{part}\n" for part in (printed.lines, f"{printed.summary} -> {OUT / 'feed.atom'}") if part)
+    return stdout, stderr, 1 if printed.is_failed else 0
+
+
+def _exit_code(exc: SystemExit) -> int:
+    if exc.code is None or isinstance(exc.code, int):
+        return exc.code or 0
+    return 1  # a message: sys.exit prints it and exits 1
+
+
+@dataclass(frozen=True)
+class Run:
+    """One ``seedfeed build`` through the executable, and the twin's full build of the same state."""
+
+    answered: str | None  # entry.answered: "noop", "append", or None for the full build
+    stdout: str
+    stderr: str
+    code: int
+    now: datetime  # the moment the twin was built at
+    report: BuildReport  # the twin's
+    before: Ledger  # the ledger before the run
+    after: Ledger  # the ledger the run left
+
+    @property
+    def new_stems(self) -> set[str]:
+        """Return the stems the run gave a record."""
+        return set(self.after.records) - set(self.before.records)
+
+    def lines(self) -> list[tuple[str, str, str]]:
+        """Return the entry lines printed on stdout: change, date, title."""
+        found = [LINE.fullmatch(line) for line in self.stdout.splitlines()[:-1]]
+        assert all(found), self.stdout
+        return [match.groups() for match in found if match]
+
+
+@dataclass
+class Site:
+    """A seeds folder built through the executable, and a twin of it built in full at the same moment."""
+
+    home: Path
+    monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str]
+    nows: list[datetime] = field(default_factory=list)  # the time of each library build the command ran
+    pings: list[tuple[str, ...]] = field(default_factory=list)  # the feeds each hub ping named
+    last_now: datetime | None = None
+
+    def __post_init__(self) -> None:
+        self.seeds.mkdir(parents=True)
+
+        def spied(*args: object, **kwargs: object) -> BuildReport:
+            now = kwargs["now"]
+            assert isinstance(now, datetime)
+            self.nows.append(now)
+            return full_build(*args, **kwargs)  # type: ignore[arg-type]  # passed through unchanged
+
+        def ping(hub: str, topics: Iterable[str], **kwargs: object) -> tuple[Notice, ...]:
+            self.pings.append(tuple(topics))
+            return ()
+
+        self.monkeypatch.setattr(seedfeed.build, "build", spied)
+        self.monkeypatch.setattr(seedfeed.websub, "ping_hub", ping)
+
+    @property
+    def seeds(self) -> Path:
+        return self.home / "site" / SEEDS
+
+    @property
+    def out(self) -> Path:
+        return self.home / "site" / OUT
+
+    @property
+    def twin(self) -> Path:
+        return self.home / "twin"
+
+    def write(self, name: str, data: str | bytes) -> Path:
+        path = self.seeds / name
+        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        return path
+
+    def write_config(self, text: str) -> None:
+        self.write("feed.toml", text)
+
+    def add_corpus(self, paths: Iterable[Path]) -> None:
+        for path in paths:
+            shutil.copyfile(path, self.seeds / path.name)
+
+    def add_generated(self, indexes: Iterable[int]) -> list[str]:
+        names = []
+        for index in indexes:
+            name, data = generated(index)
+            self.write(name, data)
+            names.append(name)
+        return names
+
+    def library_build(self, now: datetime) -> BuildReport:
+        """Build with the library at ``now`` (a moment in the past), as a cron job did then."""
+        with contextlib.chdir(self.home / "site"):
+            report = full_build(SEEDS, OUT, now=now, jobs=1)
+        self.last_now = now
+        return report
+
+    def ledger_bytes(self, home: Path) -> bytes | None:
+        path = home / SEEDS / LEDGER_NAME
+        return path.read_bytes() if path.exists() else None
+
+    def run(self, *flags: str, is_compared: bool = True) -> Run:
+        """Run ``seedfeed build seeds --out public FLAGS``; assert the twin's full build leaves and prints the same.
+
+        ``is_compared`` False: only build the twin, for a state a build with
+        the parse cache is not meant to see as a build without it would.
+        """
+        shutil.rmtree(self.twin, ignore_errors=True)
+        shutil.copytree(self.seeds, self.twin / SEEDS, ignore=shutil.ignore_patterns(LOCK_NAME))
+        if self.out.exists():
+            shutil.copytree(self.out, self.twin / OUT, ignore=shutil.ignore_patterns(CACHE_DIR))
+        before = load_ledger(self.seeds / LEDGER_NAME)
+        # As a fresh process starts: nothing answered, nothing asked.
+        self.monkeypatch.setattr(entry, "answered", None)
+        self.monkeypatch.setattr(entry, "unanswered", None)
+        self.monkeypatch.setattr(sys, "argv", ["seedfeed", "build", str(SEEDS), "--out", str(OUT), *flags])
+        builds = len(self.nows)
+        self.capsys.readouterr()
+        was_collecting = gc.isenabled()  # the command turns the collector off for the rest of its process
+        try:
+            with contextlib.chdir(self.home / "site"):
+                entry.main()
+            code = 0
+        except SystemExit as exc:
+            code = _exit_code(exc)
+        finally:
+            if was_collecting:
+                gc.enable()
+        printed = self.capsys.readouterr()
+        answered = entry.answered
+        after = load_ledger(self.seeds / LEDGER_NAME)
+        assert answered in (None, "noop", "append"), answered
+        # The full build is the library's build(); the other two answers never call it.
+        assert (len(self.nows) > builds) is (answered is None), answered
+        if answered is None:
+            now = self.nows[-1]
+        elif answered == "append":
+            new = set(after.records) - set(before.records)
+            assert new, "an append gives the new seeds their records"
+            # The moment the append built at is the first-seen time of what it added.
+            first_seen = {after.records[stem].first_seen for stem in new}
+            assert len(first_seen) == 1, first_seen
+            now = first_seen.pop()
+        else:
+            assert self.last_now is not None, "nothing to answer before a first build"
+            # Nothing new: a full build at any later moment leaves the very bytes.
+            now = self.last_now + timedelta(minutes=1)
+        with contextlib.chdir(self.twin):
+            report = full_build(SEEDS, OUT, now=now, is_strict="--strict" in flags, jobs=1, use_cache=False)
+        self.last_now = now
+        if is_compared:
+            self.assert_same_as_twin()
+            assert (printed.out, printed.err, code) == expected_output(report, flags)
+        for feed in (self.out / "feed.atom", *sorted((self.out / "archive").glob("*.atom"))):
+            if feed.exists():
+                check_atom(feed.read_bytes())
+        return Run(answered, printed.out, printed.err, code, now, report, before, after)
+
+    def assert_same_as_twin(self) -> None:
+        ours, theirs = published_files(self.out), published_files(self.twin / OUT)
+        assert sorted(ours) == sorted(theirs)
+        assert [name for name in ours if ours[name] != theirs[name]] == []
+        assert self.ledger_bytes(self.home / "site") == self.ledger_bytes(self.twin)
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Site:
+    return Site(tmp_path, monkeypatch, capsys)
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let a build vouch for seeds written a moment ago; the real margin has its own tests below."""
+    monkeypatch.setattr(snapshot, "SETTLE_NS", SETTLED)
+
+
+def atom_entries(out: Path) -> list[tuple[str, str]]:
+    """Return the id and title of each entry of the subscription document, in its order."""
+    root = check_atom((out / "feed.atom").read_bytes())
+    return [(e.findtext(f"{A}id") or "", e.findtext(f"{A}title") or "") for e in root.findall(f"{A}entry")]
+
+
+def entry_id(name: str) -> str:
+    return f"tag:news.example.org,2023:{Path(name).stem}"
+
+
+def start(site: Site, *, count: int = 11, config: str | None = None, flags: tuple[str, ...] = ()) -> Run:
+    """Write ``count`` dated seeds of the corpus and build them; a rebuild is then answered from the snapshot."""
+    site.write_config(feed_toml() if config is None else config)
+    site.add_corpus(DATED_CORPUS[:count])
+    first = site.run(*flags)
+    assert first.answered is None
+    assert first.report.count("new") == count
+    return first
+
+
+# 1. Equivalence.
+
+
+@pytest.mark.parametrize(("count", "max_entries"), [(1, 5), (3, 5), (32, 50)])
+@pytest.mark.usefixtures("settled")
+def test_append_new_seeds_gives_the_full_builds_bytes_and_report(site: Site, count: int, max_entries: int) -> None:
+    start(site, config=feed_toml(max_entries=max_entries))
+    assert site.run().answered == "noop"
+    if max_entries == 5:
+        assert {"archive/1.atom", "archive/2.atom", "archive/1.html", "archive/2.html"} <= set(
+            published_files(site.out)
+        )
+    if count == 1:
+        names = ["newest_flood.txt"]
+        site.write(names[0], NEWEST)
+    else:
+        names = site.add_generated(range(count))
+    run = site.run()
+    assert run.answered == "append"
+    assert run.code == 0
+    assert run.new_stems == {Path(name).stem for name in names}
+    assert run.report.count("new") == count
+    assert run.report.count("unchanged") == 11
+    # The new seeds' lines say "new", the others "unchanged".
+    changes = [change for change, _day, _title in run.lines()]
+    assert sorted(changes) == sorted(["new"] * count + ["unchanged"] * 11)
+    new_titles = {title for change, _day, title in run.lines() if change == "new"}
+    entries = atom_entries(site.out)
+    by_id = dict(entries)
+    assert {by_id[entry_id(name)] for name in names} == new_titles
+    if count == 1:
+        # Dated after every other seed: the first entry of each feed.
+        assert entries[0] == (entry_id(names[0]), "Banjir besar melanda Semarang setelah hujan deras semalaman")
+        items = json.loads((site.out / "feed.json").read_bytes())["items"]
+        assert items[0]["id"] == entry_id(names[0])
+        assert items[0]["date_published"].startswith("2025-08-20")
+        rss = feedparser.parse((site.out / "feed.rss").read_bytes())
+        assert rss.bozo == 0
+        assert rss.entries[0].title == entries[0][1]
+    for name in names:
+        page = lxml.html.fromstring((site.out / "articles" / f"{Path(name).stem}.html").read_bytes())
+        assert page.findtext(".//h1") == by_id[entry_id(name)]
+    index = lxml.html.fromstring((site.out / "index.html").read_bytes())
+    linked = {link.get("href") for link in index.iter("a")}
+    assert {f"articles/{Path(name).stem}.html" for name in names} <= linked
+    # Nothing new since: the snapshot the append recorded answers.
+    again = site.run()
+    assert again.answered == "noop"
+    assert again.lines() == [("unchanged", day, title) for _change, day, title in run.lines()]
+
+
+@pytest.mark.usefixtures("settled")
+def test_append_beside_a_rejected_seed_reports_it_and_exits_1(site: Site) -> None:
+    site.write("zz_empty.txt", EMPTY)
+    first = start(site)
+    assert first.code == 1
+    (name,) = site.add_generated([9])
+    run = site.run()
+    assert run.answered == "append"
+    assert run.code == 1
+    assert run.stderr.splitlines()[0] == f"rejected: {SEEDS / 'zz_empty.txt'}: {run.report.rejected[0].problem}"
+    assert [change for change, _day, _title in run.lines() if change == "new"] == ["new"]
+    assert run.new_stems == {Path(name).stem}
+
+
+OK_SEEDS = sorted((TESTS / "seeds" / "ok").glob("*.txt"))
+LEGACY = (
+    "Harga beras naik di Jakarta\nHarga beras di pasar Jakarta naik pada 4 Februari 2024, kata pedagang – «mahal».\n"
+)
+NEW_SEEDS: dict[str, tuple[str, bytes]] = {
+    **{path.stem: (path.name, path.read_bytes()) for path in OK_SEEDS},
+    # Dated by their first-seen time: the newest entries, and a notice.
+    "relative-only": ("id_relative_only.txt", (TESTS / "data" / "corpus" / "id" / "id_relative_only.txt").read_bytes()),
+    "legacy-encoding": ("legacy.txt", LEGACY.encode("cp1252")),
+    "non-ascii-name": ("berita-ñandú-東京.txt", NEWEST.encode("utf-8")),
+    "first-by-name": ("0000_first.txt", NEWEST.replace("Semarang", "Solo").encode("utf-8")),
+}
+
+
+@pytest.mark.parametrize("name_data", NEW_SEEDS.values(), ids=NEW_SEEDS.keys())
+@pytest.mark.usefixtures("settled")
+def test_append_any_kind_of_good_new_seed(site: Site, name_data: tuple[str, bytes]) -> None:
+    name, data = name_data
+    start(site, count=6)
+    site.write(name, data)
+    run = site.run()
+    assert run.answered == "append"
+    assert run.new_stems == {Path(name).stem}
+    (new,) = [head for head in run.report.heads if head.stem == Path(name).stem]
+    assert (new.id, new.title) in atom_entries(site.out)
+    assert site.run().answered == "noop"
+
+
+@pytest.mark.parametrize("days", [10, 40], ids=["kept", "expired-by-the-new-arrival"])
+@pytest.mark.usefixtures("settled")
+def test_append_after_a_removal_keeps_or_expires_its_tombstone_as_the_full_build(site: Site, days: int) -> None:
+    # Tombstones last tombstone_days (30) from the ledger's newest event: a new arrival is one.
+    now = datetime.now(UTC).replace(microsecond=0)
+    site.write_config(feed_toml())
+    site.add_corpus(DATED_CORPUS[:11])
+    site.library_build(now - timedelta(days=days + 5))
+    (site.seeds / DATED_CORPUS[10].name).unlink()
+    removed = site.library_build(now - timedelta(days=days))
+    assert len(removed.removed) == 1
+    assert site.run().answered == "noop"
+    site.add_generated([11])
+    run = site.run()
+    assert run.answered == "append"
+    root = check_atom((site.out / "feed.atom").read_bytes())
+    deleted = root.findall("{http://purl.org/atompub/tombstones/1.0}deleted-entry")
+    assert [element.get("ref") for element in deleted] == ([entry_id(DATED_CORPUS[10].name)] if days < 30 else [])
+
+
+@pytest.mark.parametrize("days", [10, 40], ids=["still-announced", "announced-no-more"])
+@pytest.mark.usefixtures("settled")
+def test_append_after_an_edit_of_an_archived_entry_as_the_full_build(site: Site, days: int) -> None:
+    # An archived entry edited lately is carried in the subscription document, for a while.
+    now = datetime.now(UTC).replace(microsecond=0)
+    site.write_config(feed_toml())
+    site.add_corpus(DATED_CORPUS[:11])
+    site.library_build(now - timedelta(days=days + 5))
+    oldest = site.seeds / DATED_CORPUS[0].name
+    oldest.write_bytes(oldest.read_bytes() + b"\nParagraf tambahan dari redaksi.\n")
+    edited = site.library_build(now - timedelta(days=days))
+    assert edited.count("updated") == 1
+    assert entry_id(oldest.name) in dict(atom_entries(site.out))
+    assert site.run().answered == "noop"
+    site.add_generated([11])
+    run = site.run()
+    assert run.answered == "append"
+    shown = dict(atom_entries(site.out))
+    assert (entry_id(oldest.name) in shown) is (days < 30)
+
+
+# 2. A chain of appends over seeds written a moment ago.
+
+
+def test_append_chain_over_seeds_just_written_then_noop(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(snapshot, "SETTLE_NS", SETTLED)
+    # Ten a page: the five arrivals below fill none (the eleventh to the sixteenth).
+    start(site, config=feed_toml(max_entries=10))
+    assert (site.out / "archive" / "1.atom").is_file()
+    # From here on the real margin: every seed below is written just before the build that reads it.
+    monkeypatch.setattr(snapshot, "SETTLE_NS", MARGIN)
+    added: list[str] = []
+    for index in range(3):
+        added += site.add_generated([index])
+        run = site.run()
+        assert run.answered == "append", index
+        assert run.new_stems == {Path(added[-1]).stem}
+        assert [title for change, _day, title in run.lines() if change == "new"] == [GENERATOR.make_seed(index).title]
+        ids = dict(atom_entries(site.out))
+        assert {entry_id(name) for name in added} <= set(ids)
+    # Only what is printed differs with these flags; --strict with nothing rejected is a plain build.
+    for index, flags in ((3, ("--quiet",)), (4, ("--strict",))):
+        added += site.add_generated([index])
+        run = site.run(*flags)
+        assert run.answered == "append", flags
+        assert run.new_stems == {Path(added[-1]).stem}
+        # Quiet: the summary line alone.
+        assert (len(run.lines()) == 0) is ("--quiet" in flags)
+    noop = site.run()
+    assert noop.answered == "noop"
+    assert noop.report.count("unchanged") == 11 + len(added)
+    assert {change for change, _day, _title in noop.lines()} == {"unchanged"}
+    quiet = site.run("-q")
+    assert quiet.answered == "noop"
+    assert quiet.stdout == noop.stdout.splitlines(keepends=True)[-1]
+
+
+# 3. Anything but new good seeds: the full build.
+
+
+def _add_one(site: Site) -> None:
+    site.add_generated([7])
+
+
+def _add_bad(site: Site) -> None:
+    site.write("zz_empty.txt", EMPTY)
+
+
+def _add_bad_and_good(site: Site) -> None:
+    site.write("zz_binary.txt", BAD_PNG)
+    _add_one(site)
+
+
+def _add_with_id(site: Site) -> None:
+    site.write("with_id.txt", WITH_ID)
+
+
+def _add_two(site: Site) -> None:
+    site.add_generated([7, 8])
+
+
+def _add_33(site: Site) -> None:
+    site.add_generated(range(100, 133))
+
+
+def _old_seed(site: Site) -> Path:
+    return site.seeds / DATED_CORPUS[0].name
+
+
+def _edit_old(site: Site) -> None:
+    path = _old_seed(site)
+    path.write_bytes(path.read_bytes() + b"\nSebuah paragraf tambahan.\n")
+    _add_one(site)
+
+
+def _edit_old_same_size(site: Site) -> None:
+    path = _old_seed(site)
+    path.write_bytes(same_size_edit(path.read_bytes()))
+    _add_one(site)
+
+
+def _touch_old(site: Site) -> None:
+    path = _old_seed(site)
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    _add_one(site)
+
+
+def _remove_old(site: Site) -> None:
+    _old_seed(site).unlink()
+    _add_one(site)
+
+
+def _edit_config(site: Site) -> None:
+    config = site.seeds / "feed.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("Test feed", "Another feed"), encoding="utf-8")
+    _add_one(site)
+
+
+def _edit_output(site: Site) -> None:
+    with (site.out / "articles" / f"{DATED_CORPUS[1].stem}.html").open("ab") as fh:
+        fh.write(b"<p>defaced</p>")
+    _add_one(site)
+
+
+def _delete_output(site: Site) -> None:
+    (site.out / "feed.rss").unlink()
+    _add_one(site)
+
+
+def _temp_output(site: Site) -> None:
+    (site.out / ".feed.atom.abcd1234.tmp").write_bytes(b"half")
+    _add_one(site)
+
+
+def _relay_ledger(site: Site) -> None:
+    # The same records laid out otherwise: a ledger not as the last build left it.
+    ledger = site.seeds / LEDGER_NAME
+    ledger.write_text(json.dumps(json.loads(ledger.read_bytes()), indent=1), encoding="utf-8")
+    _add_one(site)
+
+
+def same_size_edit(data: bytes) -> bytes:
+    """Return ``data`` with its first ASCII lowercase letter changed to another: same size, other bytes."""
+    match = re.search(rb"[a-z]", data)
+    assert match is not None
+    index = match.start()
+    return data[:index] + (b"b" if data[index : index + 1] == b"a" else b"a") + data[index + 1 :]
+
+
+@dataclass(frozen=True)
+class Fallback:
+    change: Callable[[Site], None]
+    flags: tuple[str, ...] = ()
+    initial_flags: tuple[str, ...] = ()
+    extra: str = ""  # feed.toml keys
+    max_entries: int = 5
+    count: int = 11  # seeds of the first build
+    rejected: bool = False  # a seed of the first build is rejected
+
+
+FALLBACKS = {
+    "json": Fallback(_add_one, flags=("--json",), initial_flags=("--json",)),
+    "strict-over-a-rejection": Fallback(_add_one, flags=("--strict",), rejected=True),
+    "complete": Fallback(_add_one, extra="complete = true\n"),
+    "hub": Fallback(_add_one, extra='hub = "https://hub.example.org/"\n'),
+    "new-seed-rejected": Fallback(_add_bad),
+    "new-seeds-one-rejected": Fallback(_add_bad_and_good),
+    "new-seed-with-front-matter-id": Fallback(_add_with_id),
+    "new-archive-page": Fallback(_add_two, count=9),
+    "new-archive-page-exactly-full": Fallback(_add_one, count=4),
+    "more-than-32-new-seeds": Fallback(_add_33, max_entries=50),
+    "old-seed-edited": Fallback(_edit_old),
+    "old-seed-edited-same-size": Fallback(_edit_old_same_size),
+    "old-seed-touched": Fallback(_touch_old),
+    "old-seed-removed": Fallback(_remove_old),
+    "config-edited": Fallback(_edit_config),
+    "output-edited": Fallback(_edit_output),
+    "output-deleted": Fallback(_delete_output),
+    "output-temp-file": Fallback(_temp_output),
+    "ledger-changed": Fallback(_relay_ledger),
+}
+
+
+@pytest.mark.parametrize("case", FALLBACKS.values(), ids=FALLBACKS.keys())
+@pytest.mark.usefixtures("settled")
+def test_append_falls_back_to_the_full_build(site: Site, case: Fallback) -> None:
+    if case.rejected:
+        site.write("zz_empty.txt", EMPTY)
+    first = start(
+        site,
+        count=case.count,
+        config=feed_toml(max_entries=case.max_entries, extra=case.extra),
+        flags=case.initial_flags,
+    )
+    assert first.code == (1 if case.rejected else 0)
+    # A rebuild with nothing new is answered: the snapshot is there to be used.
+    assert site.run(*case.initial_flags).answered == "noop"
+    case.change(site)
+    pings = len(site.pings)
+    run = site.run(*case.flags)
+    assert run.answered is None
+    if case.extra.startswith("hub"):
+        # The full build tells the hub, as the append path could not.
+        (told,) = site.pings[pings:]
+        assert "https://news.example.org/feed.atom" in told
+    if case.change is _add_two:
+        assert (site.out / "archive" / "2.atom").is_file()
+        assert (site.out / "archive" / "2.html").is_file()
+    if case.change is _add_one and case.count == 4:
+        assert (site.out / "archive" / "1.atom").is_file()
+    if "--strict" in case.flags:
+        assert run.report.is_withheld
+        assert run.after == run.before
+
+
+@pytest.mark.parametrize("is_mtime_kept", [False, True], ids=["edited", "edited-mtime-kept"])
+def test_append_then_same_size_edit_of_the_new_seed_means_a_full_build(
+    site: Site, monkeypatch: pytest.MonkeyPatch, is_mtime_kept: bool
+) -> None:
+    monkeypatch.setattr(snapshot, "SETTLE_NS", SETTLED)
+    start(site)
+    monkeypatch.setattr(snapshot, "SETTLE_NS", MARGIN)
+    (name,) = site.add_generated([5])
+    assert site.run().answered == "append"
+    path = site.seeds / name
+    stat = path.stat()
+    edited = same_size_edit(GENERATOR.make_seed(5).data)
+    path.write_bytes(edited)
+    if is_mtime_kept:
+        # Size, mtime and inode as the append saw them: only the bytes tell the edit.
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        assert (path.stat().st_size, path.stat().st_mtime_ns, path.stat().st_ino) == (
+            stat.st_size,
+            stat.st_mtime_ns,
+            stat.st_ino,
+        )
+    # An edit that keeps size, mtime and inode escapes the parse cache too
+    # (it trusts the same stat): only what the executable answers is judged then.
+    run = site.run(is_compared=not is_mtime_kept)
+    assert run.answered is None
+    assert run.report.changes[Path(name).stem] == "updated"
+
+
+# 4. Notices of a new seed are printed as the full build prints them.
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (NO_YEAR, "year inferred"),
+        (LATE, "byline"),
+        (TESTS / "data" / "corpus" / "fr" / "fr_jour_mois_contexte.txt", "language"),
+    ],
+    ids=["year-inferred", "no-byline", "other-language"],
+)
+@pytest.mark.usefixtures("settled")
+def test_append_prints_a_new_seeds_notices_as_the_full_build(site: Site, text: str | Path, problem: str) -> None:
+    start(site)
+    name = "zz_notice.txt"
+    site.write(name, text.read_bytes() if isinstance(text, Path) else text)
+    run = site.run()
+    assert run.answered == "append"
+    notices = [n for n in run.report.notices if n.path.name == name]
+    assert any(problem in n.message for n in notices), notices
+    warned = [line for line in run.stderr.splitlines() if line.startswith(f"warning: {SEEDS / name}")]
+    assert warned == [f"warning: {notice}" for notice in notices]
+    if text == NO_YEAR:
+        item = next(i for i in json.loads((site.out / "feed.json").read_bytes())["items"] if i["id"] == entry_id(name))
+        assert item["date_published"][5:10] == "03-05"
+    # The snapshot the append recorded repeats the notice.
+    again = site.run()
+    assert again.answered == "noop"
+    assert [line for line in again.stderr.splitlines() if line.startswith(f"warning: {SEEDS / name}")] == warned
+
+
+# 5. Any history: each build gives what the full build of the same history gives.
+
+# Adding and building most often: a build that only adds is what this path is for.
+OPERATIONS = st.tuples(
+    st.sampled_from(["add", "add", "add", "build", "build", "bad", "edit", "resize", "delete"]), st.integers(0, 99)
+)
+PAGE = 8  # max_entries of the property's feed
+
+
+@settings(max_examples=15)
+@given(is_settled=st.booleans(), steps=st.lists(OPERATIONS, min_size=1, max_size=8))
+def test_append_any_history_builds_as_the_full_build(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    is_settled: bool,
+    steps: list[tuple[str, int]],
+) -> None:
+    site = Site(Path(tempfile.mkdtemp(dir=tmp_path)), monkeypatch, capsys)
+    monkeypatch.setattr(snapshot, "SETTLE_NS", SETTLED)
+    site.write_config(feed_toml(max_entries=PAGE))
+    indexes = {name: index for index in range(1000, 1003) for name in [generated(index)[0]]}
+    site.add_generated(indexes.values())
+    bad: list[str] = []
+    site.run()
+    # Settled: every build may vouch for what it read. Otherwise only the
+    # first: then each seed below is written just before the build that reads it.
+    monkeypatch.setattr(snapshot, "SETTLE_NS", SETTLED if is_settled else MARGIN)
+    has_snapshot: bool | None = True  # None: not known (a full build over seeds just written)
+    pending: list[str] = []  # what changed since the last build
+    added = 0
+    serial = 1003
+    for operation, number in [*steps, ("build", 0)]:
+        good = sorted(indexes)
+        if operation == "add":
+            count = 1 + number % 3
+            site.add_generated(range(serial, serial + count))
+            indexes |= {generated(index)[0]: index for index in range(serial, serial + count)}
+            serial += count
+            added += count
+        elif operation == "bad":
+            bad.append(f"bad_{serial}.txt")
+            site.write(bad[-1], BAD_PNG if serial % 2 else EMPTY)
+            serial += 1
+        elif operation in ("edit", "resize") and good:
+            path = site.seeds / good[number % len(good)]
+            if operation == "edit":
+                path.write_bytes(same_size_edit(path.read_bytes()))
+            else:
+                path.write_bytes(generated(indexes[path.name], edit=serial)[1])
+                serial += 1
+        elif operation == "delete" and good + bad:
+            name = sorted(good + bad)[number % len(good + bad)]
+            (site.seeds / name).unlink()
+            indexes.pop(name, None)
+            if name in bad:
+                bad.remove(name)
+        elif operation == "build":
+            last_arrival = load_ledger(site.seeds / LEDGER_NAME).last_arrival
+            is_append = (
+                has_snapshot is True
+                and bool(pending)
+                and set(pending) == {"add"}
+                and last_arrival // PAGE == (last_arrival + added) // PAGE
+            )
+            run = site.run()
+            assert run.code == (1 if bad else 0)
+            if is_append:
+                assert run.answered == "append", pending
+            if not pending:
+                assert run.answered in ("noop", None)
+            if run.answered is None and not is_settled:
+                has_snapshot = None
+            pending, added = [], 0
+            continue
+        else:
+            continue
+        pending.append(operation)
+    if is_settled:
+        assert site.run().answered == "noop"
