@@ -25,6 +25,7 @@ from seedfeed.ledger import (
     LedgerRecord,
     LedgerTombstone,
     Observation,
+    insert_records,
     load_ledger,
     parse_ledger,
     reconcile,
@@ -384,3 +385,52 @@ def test_ledger_written_back_in_runs_of_lines_read_is_the_ledger_formatted_afres
     written = render_ledger(later)
     assert written == render_ledger(replace(later, source=None))
     assert parse_ledger(written, LEDGER) == later
+
+
+@given(
+    ledger=ledgers(),
+    added=st.lists(stems, unique=True, min_size=1, max_size=4),
+    dates=st.lists(moments, min_size=4, max_size=4),
+    kept=st.integers(min_value=0, max_value=4),
+)
+def test_ledger_with_records_inserted_is_the_file_a_build_writes(
+    ledger: Ledger, added: list[str], dates: list[datetime], kept: int
+) -> None:
+    # What the append path writes (insert_records) is what a build writes for the same records.
+    written = render_ledger(ledger)
+    read = parse_ledger(written, LEDGER)
+    new = [
+        LedgerRecord(
+            id=f"tag:x.org,2024:new-{n}",
+            stem=stem,
+            content_hash="sha256:new",
+            published=dates[n],
+            updated=dates[n],
+            first_seen=dates[-1],
+            arrival=read.next_arrival + n,
+        )
+        for n, stem in enumerate(added)
+    ]
+    tombstones = tuple(sorted(read.tombstones, key=lambda t: (t.when, t.id)))[kept:]
+    inserted = insert_records(
+        written, last_arrival=read.next_arrival - 1, tombstones=read.tombstones, added=new, kept=tombstones
+    )
+    if not read.records or any(stem in read.records for stem in added):
+        assert inserted is None  # an empty ledger's layout, or a stem already there: the full build decides
+        return
+    after = replace(read, records={**read.records, **{r.stem: r for r in new}}, tombstones=tombstones)
+    assert b"".join(inserted) == render_ledger(after)
+    assert parse_ledger(b"".join(inserted), LEDGER) == replace(after, last_arrival=read.next_arrival - 1 + len(new))
+
+
+def test_ledger_inserted_into_only_when_laid_out_as_written() -> None:
+    ledger = _three_records()
+    record = LedgerRecord(
+        id=ID + "new", stem="bravo", content_hash="sha256:n", published=T3, updated=T3, first_seen=T3, arrival=9
+    )
+    by_hand = json.dumps(json.loads(render_ledger(ledger)), indent=4).encode()
+    assert insert_records(by_hand, last_arrival=3, tombstones=(), added=[record], kept=()) is None
+    written = render_ledger(ledger)
+    # Another last arrival or other tombstones than the file's: not the file the caller thinks it is.
+    assert insert_records(written, last_arrival=4, tombstones=(), added=[record], kept=()) is None
+    assert insert_records(written, last_arrival=3, tombstones=(), added=[record], kept=()) is not None

@@ -48,7 +48,7 @@ from seedfeed.parallel import Staging, parse_seed_files
 from seedfeed.seeds import SEED_SUFFIX, SeedPaths
 from seedfeed.snapshot import AppendPlan, PrintedReport, entry_line, save_appended_snapshot
 from seedfeed.writers.common import FEED_NAMES, INDEX_NAME
-from seedfeed.writers.html import page_file
+from seedfeed.writers.html import page_file, stencils_made, use_stencils
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +116,7 @@ def build_appended(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> Printe
         )
         if parse_cache is None:
             return None
+        use_stencils(parse_cache.stencils())
         try:
             made = _prepare(plan, base, config, parse_cache, ledger_data, now=now, staged=staged)
             if made is None:
@@ -151,7 +152,7 @@ def _is_appendable(plan: AppendPlan, base: AppendBase, config: FeedConfig) -> bo
 class _Made:
     """What appending the new seeds makes, before anything is written."""
 
-    ledger: bytes  # the ledger file
+    ledger: list[bytes | memoryview]  # the ledger file, in parts
     heads: tuple[EntryHead, ...]  # the new entries, in order of arrival
     notices: tuple[Notice, ...]  # theirs, in the order a build lists them
     newest: tuple[EntryHead, ...]  # the newest arrivals, in order of arrival
@@ -296,6 +297,7 @@ def _write(
         )
         write_documents(out_dir, config, [document], made.catalog, outputs=parse_cache)
     write_other_feeds(out_dir, config, made.catalog.entries(made.subscription), tombstones)
+    parse_cache.keep_stencils(stencils_made())
     save_cache(out_dir, parse_cache)
     for head in made.heads:
         record = parse_cache.get(head.stem + SEED_SUFFIX)
@@ -307,8 +309,6 @@ def _report(
     plan: AppendPlan, base: AppendBase, made: _Made, config: FeedConfig, *, now: datetime, is_quiet: bool
 ) -> PrintedReport:
     """Record the snapshot of what this build left, and return what it prints."""
-    lines = plan.sections["lines"].decode("utf-8").split("\n") if plan.sections["lines"] else []
-    printed = list(lines)
     order = array("d", base.order)
     ids = list(base.order_ids)
     for head in made.heads:
@@ -319,8 +319,10 @@ def _report(
             position += 1
         order.insert(position, key)
         ids.insert(position, head.id)
-        lines.insert(position, entry_line("unchanged", head))
-        printed.insert(position, entry_line("new", head))
+    # Each new line goes before the old line that follows it: the lines are spliced, not split and joined again.
+    finals = sorted((ids.index(head.id), head) for head in made.heads)
+    before = [(position - rank, head) for rank, (position, head) in enumerate(finals)]
+    lines, count = plan.sections["lines"], len(base.order)
     published, new = len(ids), len(made.heads)
     warnings = plan.sections["warnings"].decode("utf-8")
     errors = plan.sections["errors"].decode("utf-8")
@@ -336,6 +338,7 @@ def _report(
         order_ids=tuple(ids),
         rejected=base.rejected,
     )
+    del ids
     # A rebuild lists notices by arrival (snapshot.noop_report); this build, as a build does, the new seeds' by stem.
     by_arrival = [f"warning: {notice}" for head in made.heads for notice in head.notices()]
     save_appended_snapshot(
@@ -344,18 +347,21 @@ def _report(
         _written_paths(config, made),
         now=now,
         sections={
-            "errors": errors,
-            "warnings": _joined(warnings, by_arrival),
-            "lines": "\n".join(lines),
+            "errors": [plan.sections["errors"]],
+            "warnings": [_joined(warnings, by_arrival).encode("utf-8")],
+            "lines": _spliced(lines, [(k, entry_line("unchanged", head)) for k, head in before], count),
         },
         summary=summary_line(
             published=published, new=0, updated=0, removed=0, unchanged=published, rejected=base.rejected
         ),
     )
+    printed = ""
+    if not is_quiet:
+        printed = b"".join(_spliced(lines, [(k, entry_line("new", head)) for k, head in before], count)).decode()
     return PrintedReport(
         errors=errors,
         warnings="" if is_quiet else _joined(warnings, [f"warning: {notice}" for notice in made.notices]),
-        lines="" if is_quiet else "\n".join(printed),
+        lines=printed,
         summary=summary_line(
             published=published, new=new, updated=0, removed=0, unchanged=published - new, rejected=base.rejected
         ),
@@ -363,6 +369,34 @@ def _report(
         is_failed=plan.is_failed,
         answered_by="append",
     )
+
+
+def _spliced(text: bytes, inserts: Sequence[tuple[int, str]], count: int) -> list[bytes | memoryview]:
+    """Return ``count`` lines joined by newlines (``text``) with lines inserted, in parts.
+
+    Each insert goes before the old line of its number (``count``: after the
+    last), in order. The place is found by a search per line passed over:
+    a new article is mostly the newest, near the start.
+    """
+    view = memoryview(text)
+    parts: list[bytes | memoryview] = []
+    start = offset = line = 0  # the text not yet in parts starts at ``start``; old line ``line`` at ``offset``
+    has_lines = count > 0
+    for number, inserted in inserts:
+        while line < number:
+            end = text.find(b"\n", offset)
+            offset = len(text) if end < 0 else end + 1
+            line += 1
+        parts.append(view[start:offset])
+        start = offset
+        encoded = inserted.encode("utf-8")
+        if number < count:
+            parts.append(encoded + b"\n")
+        else:
+            parts.append(b"\n" + encoded if has_lines else encoded)
+        has_lines = True
+    parts.append(view[start:])
+    return parts
 
 
 def _joined(text: str, lines: Sequence[str]) -> str:

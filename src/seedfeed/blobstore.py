@@ -27,7 +27,7 @@ BLOBS_FILE = "blobs.sqlite"
 # articles, entries, archive-page rows: one row per seed; light, outputs: the cache's
 # light records and its output records, in buckets of many; ledger: what
 # reading the ledger file gave, by the digest of its bytes (``cache.py``).
-_TABLES = ("articles", "entries", "rows", "light", "outputs", "ledger")
+_TABLES = ("articles", "entries", "rows", "light", "outputs", "ledger", "stencils")
 # Below SQLite's oldest limit of host parameters per statement (999).
 _NAMES_PER_QUERY = 900
 

@@ -47,6 +47,7 @@ from seedfeed.seeds import SEED_SUFFIX, SeedPaths, list_seed_names
 from seedfeed.snapshot import REPORT_FORMS, FinishedBuild, save_snapshot
 from seedfeed.writers.atom import ATOM_TYPE, FeedLink, feed_updated, render_atom
 from seedfeed.writers.common import FEED_NAMES
+from seedfeed.writers.html import stencils_made, use_stencils
 from seedfeed.writers.jsonfeed import render_json_feed
 from seedfeed.writers.rss import render_rss
 
@@ -356,6 +357,8 @@ def build(
         key = cache_key(seeds_dir, config)
         # Without the cache, an empty one that is never saved: every seed is parsed, every output rendered.
         parse_cache = load_cache(out_dir, key) if use_cache else ParseCache(key)
+        # Stencils of pages kept by the last build: Jinja2 is then not even imported.
+        use_stencils(parse_cache.stencils())
         # After the cache: a record shares the strings and times the cache holds alike.
         ledger = _load_ledger(ledger_path, notices, parse_cache)
         names = list_seed_names(seeds_dir)
@@ -508,6 +511,7 @@ def build(
                 # Archive pages past the ledger's count (a lost ledger numbers anew) go too.
                 written.extend(remove_files_not_in(out_dir, ARCHIVE_DIR, ".html", site))
             if use_cache:
+                parse_cache.keep_stencils(stencils_made())
                 save_cache(out_dir, parse_cache)
             parse_cache.store.close()
             report = BuildReport(

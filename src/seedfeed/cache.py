@@ -69,6 +69,8 @@ _LEDGER_ROW = "ledger"
 # The ledger table's rows: what reading the ledger file gave (``ledger.ledger_state``), and its checksum.
 _LEDGER_STATE_ROW = "state"
 _LEDGER_CHECKSUM_ROW = "checksum"
+# The stencils table's one row.
+_STENCILS_ROW = "made"
 # An output record: the digest of its inputs, then its size, mtime_ns and inode.
 _OUTPUT_STAT = struct.Struct("<QqQ")
 
@@ -234,6 +236,8 @@ class ParseCache:
         # What reading the ledger gave, as ledger_state last returned it: None once another is kept.
         self._read_ledger_state: bytes | None = None
         self.changed = False
+        # The keys of the stencils the store holds, as ``stencils`` read them.
+        self._stencil_keys: set[tuple[object, ...]] = set()
 
     def mark_read(self) -> None:
         """Note that the records held now are what the store holds: only those changed later are written."""
@@ -329,6 +333,32 @@ class ParseCache:
         digest = digest_bytes(data)
         # Two rows, not the checksum joined to the state: a copy of megabytes at a hundred thousand entries.
         self.store.write("ledger", {_LEDGER_STATE_ROW: (digest, made), _LEDGER_CHECKSUM_ROW: (digest, _checksum(made))})
+
+    def stencils(self) -> dict[tuple[object, ...], object]:
+        """Return the page stencils (``writers.html.stencils_made``) the last build kept; empty if none.
+
+        Opaque here, as the ledger's state is. Valid for the store's key: the
+        same code and configuration.
+        """
+        found = self.store.get_many("stencils", [_STENCILS_ROW]).get(_STENCILS_ROW)
+        if found is None or found[0] != _checksum(found[1]):
+            return {}
+        try:
+            made = pickle.loads(found[1])  # noqa: S301  # our own file, checksummed
+        except (pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError, ValueError):
+            return {}
+        if not isinstance(made, dict):
+            return {}
+        self._stencil_keys = set(made)
+        return made
+
+    def keep_stencils(self, made: dict[tuple[object, ...], object]) -> None:
+        """Store the page stencils made so far, unless they are the ones ``stencils`` returned."""
+        if set(made) == self._stencil_keys or not self.store.is_persistent:
+            return
+        data = pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL)
+        self.store.write("stencils", {_STENCILS_ROW: (_checksum(data), data)})
+        self._stencil_keys = set(made)
 
     def known(self, stem: str) -> CachedSeed | None:
         """Return the light record of the seed of a stem, for the ledger to share its values; None if there is none."""

@@ -33,10 +33,10 @@ _TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
 
 # A file's bytes, whole or as parts written one after another (a page of
 # tens of megabytes is not copied to be joined).
-Data = bytes | Sequence[bytes]
+Data = bytes | Sequence[bytes | memoryview]
 
 
-def _parts(data: Data) -> Sequence[bytes]:
+def _parts(data: Data) -> Sequence[bytes | memoryview]:
     return (data,) if isinstance(data, bytes) else data
 
 
@@ -167,7 +167,7 @@ def write_batch_if_changed(root: Path, items: Sequence[tuple[str, bytes]]) -> li
     return changed
 
 
-def write_disposable(path: Path, data: Data | Iterator[bytes]) -> None:
+def write_disposable(path: Path, data: Data | Iterator[bytes | memoryview]) -> None:
     """Write a file that may be lost (a cache) through a temporary file and rename, without fsync.
 
     ``data`` may be an iterator of parts, written as they are made.

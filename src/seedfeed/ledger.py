@@ -312,18 +312,18 @@ _STEM_OPENING = '    {"stem": '
 _DECODER = json.JSONDecoder()
 
 
-def _line_stem(body: bytes, start: int) -> tuple[str, int] | None:
-    """Return the stem of the record line starting at ``start``, and where the line ends; None if not ours."""
-    end = body.find(b"\n", start)
-    end = len(body) if end < 0 else end - 1  # before the comma that joins it to the next
-    line = body[start:end].decode("utf-8", "surrogateescape")
+def _line_stem(data: bytes, start: int, end: int) -> tuple[str, int] | None:
+    """Return the stem of the record line at ``start`` (lines end by ``end``), and where it ends; None if not ours."""
+    stop = data.find(b"\n", start, end)
+    stop = end if stop < 0 else stop - 1  # before the comma that joins it to the next
+    line = data[start:stop].decode("utf-8", "surrogateescape")
     if not line.startswith(_STEM_OPENING):
         return None
     try:
         stem, _after = _DECODER.raw_decode(line, len(_STEM_OPENING))
     except ValueError:
         return None
-    return (stem, end) if isinstance(stem, str) else None
+    return (stem, stop) if isinstance(stem, str) else None
 
 
 def insert_records(
@@ -333,7 +333,7 @@ def insert_records(
     tombstones: Sequence[LedgerTombstone],
     added: Sequence[LedgerRecord],
     kept: Sequence[LedgerTombstone],
-) -> bytes | None:
+) -> list[bytes | memoryview] | None:
     """Return the ledger file ``data`` with records added, as a build that adds them writes it; None if unsure.
 
     ``data`` must be a file this code wrote, with records, its last arrival
@@ -342,40 +342,43 @@ def insert_records(
     file (the file's first line being this code's), and a new one as
     ``_record_line`` formats it, in order of stem: so do the lines here,
     found by a binary search rather than parsed, which a build adding one
-    seed to a hundred thousand cannot afford. None when the file is laid out
-    otherwise, or a stem added is already there.
+    seed to a hundred thousand cannot afford. The file's parts are returned
+    as slices of ``data`` and the new lines, not joined: thirty megabytes at
+    a hundred thousand entries, copied for nothing. None when the file is
+    laid out otherwise, or a stem added is already there.
     """
     head, tail = _skeleton(last_arrival, tombstones)
-    if not (data.startswith(head) and data.endswith(tail)) or len(data) <= len(head) + len(tail):
+    begin, end = len(head), len(data) - len(tail)
+    if not (data.startswith(head) and data.endswith(tail)) or end <= begin:
         return None
-    body = memoryview(data)[len(head) : len(data) - len(tail)].tobytes()
-    first = _line_stem(body, 0)
-    if first is None or not _is_our_line(body[: first[1]]):
+    first = _line_stem(data, begin, end)
+    if first is None or not _is_our_line(data[begin : first[1]]):
         return None  # a build would write the file afresh, every line as this code formats it
     places: list[tuple[int, bytes]] = []
     for record in sorted(added, key=_STEM):
         # The first line whose stem sorts after the record's: a binary search over byte offsets.
-        low, high = 0, len(body)
+        low, high = begin, end
         while low < high:
             middle = (low + high) // 2
-            start = body.rfind(b"\n", 0, middle) + 1
-            found = _line_stem(body, start)
+            start = data.rfind(b"\n", begin, middle) + 1 or begin
+            found = _line_stem(data, start, end)
             if found is None or found[0] == record.stem:
                 return None
             if found[0] < record.stem:
                 low = found[1] + 2  # past the comma and the newline
             else:
                 high = start
-        places.append((min(low, len(body)), _record_line(record).encode()))
-    parts: list[bytes] = []
-    position = 0
-    for place, line in places:
-        parts.append(body[position:place])
-        position = place
-        parts.append(line + b",\n" if place < len(body) else b",\n" + line)
-    parts.append(body[position:])
+        places.append((min(low, end), _record_line(record).encode()))
+    view = memoryview(data)
     new_head, new_tail = _skeleton(max(last_arrival, *map(_ARRIVAL, added)), kept)
-    return new_head + b"".join(parts) + new_tail
+    parts: list[bytes | memoryview] = [new_head]
+    position = begin
+    for place, line in places:
+        parts.append(view[position:place])
+        position = place
+        parts.append(line + b",\n" if place < end else b",\n" + line)
+    parts += [view[position:end], new_tail]
+    return parts
 
 
 def _is_our_line(line: bytes) -> bool:

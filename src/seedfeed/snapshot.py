@@ -84,6 +84,7 @@ import contextlib
 import gc
 import json
 import os
+import signal
 import sys
 import zlib
 from array import array
@@ -93,7 +94,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 from json.encoder import encode_basestring as _encode_string  # C, as json.dumps uses
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 from seedfeed.fsutil import build_lock
 
@@ -388,7 +389,7 @@ def save_snapshot(report: BuildReport, build: FinishedBuild) -> BuildReport:
     return report
 
 
-def _render_snapshot(report: BuildReport, build: FinishedBuild) -> Iterator[bytes] | None:
+def _render_snapshot(report: BuildReport, build: FinishedBuild) -> Iterator[bytes | memoryview] | None:
     """Return the snapshot file's bytes as parts made as they are read; None when this state must not be snapshotted."""
     seeds_dir, out_dir, config, ledger_path, before, after, now, newest_seed_change_ns, forms = build
     import tomllib  # the fast path never gets here
@@ -437,7 +438,7 @@ def _render_snapshot(report: BuildReport, build: FinishedBuild) -> Iterator[byte
 
 def _snapshot_parts(
     noop: BuildReport, names: dict[str, str], state: list[bytes], forms: Collection[str], base: bytes
-) -> Iterator[bytes]:
+) -> Iterator[bytes | memoryview]:
     """Yield the snapshot file of a build: the state, each printed section, the append base, the header."""
     makers: dict[str, Callable[[], Iterator[str]]] = {
         "errors": lambda: _joined_chunks(_error_lines(noop)),
@@ -447,7 +448,7 @@ def _snapshot_parts(
     }
     recorded = [form for form in REPORT_FORMS if form in forms]
     needed = {name for form in recorded for name in _FORM_SECTIONS[form]}
-    sections: dict[str, Iterable[bytes]] = {
+    sections: dict[str, Iterable[bytes | memoryview]] = {
         name: (piece.encode("utf-8") for piece in make()) for name, make in makers.items() if name in needed
     }
     sections["base"] = (base,)
@@ -464,14 +465,14 @@ def _snapshot_parts(
 
 def file_parts(
     state: list[bytes],
-    sections: Mapping[str, Iterable[bytes]],
+    sections: Mapping[str, Iterable[bytes | memoryview]],
     *,
     names: Mapping[str, str],
     summary: str,
     is_failed: bool,
     forms: Sequence[str],
     unsettled: Mapping[str, str],
-) -> Iterator[bytes]:
+) -> Iterator[bytes | memoryview]:
     """Yield a snapshot file: the state, each section (``_SECTIONS``), then the header and its length.
 
     ``unsettled`` maps seeds changed too near the build's time to trust
@@ -556,6 +557,68 @@ def load_noop_report(
     return PrintedReport(summary=summary, is_failed=is_failed, answered_by="noop", **text)
 
 
+class _Aside:
+    """The output folder's part of the state (``_state_outputs``), scanned in a child process beside the seeds'.
+
+    Each scan is a stat per file, and a stat in Python is mostly the
+    interpreter's time: a thread would wait for the other's lock, a forked
+    process scans on another core (at a hundred thousand pages, half a
+    second). Where there is no fork, or threads that a fork would leave
+    broken, the folder is scanned here when asked.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        self._out_dir = out_dir
+        self._pid = 0
+        self._fd = -1
+        threading = sys.modules.get("threading")
+        if not hasattr(os, "fork") or (threading is not None and threading.active_count() > 1):
+            return
+        read, write = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            return
+        if pid == 0:  # the child: scan, write, and go without running anything of the parent's
+            status = 1
+            try:
+                os.close(read)
+                found = _state_outputs(out_dir)
+                view = memoryview(b"\0" if found is None else b"\1" + found)
+                while view:
+                    view = view[os.write(write, view) :]
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write)
+        self._pid, self._fd = pid, read
+
+    def result(self) -> bytes | None:
+        """Return the output folder's part of the state; None when the folder is gone. Raises OSError."""
+        if not self._pid:
+            return _state_outputs(self._out_dir)
+        chunks = []
+        while chunk := os.read(self._fd, 1 << 20):
+            chunks.append(chunk)
+        os.close(self._fd)
+        status = os.waitpid(self._pid, 0)[1]
+        self._pid = 0
+        found = b"".join(chunks)
+        if status or not found:
+            raise OSError("the output folder could not be scanned")
+        return None if found[:1] == b"\0" else found[1:]
+
+    def close(self) -> None:
+        """Stop the scan if its result was not asked for."""
+        if self._pid:
+            os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            os.close(self._fd)
+            self._pid = 0
+
+
 class AppendPlan(NamedTuple):
     """A snapshot whose folder has only new seeds since: what building just them starts from."""
 
@@ -591,53 +654,72 @@ def _read_snapshot(path: Path, seeds_dir: Path, out_dir: Path, *, is_json: bool,
         if not isinstance(header, dict) or header.get("format") != FORMAT:
             return None
         fh.seek(0)
-        names = header["names"]
-        seeds = _scan_seeds(seeds_dir, names["suffix"])
-        if seeds is None:
+        aside = _Aside(out_dir)
+        try:
+            return _compare(path, fh, header, aside, seeds_dir, out_dir, is_json=is_json, can_append=can_append)
+        finally:
+            aside.close()
+
+
+def _compare(
+    path: Path,
+    fh: BinaryIO,
+    header: dict[str, Any],
+    aside: _Aside,
+    seeds_dir: Path,
+    out_dir: Path,
+    *,
+    is_json: bool,
+    can_append: bool,
+) -> _Found:
+    """Compare the snapshot (open at its start, with its header) with the folders; see ``_read_snapshot``."""
+    names = header["names"]
+    seeds = _scan_seeds(seeds_dir, names["suffix"])
+    if seeds is None:
+        return None
+    config_bytes = (seeds_dir / names["config"]).read_bytes()
+    head = _state_head(
+        seeds_dir, names, config_bytes=config_bytes, seeds=seeds, ledger=_stat_row(seeds_dir / names["ledger"])
+    )
+    state_length = header["state"]
+    # The seeds compared before the output folder's scan is waited for: a build
+    # after an edited seed does not wait for it.
+    stored = fh.read(len(head))
+    plan: tuple[list[str], bytes] | None = None
+    if stored != head:
+        if not can_append or is_json:
             return None
-        config_bytes = (seeds_dir / names["config"]).read_bytes()
-        head = _state_head(
-            seeds_dir, names, config_bytes=config_bytes, seeds=seeds, ledger=_stat_row(seeds_dir / names["ledger"])
-        )
-        state_length = header["state"]
-        # The seeds compared before the output folder is scanned: a build
-        # after a new or edited seed pays one scan here, not two.
-        stored = fh.read(len(head))
-        plan: tuple[list[str], bytes] | None = None
-        if stored != head:
-            if not can_append or is_json:
+        fh.seek(0)
+        plan = _only_new_seeds(fh.read(state_length), head, seeds)
+        if plan is None:
+            return None
+    outputs = aside.result()
+    if outputs is None:
+        return None
+    if plan is not None:
+        if plan[1] != outputs:
+            return None
+    elif len(head) + len(outputs) != state_length or fh.read(len(outputs)) != outputs:
+        return None
+    unsettled = header["unsettled"]
+    if not isinstance(unsettled, dict) or not all(_is_as_read(seeds_dir / n, d) for n, d in unsettled.items()):
+        return None
+    form = "json" if is_json else "text"
+    if form not in header["forms"]:
+        return None  # the last build printed the other form: this one records it
+    wanted = {"errors", "warnings", "json" if is_json else "lines"}
+    if plan is not None:
+        wanted.add("base")
+    blobs: dict[str, bytes] = {}
+    start = state_length
+    for name, (length, crc) in zip(_SECTIONS, header["sections"], strict=True):
+        if name in wanted:
+            fh.seek(start)
+            blob = fh.read(length)
+            if len(blob) != length or zlib.crc32(blob) != crc:
                 return None
-            fh.seek(0)
-            plan = _only_new_seeds(fh.read(state_length), head, seeds)
-            if plan is None:
-                return None
-        outputs = _state_outputs(out_dir)
-        if outputs is None:
-            return None
-        if plan is not None:
-            if plan[1] != outputs:
-                return None
-        elif len(head) + len(outputs) != state_length or fh.read(len(outputs)) != outputs:
-            return None
-        unsettled = header["unsettled"]
-        if not isinstance(unsettled, dict) or not all(_is_as_read(seeds_dir / n, d) for n, d in unsettled.items()):
-            return None
-        form = "json" if is_json else "text"
-        if form not in header["forms"]:
-            return None  # the last build printed the other form: this one records it
-        wanted = {"errors", "warnings", "json" if is_json else "lines"}
-        if plan is not None:
-            wanted.add("base")
-        blobs: dict[str, bytes] = {}
-        start = state_length
-        for name, (length, crc) in zip(_SECTIONS, header["sections"], strict=True):
-            if name in wanted:
-                fh.seek(start)
-                blob = fh.read(length)
-                if len(blob) != length or zlib.crc32(blob) != crc:
-                    return None
-                blobs[name] = blob
-            start += length
+            blobs[name] = blob
+        start += length
     summary, is_failed = header["summary"], header["is_failed"]
     if not isinstance(summary, str) or not isinstance(is_failed, bool):
         return None
@@ -904,7 +986,13 @@ def _scan_outputs(out_dir: Path) -> _Scan | None:
 
 
 def save_appended_snapshot(
-    plan: AppendPlan, base: bytes, written: Sequence[str], *, now: datetime, sections: dict[str, str], summary: str
+    plan: AppendPlan,
+    base: bytes,
+    written: Sequence[str],
+    *,
+    now: datetime,
+    sections: Mapping[str, Iterable[bytes | memoryview]],
+    summary: str,
 ) -> None:
     """Write the snapshot of the folder a build of new seeds only (``append.py``) left.
 
@@ -945,7 +1033,7 @@ def save_appended_snapshot(
         parts = file_parts(
             state,
             {
-                **{name: (text.encode("utf-8"),) for name, text in sections.items()},
+                **sections,
                 "base": (base,),
             },
             names=plan.names,
@@ -961,36 +1049,36 @@ def save_appended_snapshot(
 
 
 def _patched(scan: _Scan, out_dir: Path, written: Sequence[str]) -> _Scan | None:
-    """Return the output folder's scan (``snapshot._scan_outputs``) after these files were written; None if unsure.
+    """Return the output folder's scan (``_scan_outputs``) after these files were written; None if unsure.
 
-    Patched, not scanned again: a scan stats every page, a tenth of a second
-    at ten thousand. Under the build lock nothing else writes the folder.
+    Patched in place, not scanned again: a scan stats every page. Under the
+    build lock nothing else writes the folder.
     """
-    names = list(scan.names)
-    numbers = array("q", scan.numbers)
-    where = {name: index for index, name in enumerate(names)}
-    added: list[tuple[str, tuple[int, int, int]]] = []
+    names, numbers = scan.names, scan.numbers
     for relative in written:
         try:
             stat = (out_dir / relative).stat()
         except FileNotFoundError:
-            if relative in where:
+            if relative in names:
                 return None  # never: nothing here removes a file
             continue
-        row = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
-        index = where.get(relative)
-        if index is None:
-            added.append((relative, row))
-        else:
-            numbers[3 * index : 3 * index + 3] = array("q", row)
-    for relative, row in added:
-        # Files of one folder are together, sorted by name: the new one goes among them.
-        folder, _slash, _name = relative.rpartition("/")
+        row = array("q", (stat.st_size, stat.st_mtime_ns, stat.st_ino))
+        folder = relative.rpartition("/")[0]
         prefix = folder + "/" if folder else ""
-        members = [i for i, name in enumerate(names) if name.startswith(prefix) and "/" not in name[len(prefix) :]]
-        if not members or members != list(range(members[0], members[-1] + 1)):
+
+        def is_past(name: str, prefix: str = prefix) -> bool:
+            # After the folder's own files (sorted) come its subfolders' files, then other folders'.
+            return not name.startswith(prefix) or "/" in name[len(prefix) :]
+
+        # The folder's files are together, sorted by name: found by a search, not a pass over every page.
+        first = next((i for i, name in enumerate(names) if not is_past(name)), None)
+        if first is None:
             return None  # a folder that had no file: the scan's order of folders is not patched here
-        index = bisect_left(names, relative, members[0], members[-1] + 1)
-        names.insert(index, relative)
-        numbers[3 * index : 3 * index] = array("q", row)
-    return _Scan(names=names, numbers=numbers, ctimes=array("q"))
+        last = bisect_left(names, True, first, key=is_past)  # noqa: FBT003  # the first name past them
+        index = bisect_left(names, relative, first, last)
+        if index < last and names[index] == relative:
+            numbers[3 * index : 3 * index + 3] = row
+        else:
+            names.insert(index, relative)
+            numbers[3 * index : 3 * index] = row
+    return scan

@@ -25,11 +25,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from functools import cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from seedfeed.archive import ARCHIVE_DIR, E, SitePage, archive_path, order_entries, plan_site_pages, site_archive_path
@@ -38,6 +37,9 @@ from seedfeed.convert import ARTICLES_DIR, page_path
 from seedfeed.languages import shipped_tables, table_for
 from seedfeed.model import Entry
 from seedfeed.writers.common import FEED_NAMES, FORMAT_TITLES, INDEX_NAME, MEDIA_TYPES, sort_entries
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 Direction = Literal["ltr", "rtl"]
 
@@ -53,6 +55,9 @@ def page_file(stem: str) -> str:
 
 @cache
 def _environment() -> Environment:
+    # Imported here: a build whose pages all have stencils (kept by the parse cache) never needs Jinja2.
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
     return Environment(
         loader=PackageLoader("seedfeed", "templates"),
         autoescape=True,
@@ -320,6 +325,23 @@ def _render(template: str, site: _Site, view: Mapping[str, object], *, is_stenci
 
 
 _NOT_MADE = object()  # no stencil of that key was made yet
+
+
+def stencils_made() -> dict[tuple[object, ...], object]:
+    """Return the stencils made so far (by key), to be kept for another process: opaque values.
+
+    A stencil is a function of its template, the site's constants and the
+    shape in its key: valid wherever the same code renders for the same
+    configuration (what the parse cache's key says).
+    """
+    return dict(_STENCILS)
+
+
+def use_stencils(made: Mapping[tuple[object, ...], object]) -> None:
+    """Take stencils another process made (``stencils_made``), as if made here."""
+    for key, stencil in made.items():
+        if isinstance(stencil, _Stencil) or stencil is None:
+            _STENCILS.setdefault(key, stencil)
 
 
 def render_index(
