@@ -7,6 +7,7 @@ through Jinja2. Both must give the same bytes for any seed and any config.
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from publish_support import entry_from_text, reference_config
 from seedfeed.archive import SitePage, site_archive_path
 from seedfeed.model import Entry
+from seedfeed.writers import html
 from seedfeed.writers.html import render_article, render_index, render_index_row, render_site_page, row_prefix
 
 TESTS = Path(__file__).parent
@@ -127,3 +129,20 @@ def test_render_stencil_any_values_give_jinja2s_bytes(
 
 
 _REFERENCE = _entries(PLAIN)[0]
+
+
+def test_render_stencil_kept_for_another_process_gives_jinja2s_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The parse cache keeps the stencils a build made (pickled): a later process fills them in without Jinja2.
+    entries = _entries(PLAIN)[:6]
+    expected = [render_article(PLAIN, entry, is_stenciled=False) for entry in entries]
+    for entry in entries:
+        render_article(PLAIN, entry)
+    kept = pickle.loads(pickle.dumps(html.stencils_made()))  # noqa: S301  # made just above
+    monkeypatch.setattr(html, "_STENCILS", {})
+    html.use_stencils(kept)
+
+    def no_jinja2() -> None:
+        raise AssertionError("a kept stencil was not used")
+
+    monkeypatch.setattr(html, "_environment", no_jinja2)
+    assert [render_article(PLAIN, entry) for entry in entries] == expected

@@ -23,7 +23,7 @@ from click.testing import CliRunner, Result
 import seedfeed.build
 from conftest import REPO, check_atom
 from seedfeed import cli, serve, snapshot, watch
-from seedfeed.cache import CACHE_DIR
+from seedfeed.cache import CACHE_DIR, cache_key, digest_bytes, load_cache
 from seedfeed.cli import main
 from seedfeed.config import load_config
 from seedfeed.ledger import LEDGER_NAME
@@ -337,6 +337,7 @@ def test_snapshot_cli_defaults_match_the_library() -> None:
     assert cli.DEFAULT_PORT == serve.DEFAULT_PORT
     assert cli.DEBOUNCE_MS == watch.DEBOUNCE_MS
     assert snapshot.CACHE_DIR == CACHE_DIR
+    assert len(digest_bytes(b"seed")) == snapshot.SEED_DIGEST_SIZE
 
 
 HEAVY = ("seedfeed.build", "seedfeed.serve", "seedfeed.watch", "seedfeed.websub", "lxml", "feedgen", "jinja2", "babel")
@@ -370,3 +371,41 @@ def test_snapshot_help_and_noop_import_no_library(runs: Runs) -> None:
     assert runs.snapshot.is_file()
     # Another process, which only reads the snapshot this one recorded.
     assert _probe("build", str(runs.seeds), "--out", str(runs.out), "--quiet") == {"code": 0, "heavy": []}
+
+
+def test_snapshot_patched_scan_of_written_outputs_is_the_scan_of_the_folder(tmp_path: Path) -> None:
+    # The append path patches the output folder's scan with what it wrote instead of scanning again.
+    out = tmp_path / "public"
+    for relative in (
+        "feed.atom",
+        "index.html",
+        "articles/a.html",
+        "articles/c.html",
+        "archive/1.atom",
+        "archive/x/y.html",
+    ):
+        (out / relative).parent.mkdir(parents=True, exist_ok=True)
+        (out / relative).write_text(relative, encoding="utf-8")
+    scan = snapshot._scan_outputs(out)
+    assert scan is not None
+    (out / "articles" / "b.html").write_text("new", encoding="utf-8")
+    (out / "articles" / "d.html").write_text("new, last", encoding="utf-8")
+    (out / ".feed.atom.tmp").write_text("rewritten, longer", encoding="utf-8")
+    (out / ".feed.atom.tmp").replace(out / "feed.atom")
+    (out / "feed.json").write_text("{}", encoding="utf-8")
+    written = ["feed.json", "feed.atom", "articles/d.html", "articles/b.html", "index.html", "feed.rss"]
+    assert snapshot._patched(scan, out, written) == snapshot._scan_outputs(out)
+    # A file in a folder that had none: where its folder goes among the others is the scan's to say.
+    (out / "news").mkdir()
+    (out / "news" / "n.html").write_text("n", encoding="utf-8")
+    assert snapshot._patched(scan, out, ["news/n.html"]) is None
+
+
+def test_snapshot_build_keeps_its_page_stencils_in_the_parse_cache(runs: Runs) -> None:
+    from seedfeed.config import load_config
+    from seedfeed.writers import html
+
+    runs.run()
+    kept = load_cache(runs.out, cache_key(runs.seeds, load_config(runs.seeds))).stencils()
+    assert {key[0] for key in kept} >= {"article.html", "index_entry.html"}
+    assert set(kept) <= set(html.stencils_made())

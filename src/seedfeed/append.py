@@ -324,7 +324,7 @@ def _report(
     before = [(position - rank, head) for rank, (position, head) in enumerate(finals)]
     lines, count = plan.sections["lines"], len(base.order)
     published, new = len(ids), len(made.heads)
-    warnings = plan.sections["warnings"].decode("utf-8")
+    warnings = plan.sections["warnings"]
     errors = plan.sections["errors"].decode("utf-8")
     next_base = AppendBase(
         size=base.size,
@@ -348,7 +348,7 @@ def _report(
         now=now,
         sections={
             "errors": [plan.sections["errors"]],
-            "warnings": [_joined(warnings, by_arrival).encode("utf-8")],
+            "warnings": _joined(warnings, by_arrival),
             "lines": _spliced(lines, [(k, entry_line("unchanged", head)) for k, head in before], count),
         },
         summary=summary_line(
@@ -360,7 +360,7 @@ def _report(
         printed = b"".join(_spliced(lines, [(k, entry_line("new", head)) for k, head in before], count)).decode()
     return PrintedReport(
         errors=errors,
-        warnings="" if is_quiet else _joined(warnings, [f"warning: {notice}" for notice in made.notices]),
+        warnings="" if is_quiet else b"".join(_joined(warnings, [f"warning: {n}" for n in made.notices])).decode(),
         lines=printed,
         summary=summary_line(
             published=published, new=new, updated=0, removed=0, unchanged=published - new, rejected=base.rejected
@@ -399,8 +399,10 @@ def _spliced(text: bytes, inserts: Sequence[tuple[int, str]], count: int) -> lis
     return parts
 
 
-def _joined(text: str, lines: Sequence[str]) -> str:
-    return "\n".join([text, *lines] if text else lines)
+def _joined(text: bytes, lines: Sequence[str]) -> list[bytes]:
+    """Return lines joined by newlines (``text``) with more lines after them, in parts."""
+    more = "\n".join(lines).encode("utf-8")
+    return [text, b"\n", more] if text and more else [text or more]
 
 
 def _written_paths(config: FeedConfig, made: _Made) -> list[str]:
