@@ -94,13 +94,10 @@ def generated(index: int, *, edit: int = 0) -> tuple[str, bytes]:
     return seed.name, seed.data
 
 
-def feed_toml(*, max_entries: int = 5, extra: str = "") -> str:
-    """Return a feed.toml with every format, ``max_entries`` a page, and ``extra`` keys."""
-    return (
-        FEED_TOML.replace("max_entries = 50", f"max_entries = {max_entries}")
-        + extra
-        + "\n[formats]\natom = true\nrss = true\njson = true\nhtml = true\n"
-    )
+def feed_toml(*, max_entries: int = 5, extra: str = "", off: Iterable[str] = ()) -> str:
+    """Return a feed.toml with ``max_entries`` a page, ``extra`` keys, and every format but those ``off``."""
+    formats = "".join(f"{name} = {'false' if name in off else 'true'}\n" for name in ("atom", "rss", "json", "html"))
+    return FEED_TOML.replace("max_entries = 50", f"max_entries = {max_entries}") + extra + "\n[formats]\n" + formats
 
 
 def published_files(out: Path) -> dict[str, bytes]:
@@ -454,6 +451,99 @@ def test_append_after_an_edit_of_an_archived_entry_as_the_full_build(site: Site,
     assert run.answered == "append"
     shown = dict(atom_entries(site.out))
     assert (entry_id(oldest.name) in shown) is (days < 30)
+
+
+CONFIGS = {
+    "no-json-no-html": (feed_toml(off=("json", "html")), False),
+    "no-rss": (feed_toml(off=("rss",)), True),
+    "html-only": (feed_toml(off=("atom", "rss", "json")), True),
+    "zone-with-summer-time": (
+        feed_toml(
+            extra='subtitle = "Kabar"\nauthor_email = "desk@news.example.org"\nauthor_uri = "https://news.example.org/d"\n'
+        ).replace('time_zone = "+07:00"', 'time_zone = "America/Sao_Paulo"'),
+        True,
+    ),
+    "tombstones-expire-at-once": (feed_toml(extra="tombstone_days = 0\n"), True),
+}
+
+
+@pytest.mark.parametrize(("config", "has_html"), CONFIGS.values(), ids=CONFIGS.keys())
+@pytest.mark.usefixtures("settled")
+def test_append_under_other_configurations(site: Site, config: str, has_html: bool) -> None:
+    start(site, count=7, config=config)
+    (site.seeds / DATED_CORPUS[6].name).unlink()  # a tombstone, unless they expire at once
+    assert site.run().answered is None
+    site.add_generated([20])
+    assert site.run().answered == "append"
+    (name,) = site.add_generated([21])
+    assert site.run().answered == "append"
+    assert (site.out / "articles" / f"{Path(name).stem}.html").exists() is has_html
+    assert site.run().answered == "noop"
+
+
+@pytest.mark.usefixtures("settled")
+def test_append_orders_entries_of_the_same_moment_by_id_as_the_full_build(site: Site) -> None:
+    # Seeds with only relative dates are dated by their first-seen time: all of a
+    # build's such seeds share one moment, and may share it with the build before.
+    relative = [path for path in CORPUS if "relati" in path.stem]
+    start(site, count=3, config=feed_toml(max_entries=50))
+    site.add_corpus(relative[:4])
+    assert site.run().answered == "append"
+    for path in relative[4:7]:
+        site.write(f"aa_{path.name}", path.read_bytes())
+        site.write(f"zz_{path.name}", path.read_bytes())
+    # The same text and date under names sorted before and after the first copies.
+    site.write(f"aa_{DATED_CORPUS[1].name}", DATED_CORPUS[1].read_bytes())
+    site.write(f"zz_{DATED_CORPUS[1].name}", DATED_CORPUS[1].read_bytes())
+    run = site.run()
+    assert run.answered == "append"
+    assert len(run.new_stems) == 8
+    heads = run.report.heads
+    keys = [(-head.published.timestamp(), head.id) for head in heads]
+    assert keys == sorted(keys)
+    assert len({head.published for head in heads}) < len(heads)
+
+
+@pytest.mark.usefixtures("settled")
+def test_append_a_seed_back_under_a_removed_name_as_the_full_build(site: Site) -> None:
+    start(site)
+    gone = site.seeds / DATED_CORPUS[3].name
+    data = gone.read_bytes()
+    gone.unlink()
+    assert site.run().report.removed == (entry_id(gone.name),)
+    gone.write_bytes(data)
+    run = site.run()
+    # The full build decides what an id that has a tombstone becomes.
+    assert run.answered is None
+    assert site.run().answered == "noop"
+
+
+@pytest.mark.usefixtures("settled")
+def test_append_a_seed_whose_id_another_seed_claims_as_the_full_build(site: Site) -> None:
+    site.write_config(feed_toml())
+    site.add_corpus(DATED_CORPUS[:6])
+    site.write("claims.txt", WITH_ID)  # id tag:news.example.org,2023:kept
+    assert site.run().report.count("new") == 7
+    site.write("kept.txt", NEWEST.replace("Semarang", "Kudus"))
+    run = site.run()
+    assert run.answered is None
+    assert run.code == (1 if run.report.rejected else 0)
+
+
+@pytest.mark.usefixtures("settled")
+def test_append_then_full_builds_over_the_cache_it_left(site: Site) -> None:
+    start(site)
+    added = site.add_generated([30, 31])
+    assert site.run().answered == "append"
+    # A full build next, with the parse cache the append saved: the new seeds as parsed then.
+    _touch_old(site)
+    assert site.run().answered is None
+    new = site.seeds / added[0]
+    new.write_bytes(GENERATOR.make_seed(30, edit=1).data)
+    run = site.run()
+    assert run.answered is None
+    assert run.report.changes[new.stem] == "updated"
+    assert site.run().answered == "noop"
 
 
 # 2. A chain of appends over seeds written a moment ago.
