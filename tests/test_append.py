@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
@@ -71,6 +72,19 @@ NO_YEAR = (
 )
 # A front matter id keeps an entry's id across renames: such a seed is never appended.
 WITH_ID = "---\nid: tag:news.example.org,2023:kept\n---\n" + NEWEST
+# The executable as a process runs it; its last line on stderr says what answered.
+PROBE = """
+import json, sys
+sys.argv = ["seedfeed", *sys.argv[1:]]
+from seedfeed import entry
+try:
+    entry.main()
+    code = 0
+except SystemExit as exc:
+    code = exc.code or 0
+print(json.dumps({"code": code, "answered": entry.answered}), file=sys.stderr)
+sys.exit(code)
+"""
 LINE = re.compile(r"(\S+) +(\d{4}-\d{2}-\d{2})  (.*)")
 
 
@@ -224,11 +238,13 @@ class Site:
         path = home / SEEDS / LEDGER_NAME
         return path.read_bytes() if path.exists() else None
 
-    def run(self, *flags: str, is_compared: bool = True) -> Run:
+    def run(self, *flags: str, is_compared: bool = True, is_separate: bool = False) -> Run:
         """Run ``seedfeed build seeds --out public FLAGS``; assert the twin's full build leaves and prints the same.
 
         ``is_compared`` False: only build the twin, for a state a build with
         the parse cache is not meant to see as a build without it would.
+        ``is_separate``: run the executable in a process of its own, as a cron
+        job does (only an append or a no-op then: a full build's time is not known here).
         """
         shutil.rmtree(self.twin, ignore_errors=True)
         shutil.copytree(self.seeds, self.twin / SEEDS, ignore=shutil.ignore_patterns(LOCK_NAME))
@@ -240,23 +256,16 @@ class Site:
         self.monkeypatch.setattr(entry, "unanswered", None)
         self.monkeypatch.setattr(sys, "argv", ["seedfeed", "build", str(SEEDS), "--out", str(OUT), *flags])
         builds = len(self.nows)
-        self.capsys.readouterr()
-        was_collecting = gc.isenabled()  # the command turns the collector off for the rest of its process
-        try:
-            with contextlib.chdir(self.home / "site"):
-                entry.main()
-            code = 0
-        except SystemExit as exc:
-            code = _exit_code(exc)
-        finally:
-            if was_collecting:
-                gc.enable()
-        printed = self.capsys.readouterr()
-        answered = entry.answered
+        if is_separate:
+            answered, stdout, stderr, code = self._run_process(flags)
+            # The time of a full build in another process is not known here.
+            assert answered is not None
+        else:
+            answered, stdout, stderr, code = self._run_here()
+            # The full build is the library's build(); the other two answers never call it.
+            assert (len(self.nows) > builds) is (answered is None), answered
         after = load_ledger(self.seeds / LEDGER_NAME)
         assert answered in (None, "noop", "append"), answered
-        # The full build is the library's build(); the other two answers never call it.
-        assert (len(self.nows) > builds) is (answered is None), answered
         if answered is None:
             now = self.nows[-1]
         elif answered == "append":
@@ -275,11 +284,42 @@ class Site:
         self.last_now = now
         if is_compared:
             self.assert_same_as_twin()
-            assert (printed.out, printed.err, code) == expected_output(report, flags)
+            assert (stdout, stderr, code) == expected_output(report, flags)
         for feed in (self.out / "feed.atom", *sorted((self.out / "archive").glob("*.atom"))):
             if feed.exists():
                 check_atom(feed.read_bytes())
-        return Run(answered, printed.out, printed.err, code, now, report, before, after)
+        return Run(answered, stdout, stderr, code, now, report, before, after)
+
+    def _run_here(self) -> tuple[str | None, str, str, int]:
+        """Run ``entry.main()`` in this process; return what answered, stdout, stderr and the exit code."""
+        self.capsys.readouterr()
+        was_collecting = gc.isenabled()  # the command turns the collector off for the rest of its process
+        try:
+            with contextlib.chdir(self.home / "site"):
+                entry.main()
+            code = 0
+        except SystemExit as exc:
+            code = _exit_code(exc)
+        finally:
+            if was_collecting:
+                gc.enable()
+        printed = self.capsys.readouterr()
+        return entry.answered, printed.out, printed.err, code
+
+    def _run_process(self, flags: Iterable[str]) -> tuple[str | None, str, str, int]:
+        """Run the executable in a process of its own; return what answered, stdout, stderr and the exit code."""
+        done = subprocess.run(
+            [sys.executable, "-c", PROBE, "build", str(SEEDS), "--out", str(OUT), *flags],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+            cwd=self.home / "site",
+            check=False,
+        )
+        *stderr, last = done.stderr.splitlines(keepends=True)
+        status = json.loads(last)
+        assert status["code"] == done.returncode
+        return status["answered"], done.stdout, "".join(stderr), done.returncode
 
     def assert_same_as_twin(self) -> None:
         ours, theirs = published_files(self.out), published_files(self.twin / OUT)
@@ -395,6 +435,8 @@ NEW_SEEDS: dict[str, tuple[str, bytes]] = {
     "legacy-encoding": ("legacy.txt", LEGACY.encode("cp1252")),
     "non-ascii-name": ("berita-ñandú-東京.txt", NEWEST.encode("utf-8")),
     "first-by-name": ("0000_first.txt", NEWEST.replace("Semarang", "Solo").encode("utf-8")),
+    # Characters XML cannot carry, and markup: stripped and escaped as the full build does.
+    "control-characters": ("kontrol.txt", NEWEST.replace("Ribuan", "Ribuan\x01 <b>warga</b>\x0b").encode("utf-8")),
 }
 
 
@@ -582,6 +624,24 @@ def test_append_chain_over_seeds_just_written_then_noop(site: Site, monkeypatch:
     assert quiet.stdout == noop.stdout.splitlines(keepends=True)[-1]
 
 
+def test_append_in_a_process_of_its_own(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The process has the real margin: the seeds below are too recent for their stat alone.
+    monkeypatch.setattr(snapshot, "SETTLE_NS", SETTLED)
+    start(site)
+    monkeypatch.setattr(snapshot, "SETTLE_NS", MARGIN)
+    site.write("zz_late.txt", LATE)  # a notice, printed as the full build prints it: the newest arrival's, last
+    first = site.run(is_separate=True)
+    assert first.answered == "append"
+    assert first.stderr.splitlines()[-1].startswith(f"warning: {SEEDS / 'zz_late.txt'}: ")
+    site.add_generated([40, 41])
+    second = site.run("--quiet", is_separate=True)
+    assert second.answered == "append"
+    assert second.new_stems == {GENERATOR.make_seed(40).name[:-4], GENERATOR.make_seed(41).name[:-4]}
+    noop = site.run(is_separate=True)
+    assert noop.answered == "noop"
+    assert noop.report.count("unchanged") == 14
+
+
 # 3. Anything but new good seeds: the full build.
 
 
@@ -600,6 +660,10 @@ def _add_bad_and_good(site: Site) -> None:
 
 def _add_with_id(site: Site) -> None:
     site.write("with_id.txt", WITH_ID)
+
+
+def _add_oversized(site: Site) -> None:
+    site.write("oversized.txt", NEWEST + "Paragraf panjang dari redaksi.\n" * 100)
 
 
 def _add_two(site: Site) -> None:
@@ -694,6 +758,7 @@ FALLBACKS = {
     "new-seed-rejected": Fallback(_add_bad),
     "new-seeds-one-rejected": Fallback(_add_bad_and_good),
     "new-seed-with-front-matter-id": Fallback(_add_with_id),
+    "new-seed-too-large": Fallback(_add_oversized, extra="max_seed_bytes = 2000\n"),
     "new-archive-page": Fallback(_add_two, count=9),
     "new-archive-page-exactly-full": Fallback(_add_one, count=4),
     "more-than-32-new-seeds": Fallback(_add_33, max_entries=50),
