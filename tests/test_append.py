@@ -806,9 +806,10 @@ def test_append_falls_back_to_the_full_build(site: Site, case: Fallback) -> None
         assert run.after == run.before
 
 
+@pytest.mark.parametrize("appends_since", [0, 1, 2], ids=["just-appended", "appended-one-build-before", "two-before"])
 @pytest.mark.parametrize("is_mtime_kept", [False, True], ids=["edited", "edited-mtime-kept"])
-def test_append_then_same_size_edit_of_the_new_seed_means_a_full_build(
-    site: Site, monkeypatch: pytest.MonkeyPatch, is_mtime_kept: bool
+def test_append_then_same_size_edit_of_a_new_seed_means_a_full_build(
+    site: Site, monkeypatch: pytest.MonkeyPatch, is_mtime_kept: bool, appends_since: int
 ) -> None:
     monkeypatch.setattr(snapshot, "SETTLE_NS", SETTLED)
     start(site)
@@ -817,8 +818,11 @@ def test_append_then_same_size_edit_of_the_new_seed_means_a_full_build(
     assert site.run().answered == "append"
     path = site.seeds / name
     stat = path.stat()
-    edited = same_size_edit(GENERATOR.make_seed(5).data)
-    path.write_bytes(edited)
+    # More appends while the seed is still too recent for its stat alone: each snapshot must remember it.
+    for index in range(appends_since):
+        site.add_generated([50 + index])
+        assert site.run().answered == "append"
+    path.write_bytes(same_size_edit(GENERATOR.make_seed(5).data))
     if is_mtime_kept:
         # Size, mtime and inode as the append saw them: only the bytes tell the edit.
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
@@ -846,10 +850,12 @@ def test_append_then_same_size_edit_of_the_new_seed_means_a_full_build(
     ],
     ids=["year-inferred", "no-byline", "other-language"],
 )
+@pytest.mark.parametrize("name", ["0_notice.txt", "zz_notice.txt"], ids=["named-first", "named-last"])
 @pytest.mark.usefixtures("settled")
-def test_append_prints_a_new_seeds_notices_as_the_full_build(site: Site, text: str | Path, problem: str) -> None:
+def test_append_prints_a_new_seeds_notices_as_the_full_build(
+    site: Site, text: str | Path, problem: str, name: str
+) -> None:
     start(site)
-    name = "zz_notice.txt"
     site.write(name, text.read_bytes() if isinstance(text, Path) else text)
     run = site.run()
     assert run.answered == "append"
