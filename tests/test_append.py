@@ -27,7 +27,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from types import ModuleType
 
@@ -38,6 +38,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import seedfeed.build
+import seedfeed.cli
 import seedfeed.websub
 from conftest import FEED_TOML, REPO, TESTS, A, check_atom
 from seedfeed import entry, snapshot
@@ -874,81 +875,136 @@ def test_append_prints_a_new_seeds_notices_as_the_full_build(
 
 # 5. Any history: each build gives what the full build of the same history gives.
 
+
+class _Clock(datetime):
+    """The clock the executable reads, moved on by ``later``: weeks pass between two builds."""
+
+    offset = timedelta(0)
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]  # a plain datetime, later
+        return datetime.now(tz) + cls.offset
+
+
 # Adding and building most often: a build that only adds is what this path is for.
 OPERATIONS = st.tuples(
-    st.sampled_from(["add", "add", "add", "build", "build", "bad", "edit", "resize", "delete"]), st.integers(0, 99)
+    st.sampled_from(
+        [
+            "add",
+            "add",
+            "add",
+            "relative",
+            "build",
+            "build",
+            "bad",
+            "edit",
+            "resize",
+            "delete",
+            "readd",
+            "later",
+            "flags",
+        ]
+    ),
+    st.integers(0, 99),
 )
+FLAG_SETS = [(), ("-q",), ("--strict",), ("--json",)]
+RELATIVE = [path for path in CORPUS if "relati" in path.stem]
 PAGE = 8  # max_entries of the property's feed
 
 
-@settings(max_examples=15)
-@given(is_settled=st.booleans(), steps=st.lists(OPERATIONS, min_size=1, max_size=8))
+@settings(max_examples=20)
+@given(
+    is_settled=st.booleans(),
+    tombstone_days=st.sampled_from([0, 3, 30]),
+    steps=st.lists(OPERATIONS, min_size=1, max_size=10),
+)
 def test_append_any_history_builds_as_the_full_build(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     is_settled: bool,
+    tombstone_days: int,
     steps: list[tuple[str, int]],
 ) -> None:
+    monkeypatch.setattr(_Clock, "offset", timedelta(0))
+    monkeypatch.setattr(entry, "datetime", _Clock)
+    monkeypatch.setattr(seedfeed.cli, "datetime", _Clock)
     site = Site(Path(tempfile.mkdtemp(dir=tmp_path)), monkeypatch, capsys)
     monkeypatch.setattr(snapshot, "SETTLE_NS", SETTLED)
-    site.write_config(feed_toml(max_entries=PAGE))
-    indexes = {name: index for index in range(1000, 1003) for name in [generated(index)[0]]}
-    site.add_generated(indexes.values())
-    bad: list[str] = []
+    site.write_config(feed_toml(max_entries=PAGE, extra=f"tombstone_days = {tombstone_days}\n"))
+    site.add_generated(range(1000, 1003))
     site.run()
     # Settled: every build may vouch for what it read. Otherwise only the
     # first: then each seed below is written just before the build that reads it.
     monkeypatch.setattr(snapshot, "SETTLE_NS", SETTLED if is_settled else MARGIN)
-    has_snapshot: bool | None = True  # None: not known (a full build over seeds just written)
-    pending: list[str] = []  # what changed since the last build
+    recorded: str | None = "text"  # the form of report the snapshot holds; None: none, or not known
+    pending: list[str] = []  # what changed in the seeds folder since the last build
+    removed: dict[str, bytes] = {}
+    flags: tuple[str, ...] = ()
     added = 0
     serial = 1003
     for operation, number in [*steps, ("build", 0)]:
-        good = sorted(indexes)
+        present = sorted(path.name for path in site.seeds.glob("*.txt"))
+        good = [name for name in present if not name.startswith("bad_")]
         if operation == "add":
             count = 1 + number % 3
             site.add_generated(range(serial, serial + count))
-            indexes |= {generated(index)[0]: index for index in range(serial, serial + count)}
             serial += count
             added += count
+        elif operation == "relative":
+            # Dated by its first-seen time: the newest entry, sharing its moment with any other such.
+            site.write(
+                f"r{serial}_{RELATIVE[number % len(RELATIVE)].name}", RELATIVE[number % len(RELATIVE)].read_bytes()
+            )
+            serial += 1
+            added += 1
         elif operation == "bad":
-            bad.append(f"bad_{serial}.txt")
-            site.write(bad[-1], BAD_PNG if serial % 2 else EMPTY)
+            site.write(f"bad_{serial}.txt", BAD_PNG if serial % 2 else EMPTY)
             serial += 1
         elif operation in ("edit", "resize") and good:
             path = site.seeds / good[number % len(good)]
-            if operation == "edit":
-                path.write_bytes(same_size_edit(path.read_bytes()))
-            else:
-                path.write_bytes(generated(indexes[path.name], edit=serial)[1])
-                serial += 1
-        elif operation == "delete" and good + bad:
-            name = sorted(good + bad)[number % len(good + bad)]
-            (site.seeds / name).unlink()
-            indexes.pop(name, None)
-            if name in bad:
-                bad.remove(name)
+            data = path.read_bytes()
+            path.write_bytes(same_size_edit(data) if operation == "edit" else data + b"\nParagraf tambahan.\n")
+        elif operation == "delete" and present:
+            path = site.seeds / present[number % len(present)]
+            removed[path.name] = path.read_bytes()
+            path.unlink()
+        elif operation == "readd" and removed:
+            name = sorted(removed)[number % len(removed)]
+            site.write(name, removed.pop(name))
+        elif operation == "later":
+            # Tombstones and edits age out, measured from the newest event: a new arrival is one.
+            _Clock.offset += timedelta(days=1 + number % 40)
+            continue
+        elif operation == "flags":
+            flags = FLAG_SETS[number % len(FLAG_SETS)]
+            continue
         elif operation == "build":
+            has_bad = any(name.startswith("bad_") for name in present)
             last_arrival = load_ledger(site.seeds / LEDGER_NAME).last_arrival
             is_append = (
-                has_snapshot is True
+                recorded == "text"
                 and bool(pending)
-                and set(pending) == {"add"}
+                and set(pending) <= {"add", "relative"}
                 and last_arrival // PAGE == (last_arrival + added) // PAGE
+                and "--json" not in flags
+                and not ("--strict" in flags and has_bad)
             )
-            run = site.run()
-            assert run.code == (1 if bad else 0)
+            run = site.run(*flags)
+            assert run.code == (1 if has_bad else 0)
             if is_append:
                 assert run.answered == "append", pending
             if not pending:
                 assert run.answered in ("noop", None)
-            if run.answered is None and not is_settled:
-                has_snapshot = None
+            if run.answered == "append":
+                recorded = "text"
+            elif run.answered is None:
+                is_recorded = is_settled and not run.report.is_withheld and "readd" not in pending
+                recorded = ("json" if "--json" in flags else "text") if is_recorded else None
             pending, added = [], 0
             continue
         else:
             continue
         pending.append(operation)
-    if is_settled:
+    if recorded == "text":
         assert site.run().answered == "noop"
