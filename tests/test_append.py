@@ -247,10 +247,7 @@ class Site:
         ``is_separate``: run the executable in a process of its own, as a cron
         job does (only an append or a no-op then: a full build's time is not known here).
         """
-        shutil.rmtree(self.twin, ignore_errors=True)
-        shutil.copytree(self.seeds, self.twin / SEEDS, ignore=shutil.ignore_patterns(LOCK_NAME))
-        if self.out.exists():
-            shutil.copytree(self.out, self.twin / OUT, ignore=shutil.ignore_patterns(CACHE_DIR))
+        self.copy_to_twin()
         before = load_ledger(self.seeds / LEDGER_NAME)
         # As a fresh process starts: nothing answered, nothing asked.
         self.monkeypatch.setattr(entry, "answered", None)
@@ -280,8 +277,7 @@ class Site:
             assert self.last_now is not None, "nothing to answer before a first build"
             # Nothing new: a full build at any later moment leaves the very bytes.
             now = self.last_now + timedelta(minutes=1)
-        with contextlib.chdir(self.twin):
-            report = full_build(SEEDS, OUT, now=now, is_strict="--strict" in flags, jobs=1, use_cache=False)
+        report = self.build_twin(now, is_strict="--strict" in flags)
         self.last_now = now
         if is_compared:
             self.assert_same_as_twin()
@@ -290,6 +286,18 @@ class Site:
             if feed.exists():
                 check_atom(feed.read_bytes())
         return Run(answered, stdout, stderr, code, now, report, before, after)
+
+    def copy_to_twin(self) -> None:
+        """Make the twin folder the state of this one: seeds, ledger and outputs, without the cache."""
+        shutil.rmtree(self.twin, ignore_errors=True)
+        shutil.copytree(self.seeds, self.twin / SEEDS, ignore=shutil.ignore_patterns(LOCK_NAME))
+        if self.out.exists():
+            shutil.copytree(self.out, self.twin / OUT, ignore=shutil.ignore_patterns(CACHE_DIR))
+
+    def build_twin(self, now: datetime, *, is_strict: bool = False) -> BuildReport:
+        """Build the twin in full, without any cache, at ``now``."""
+        with contextlib.chdir(self.twin):
+            return full_build(SEEDS, OUT, now=now, is_strict=is_strict, jobs=1, use_cache=False)
 
     def _run_here(self) -> tuple[str | None, str, str, int]:
         """Run ``entry.main()`` in this process; return what answered, stdout, stderr and the exit code."""
@@ -309,24 +317,37 @@ class Site:
 
     def _run_process(self, flags: Iterable[str]) -> tuple[str | None, str, str, int]:
         """Run the executable in a process of its own; return what answered, stdout, stderr and the exit code."""
-        done = subprocess.run(
-            [sys.executable, "-c", PROBE, "build", str(SEEDS), "--out", str(OUT), *flags],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "PYTHONPATH": str(REPO / "src")},
-            cwd=self.home / "site",
-            check=False,
-        )
-        *stderr, last = done.stderr.splitlines(keepends=True)
-        status = json.loads(last)
-        assert status["code"] == done.returncode
-        return status["answered"], done.stdout, "".join(stderr), done.returncode
+        (process,) = self.start_processes(1, flags)
+        return finish_process(process)
+
+    def start_processes(self, count: int, flags: Iterable[str] = ()) -> list[subprocess.Popen[str]]:
+        """Start ``count`` processes of the executable at once."""
+        return [
+            subprocess.Popen(
+                [sys.executable, "-c", PROBE, "build", str(SEEDS), "--out", str(OUT), *flags],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+                cwd=self.home / "site",
+            )
+            for _ in range(count)
+        ]
 
     def assert_same_as_twin(self) -> None:
         ours, theirs = published_files(self.out), published_files(self.twin / OUT)
         assert sorted(ours) == sorted(theirs)
         assert [name for name in ours if ours[name] != theirs[name]] == []
         assert self.ledger_bytes(self.home / "site") == self.ledger_bytes(self.twin)
+
+
+def finish_process(process: subprocess.Popen[str]) -> tuple[str | None, str, str, int]:
+    """Wait for a process of the executable; return what answered, stdout, stderr and the exit code."""
+    stdout, stderr_text = process.communicate(timeout=120)
+    *stderr, last = stderr_text.splitlines(keepends=True)
+    status = json.loads(last)
+    assert status["code"] == process.returncode
+    return status["answered"], stdout, "".join(stderr), process.returncode
 
 
 @pytest.fixture
@@ -641,6 +662,29 @@ def test_append_in_a_process_of_its_own(site: Site, monkeypatch: pytest.MonkeyPa
     noop = site.run(is_separate=True)
     assert noop.answered == "noop"
     assert noop.report.count("unchanged") == 14
+
+
+def test_append_by_two_processes_at_once_builds_once(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two cron jobs overlap: one appends under the build lock, the other then finds nothing to do.
+    monkeypatch.setattr(snapshot, "SETTLE_NS", SETTLED)
+    start(site)
+    site.add_generated([60, 61])
+    site.copy_to_twin()
+    before = load_ledger(site.seeds / LEDGER_NAME)
+    finished = sorted(
+        (finish_process(process) for process in site.start_processes(2)),
+        key=lambda result: str(result[0]),
+    )
+    assert [answered for answered, *_rest in finished] == ["append", "noop"]
+    after = load_ledger(site.seeds / LEDGER_NAME)
+    (now,) = {after.records[stem].first_seen for stem in set(after.records) - set(before.records)}
+    report = site.build_twin(now)
+    site.assert_same_as_twin()
+    assert finished[0][1:] == expected_output(report, ())
+    assert report.count("new") == 2
+    # What the other printed is what a rebuild with nothing new prints.
+    assert finished[1][1:] == expected_output(site.build_twin(now + timedelta(minutes=1)), ())
+    site.assert_same_as_twin()
 
 
 # 3. Anything but new good seeds: the full build.
