@@ -626,17 +626,26 @@ def _shared(record: CachedSeed) -> CachedSeed:
     return record if first_seen is record.first_seen else record._replace(first_seen=first_seen)
 
 
-def read_cache(key: CacheKey, store: BlobStore) -> ParseCache:
-    """Return the cache a store holds, or an empty one if it is damaged or holds none."""
-    parse_cache = ParseCache(key, store=store)
-    records: dict[str, dict[str, object]] = {"light": {}, "outputs": {}}
-    ledger: object = None
+class _Read(NamedTuple):
+    """What the light and output tables' rows held."""
+
+    records: dict[str, dict[str, object]]  # by table: each bucket's records, merged
+    ledger: object  # the ledger row's value; _NO_ROW when there is none
+
+
+def _read_rows(rows: Callable[[str], Iterable[tuple[str, bytes, bytes]]]) -> _Read | None:
+    """Return the records of the rows ``rows(table)`` yields (name, checksum, data); None when one is damaged.
+
+    Raises sqlite3.Error when the store fails midway.
+    """
+    read = _Read(records={"light": {}, "outputs": {}}, ledger=_NO_ROW)
+    ledger: object = _NO_ROW
     try:
         with paused_gc():
-            for table, found in records.items():
-                for name, checksum, data in store.iter_all(table):
+            for table, found in read.records.items():
+                for name, checksum, data in rows(table):
                     if checksum != _checksum(data):
-                        return ParseCache(key, store=store)
+                        return None
                     # The checksum matched, so these are bytes this code wrote; a class
                     # that changed since is caught by the code fingerprint in the key.
                     value = pickle.loads(data)  # noqa: S301  # our own file, checksummed
@@ -645,20 +654,34 @@ def read_cache(key: CacheKey, store: BlobStore) -> ParseCache:
                     elif isinstance(value, dict):
                         found.update(value)
                     else:
-                        return ParseCache(key, store=store)
-    except (sqlite3.Error, pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError, ValueError):
-        return ParseCache(key, store=store)
-    if not records["light"]:
-        return parse_cache
-    parse_cache = ParseCache(
+                        return None
+    except (pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError, ValueError):
+        return None
+    return read._replace(ledger=ledger)
+
+
+def _cache_of(cls: type[ParseCache], key: CacheKey, read: _Read, store: BlobStore) -> ParseCache:
+    """Return a cache holding what was read, each record noted as the store's."""
+    parse_cache = cls(
         key,
-        records["light"],  # type: ignore[arg-type]  # written by save_light from such records
-        records["outputs"],  # type: ignore[arg-type]  # likewise
-        ledger=ledger if isinstance(ledger, tuple) else None,
+        read.records["light"],  # type: ignore[arg-type]  # written by save_light from such records
+        read.records["outputs"],  # type: ignore[arg-type]  # likewise
+        ledger=read.ledger if isinstance(read.ledger, tuple) else None,
         store=store,
     )
     parse_cache.mark_read()
     return parse_cache
+
+
+def read_cache(key: CacheKey, store: BlobStore) -> ParseCache:
+    """Return the cache a store holds, or an empty one if it is damaged or holds none."""
+    try:
+        read = _read_rows(store.iter_all)
+    except sqlite3.Error:
+        read = None
+    if read is None or not read.records["light"]:
+        return ParseCache(key, store=store)
+    return _cache_of(ParseCache, key, read, store)
 
 
 class ParseCacheSlice(ParseCache):
@@ -681,35 +704,17 @@ def read_cache_slice(
     A damaged bucket is None too: the full build that follows rebuilds the cache.
     """
     wanted = {
-        "light": {_bucket(name) for name in seeds} | {_LEDGER_ROW},
-        "outputs": {_bucket(name) for name in outputs},
+        "light": sorted({_bucket(name) for name in seeds} | {_LEDGER_ROW}),
+        "outputs": sorted({_bucket(name) for name in outputs}),
     }
-    records: dict[str, dict[str, object]] = {"light": {}, "outputs": {}}
-    ledger: object = _NO_ROW
-    try:
-        for table, buckets in wanted.items():
-            for name, (checksum, data) in store.get_many(table, sorted(buckets)).items():
-                if checksum != _checksum(data):
-                    return None
-                value = pickle.loads(data)  # noqa: S301  # our own file, checksummed
-                if name == _LEDGER_ROW and table == "light":
-                    ledger = value
-                elif isinstance(value, dict):
-                    records[table].update(value)
-                else:
-                    return None
-    except (pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError, ValueError):
-        return None
-    if ledger is _NO_ROW:
-        return None  # a store no build saved (or made for another key, and emptied)
-    part = ParseCacheSlice(
-        key,
-        records["light"],  # type: ignore[arg-type]  # written by save_light from such records
-        records["outputs"],  # type: ignore[arg-type]  # likewise
-        ledger=ledger if isinstance(ledger, tuple) else None,
-        store=store,
-    )
-    part.mark_read()
+
+    def rows(table: str) -> list[tuple[str, bytes, bytes]]:
+        return [(name, checksum, data) for name, (checksum, data) in store.get_many(table, wanted[table]).items()]
+
+    read = _read_rows(rows)
+    if read is None or read.ledger is _NO_ROW:
+        return None  # damaged, or a store no build saved (or made for another key, and emptied)
+    part = _cache_of(ParseCacheSlice, key, read, store)
     part._is_pruned = False  # an empty bucket is not an empty cache
     return part
 
