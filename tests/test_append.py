@@ -777,11 +777,16 @@ def _relay_ledger(site: Site) -> None:
 
 
 def same_size_edit(data: bytes) -> bytes:
-    """Return ``data`` with its first ASCII lowercase letter changed to another: same size, other bytes."""
-    match = re.search(rb"[a-z]", data)
+    """Return ``data`` with its first ASCII letter or digit changed to another: same size, other bytes.
+
+    Every seed here holds one (a Cyrillic text, its digits): the edit stays UTF-8.
+    """
+    match = re.search(rb"[A-Za-z0-9]", data)
     assert match is not None
     index = match.start()
-    return data[:index] + (b"b" if data[index : index + 1] == b"a" else b"a") + data[index + 1 :]
+    old = data[index : index + 1]
+    new = {b"a": b"b", b"7": b"8"}.get(old, b"7" if old.isdigit() else b"a")
+    return data[:index] + new + data[index + 1 :]
 
 
 @dataclass(frozen=True)
