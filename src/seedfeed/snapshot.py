@@ -758,6 +758,13 @@ def _only_new_seeds(state: bytes, head: bytes, seeds: _Scan) -> tuple[list[str],
     now = _unprefixed(head)
     if len(stored) != 6 or len(now) != 4 or stored[:2] != now[:2] or not isinstance(seeds.numbers, array):
         return None  # another configuration, code, folder or ledger (or a stat that overflowed)
+    count = len(stored[2]) // (3 * _NUMBER_SIZE)
+    if 0 < len(seeds.names) - count <= APPEND_MAX and now[3].startswith(stored[3] + b"\0" if count else b""):
+        # The new names sort after every other (names that begin with a number or a date): the
+        # seeds there were are the first ``count``, compared as the bytes they are.
+        if seeds.numbers[: 3 * count].tobytes() != stored[2]:
+            return None
+        return seeds.names[count:], b"".join(_prefixed(stored[4:]))
     names = stored[3].decode("utf-8", "surrogateescape").split("\0") if stored[3] else []
     numbers = array("q")
     numbers.frombytes(stored[2])
@@ -776,6 +783,10 @@ def _only_new_seeds(state: bytes, head: bytes, seeds: _Scan) -> tuple[list[str],
     if kept != numbers:
         return None
     return new, b"".join(_prefixed(stored[4:]))
+
+
+# The size of a scan's number, as its array stores it.
+_NUMBER_SIZE = array("q").itemsize
 
 
 def _unprefixed(data: bytes) -> list[bytes]:
