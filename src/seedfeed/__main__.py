@@ -1,5 +1,5 @@
 """Allow ``python -m seedfeed``."""
 
-from seedfeed.entry import main
+from seedfeed.entry import run
 
-main()
+run()
