@@ -325,7 +325,7 @@ def _report(
     lines, count = plan.sections["lines"], len(base.order)
     published, new = len(ids), len(made.heads)
     warnings = plan.sections["warnings"]
-    errors = plan.sections["errors"].decode("utf-8")
+    errors = plan.sections["errors"]
     next_base = AppendBase(
         size=base.size,
         last_arrival=made.last_arrival,
@@ -347,7 +347,7 @@ def _report(
         _written_paths(config, made),
         now=now,
         sections={
-            "errors": [plan.sections["errors"]],
+            "errors": [errors],
             "warnings": _joined(warnings, by_arrival),
             "lines": _spliced(lines, [(k, entry_line("unchanged", head)) for k, head in before], count),
         },
@@ -355,12 +355,12 @@ def _report(
             published=published, new=0, updated=0, removed=0, unchanged=published, rejected=base.rejected
         ),
     )
-    printed = ""
+    printed = b""
     if not is_quiet:
-        printed = b"".join(_spliced(lines, [(k, entry_line("new", head)) for k, head in before], count)).decode()
+        printed = b"".join(_spliced(lines, [(k, entry_line("new", head)) for k, head in before], count))
     return PrintedReport(
         errors=errors,
-        warnings="" if is_quiet else b"".join(_joined(warnings, [f"warning: {n}" for n in made.notices])).decode(),
+        warnings=b"" if is_quiet else b"".join(_joined(warnings, [f"warning: {n}" for n in made.notices])),
         lines=printed,
         summary=summary_line(
             published=published, new=new, updated=0, removed=0, unchanged=published - new, rejected=base.rejected

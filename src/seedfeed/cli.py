@@ -54,6 +54,11 @@ class SeedfeedGroup(click.Group):
             raise click.ClickException(str(exc)) from exc
 
 
+def _text(part: str | bytes) -> str:
+    """Return a report's part as text (a snapshot's parts are its UTF-8 bytes)."""
+    return part.decode("utf-8") if isinstance(part, bytes) else part
+
+
 def _echo_err(message: str) -> None:
     click.echo(message, err=True)
 
@@ -240,12 +245,12 @@ def _print_report(printed: PrintedReport, out_dir: Path) -> None:
     # in a blink, and the bytes are the same.
     for part in (printed.errors, printed.warnings):
         if part:
-            _echo_err(part)
+            _echo_err(_text(part))
     if printed.json:
-        click.echo(printed.json)
+        click.echo(_text(printed.json))
         return
     if printed.lines:
-        click.echo(printed.lines)
+        click.echo(_text(printed.lines))
     click.echo(f"{printed.summary} -> {out_dir / 'feed.atom'}")
 
 

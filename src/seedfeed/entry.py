@@ -14,10 +14,12 @@ test runs both.
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 # The build command's defaults, as cli.py declares them (a test keeps them equal).
 DEFAULT_SEEDS = "seeds"
@@ -44,6 +46,20 @@ def main() -> None:
     from seedfeed.cli import main as click_main  # the command line proper
 
     click_main()
+
+
+def _put(stream: TextIO, part: str | bytes) -> None:
+    """Write a part of a report and a newline: UTF-8 bytes as they are where the stream writes UTF-8."""
+    binary = getattr(stream, "buffer", None)
+    if isinstance(part, bytes):
+        if binary is not None and codecs.lookup(stream.encoding).name == "utf-8":
+            stream.flush()
+            binary.write(part)
+            binary.write(b"\n")
+            return
+        part = part.decode("utf-8")
+    stream.write(part)
+    stream.write("\n")
 
 
 def run() -> None:
@@ -131,12 +147,12 @@ def _answer(seeds_dir: Path, out_dir: Path, flags: frozenset[str]) -> bool:
     # As click.echo writes them: each part, then a newline, errors and notices on stderr.
     for part in (printed.errors, printed.warnings):
         if part:
-            sys.stderr.write(part + "\n")
+            _put(sys.stderr, part)
     if printed.json:
-        sys.stdout.write(printed.json + "\n")
+        _put(sys.stdout, printed.json)
     else:
         if printed.lines:
-            sys.stdout.write(printed.lines + "\n")
+            _put(sys.stdout, printed.lines)
         sys.stdout.write(f"{printed.summary} -> {out_dir / 'feed.atom'}\n")
     sys.stdout.flush()
     sys.stderr.flush()

@@ -150,14 +150,17 @@ class PrintedReport(NamedTuple):
     """What ``seedfeed build`` prints for a report, as the text it writes: the same stored or fresh.
 
     Each part is the lines it prints joined, without the last newline, and
-    empty when there are none or the command's flags do not print them.
+    empty when there are none or the command's flags do not print them: as
+    text, or as its UTF-8 bytes when it was read so (a snapshot's sections,
+    megabytes at a hundred thousand entries, are printed without being
+    decoded and encoded again).
     """
 
-    errors: str  # stderr: one "rejected: ..." line per rejected seed, by path
-    warnings: str  # stderr: one "warning: ..." line per notice, unless --quiet
-    lines: str  # stdout: one line per published entry, newest first, unless --quiet or --json
+    errors: str | bytes  # stderr: one "rejected: ..." line per rejected seed, by path
+    warnings: str | bytes  # stderr: one "warning: ..." line per notice, unless --quiet
+    lines: str | bytes  # stdout: one line per published entry, newest first, unless --quiet or --json
     summary: str  # stdout: the closing line, without the feed's path (unless --json)
-    json: str  # stdout: the --json object as printed
+    json: str | bytes  # stdout: the --json object as printed
     is_failed: bool  # a seed was rejected: exit code 1
     # What made it: "build" (a build), "noop" (the snapshot of a build with nothing
     # to do), "append" (a build of only the new seeds, ``append.py``).
@@ -635,7 +638,7 @@ class AppendPlan(NamedTuple):
     is_failed: bool  # a seed was rejected
 
 
-_Found = tuple[dict[str, str], str, bool] | AppendPlan | None
+_Found = tuple[dict[str, str | bytes], str, bool] | AppendPlan | None
 
 
 def _read_snapshot(path: Path, seeds_dir: Path, out_dir: Path, *, is_json: bool, can_append: bool) -> _Found:
@@ -738,8 +741,8 @@ def _compare(
             unsettled=unsettled,
             is_failed=is_failed,
         )
-    text = dict.fromkeys(_SECTIONS[:4], "")
-    text.update((name, blob.decode("utf-8")) for name, blob in blobs.items())
+    text: dict[str, str | bytes] = dict.fromkeys(_SECTIONS[:4], "")
+    text.update(blobs)
     return text, summary, is_failed
 
 
