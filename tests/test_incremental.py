@@ -152,6 +152,24 @@ def test_incremental_build_matches_a_build_without_cache(twins: Twins) -> None:
     assert no_year_after.published.year == no_year_before.published.year + 1
 
 
+def test_incremental_edit_that_keeps_size_and_puts_the_mtime_back_is_published(twins: Twins) -> None:
+    # Size, mtime and inode as before (tar, rsync --times, touch -r): the ctime still tells.
+    twins.step(START)
+    edited = twins.seeds / REFERENCE_SEED.name
+    before = edited.stat()
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text.replace("Lavrov", "Lavrof"), encoding="utf-8")
+    os.utime(edited, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (edited.stat().st_size, edited.stat().st_mtime_ns, edited.stat().st_ino) == (
+        before.st_size,
+        before.st_mtime_ns,
+        before.st_ino,
+    )
+    report = twins.step(START + timedelta(hours=1))
+    assert report.changes[edited.stem] == "updated"
+    assert "Lavrof" in (twins.cached / "articles" / f"{edited.stem}.html").read_text(encoding="utf-8")
+
+
 def test_incremental_build_reads_only_changed_seeds(twins: Twins, monkeypatch: pytest.MonkeyPatch) -> None:
     twins.step(START)
     seeds = twins.seeds

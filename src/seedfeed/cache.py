@@ -5,7 +5,9 @@ preview server never serves it), apart from the committed ledger: deleting it
 costs one slow build and changes no byte of any output. It maps each seed's
 file name to what parsing it gave, with what the result depended on:
 
-- the file's size, mtime_ns and inode: when all three match, the seed is not
+- the file's size, mtime_ns, inode and ctime_ns (which no program sets back,
+  so an edit that keeps the size and puts the mtime back still shows): when
+  all four match, the seed is not
   even read;
 - a hash of the file's bytes: when the stat differs (a ``touch``, a fresh
   checkout), the seed is read and hashed, and parsed only if the bytes changed;
@@ -57,7 +59,7 @@ CACHE_DIR = ".seedfeed-cache"
 # The light half's own file before format 5: removed when a cache is saved.
 _OLD_CACHE_FILE = "parse.pickle"
 # Bump when the layout of the cache changes.
-FORMAT = 5
+FORMAT = 6
 _DIGEST_SIZE = 32
 # Before a stem, the key of its row as index.html shows it (a stem, a file's, holds no "/").
 INDEX_ROW = "/"
@@ -84,11 +86,13 @@ class FileStat(NamedTuple):
     size: int
     mtime_ns: int
     inode: int
+    # Which no program can set back: an edit that kept the size and put the mtime back still shows.
+    ctime_ns: int
 
     @classmethod
     def of(cls, result: os.stat_result) -> FileStat:
         """Return the parts of a stat result the cache compares."""
-        return cls(size=result.st_size, mtime_ns=result.st_mtime_ns, inode=result.st_ino)
+        return cls(size=result.st_size, mtime_ns=result.st_mtime_ns, inode=result.st_ino, ctime_ns=result.st_ctime_ns)
 
 
 class CachedSeed(NamedTuple):

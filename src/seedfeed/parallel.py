@@ -320,7 +320,10 @@ def parse_seed_files(
             cached = get(name)
             # A parse made with another first-seen time may have inferred another year.
             if cached is not None and cached.first_seen == first_seen(name):
-                if found is not None and (found.st_size, found.st_mtime_ns, found.st_ino) == cached.stat:
+                if (
+                    found is not None
+                    and (found.st_size, found.st_mtime_ns, found.st_ino, found.st_ctime_ns) == cached.stat
+                ):
                     results[index] = cached.facts
                     continue
                 reusable[index] = cached

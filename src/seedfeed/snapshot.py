@@ -23,11 +23,11 @@ What the snapshot covers, and why that is everything a build reads:
 - feed.toml's bytes (the snapshot is recorded only when they parse to the
   configuration the build used: not for a preview's own base URL);
 - the ledger's stat (recorded only for the ledger beside the seeds);
-- name, size, mtime_ns and inode of every file ``list_seeds`` lists, the same
+- name, size, mtime_ns, inode and ctime_ns of every file ``list_seeds`` lists, the
   test the parse cache trusts to skip reading a seed; a stale temporary file
   of a killed build in the seeds folder counts as a change, since a build
   would remove it;
-- path, size, mtime_ns and inode of every file under the output folder but
+- path, size, mtime_ns, inode and ctime_ns of every file under the output folder but
   in hidden folders (the cache, a checkout's ``.git``): a deleted, edited or
   extra output (a killed build's temp file) means a full build, which
   repairs it;
@@ -109,7 +109,7 @@ if TYPE_CHECKING:
 CACHE_DIR = ".seedfeed-cache"
 SNAPSHOT_NAME = "noop"
 # Bump when the layout of the snapshot changes.
-FORMAT = 4
+FORMAT = 5
 # The header's length, after it at the end of the file.
 _TRAILER = 8
 # How long before a build's `now` its inputs must have last changed: more than
@@ -761,11 +761,11 @@ def _only_new_seeds(state: bytes, head: bytes, seeds: _Scan) -> tuple[list[str],
     now = _unprefixed(head)
     if len(stored) != 6 or len(now) != 4 or stored[:2] != now[:2] or not isinstance(seeds.numbers, array):
         return None  # another configuration, code, folder or ledger (or a stat that overflowed)
-    count = len(stored[2]) // (3 * _NUMBER_SIZE)
+    count = len(stored[2]) // (_ROW * _NUMBER_SIZE)
     if 0 < len(seeds.names) - count <= APPEND_MAX and now[3].startswith(stored[3] + b"\0" if count else b""):
         # The new names sort after every other (names that begin with a number or a date): the
         # seeds there were are the first ``count``, compared as the bytes they are.
-        if seeds.numbers[: 3 * count].tobytes() != stored[2]:
+        if seeds.numbers[: _ROW * count].tobytes() != stored[2]:
             return None
         return seeds.names[count:], b"".join(_prefixed(stored[4:]))
     names = stored[3].decode("utf-8", "surrogateescape").split("\0") if stored[3] else []
@@ -779,9 +779,9 @@ def _only_new_seeds(state: bytes, head: bytes, seeds: _Scan) -> tuple[list[str],
     kept = array("q")
     position = 0
     for name in new:
-        row = 3 * bisect_left(seeds.names, name)
+        row = _ROW * bisect_left(seeds.names, name)
         kept.extend(seeds.numbers[position:row])
-        position = row + 3
+        position = row + _ROW
     kept.extend(seeds.numbers[position:])
     if kept != numbers:
         return None
@@ -790,6 +790,9 @@ def _only_new_seeds(state: bytes, head: bytes, seeds: _Scan) -> tuple[list[str],
 
 # The size of a scan's number, as its array stores it.
 _NUMBER_SIZE = array("q").itemsize
+# A file's numbers in a scan: size, mtime_ns, inode and ctime_ns. The ctime, which no
+# program can set back, tells an edit that kept the size and put the mtime back.
+_ROW = 4
 
 
 def _unprefixed(data: bytes) -> list[bytes]:
@@ -831,7 +834,7 @@ class _Scan(NamedTuple):
     """The files of a folder, by name, with what their stat says."""
 
     names: list[str]  # sorted
-    numbers: array[int] | list[int]  # size, mtime_ns and inode of each, in the order of names
+    numbers: array[int] | list[int]  # size, mtime_ns, inode and ctime_ns of each (_ROW), in the order of names
     ctimes: array[int]  # ctime_ns of each, in the order of names; empty for outputs
 
 
@@ -893,7 +896,7 @@ def _scan_bytes(scan: _Scan) -> tuple[bytes, bytes]:
 def _stat_numbers(
     fd: int, names: list[str], numbers: array[int] | list[int], ctimes: array[int] | None
 ) -> array[int] | list[int]:
-    """Append size, mtime_ns and inode of each file (and its ctime_ns) to the arrays; return ``numbers``.
+    """Append size, mtime_ns, inode and ctime_ns of each file (and its ctime_ns to ``ctimes``); return ``numbers``.
 
     Numbers, not stat results: at a hundred thousand files those would be
     tens of megabytes. The loop's names are bound locally: it runs once per
@@ -903,7 +906,7 @@ def _stat_numbers(
     note = ctimes.append if ctimes is not None else None
     for name in names:
         found = stat(name, dir_fd=fd)
-        row = (found.st_size, found.st_mtime_ns, found.st_ino)
+        row = (found.st_size, found.st_mtime_ns, found.st_ino, found.st_ctime_ns)
         try:
             extend(row)
         except OverflowError:  # an inode past 2**63: plain ints from here on
@@ -1080,7 +1083,7 @@ def _patched(scan: _Scan, out_dir: Path, written: Sequence[str]) -> _Scan | None
             if relative in names:
                 return None  # never: nothing here removes a file
             continue
-        row = array("q", (stat.st_size, stat.st_mtime_ns, stat.st_ino))
+        row = array("q", (stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns))
         folder = relative.rpartition("/")[0]
         prefix = folder + "/" if folder else ""
 
@@ -1095,8 +1098,8 @@ def _patched(scan: _Scan, out_dir: Path, written: Sequence[str]) -> _Scan | None
         last = bisect_left(names, True, first, key=is_past)  # noqa: FBT003  # the first name past them
         index = bisect_left(names, relative, first, last)
         if index < last and names[index] == relative:
-            numbers[3 * index : 3 * index + 3] = row
+            numbers[_ROW * index : _ROW * index + _ROW] = row
         else:
             names.insert(index, relative)
-            numbers[3 * index : 3 * index] = row
+            numbers[_ROW * index : _ROW * index] = row
     return scan
