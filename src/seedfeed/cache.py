@@ -7,8 +7,7 @@ file name to what parsing it gave, with what the result depended on:
 
 - the file's size, mtime_ns, inode and ctime_ns (which no program sets back,
   so an edit that keeps the size and puts the mtime back still shows): when
-  all four match, the seed is not
-  even read;
+  all four match, the seed is not even read;
 - a hash of the file's bytes: when the stat differs (a ``touch``, a fresh
   checkout), the seed is read and hashed, and parsed only if the bytes changed;
 - the first-seen time the parse was given, since a year missing from the text
