@@ -29,12 +29,19 @@ import pickle
 from array import array
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from seedfeed.archive import FEED_NAME, Document, SitePage, archive_path, order_entries
 from seedfeed.blobstore import BlobStore
-from seedfeed.build import Draft, entry_catalog, summary_line, write_documents, write_other_feeds
+from seedfeed.build import (
+    Draft,
+    entry_catalog,
+    feed_tombstones,
+    summary_line,
+    write_documents,
+    write_other_feeds,
+)
 from seedfeed.cache import ParseCache, cache_key, cache_path, read_cache_slice, save_cache
 from seedfeed.catalog import EntryCatalog, EntryHead
 from seedfeed.config import FeedConfig, load_config
@@ -42,7 +49,7 @@ from seedfeed.convert import make_entry_id
 from seedfeed.errors import OutputError, SeedError, SeedfeedError
 from seedfeed.fsutil import StagedFile, discard_staged, write_if_changed
 from seedfeed.ledger import Ledger, LedgerRecord, LedgerTombstone, insert_records
-from seedfeed.model import Entry, Notice, Tombstone
+from seedfeed.model import Entry, Notice
 from seedfeed.outputs import write_site
 from seedfeed.parallel import Staging, parse_seed_files
 from seedfeed.seeds import SEED_SUFFIX, SeedPaths
@@ -285,7 +292,7 @@ def _write(
             staged=staged,
             ordered=order_entries(made.heads),
         )
-    tombstones = tuple(Tombstone(ref=t.id, when=t.when.astimezone(config.time_zone)) for t in made.tombstones)
+    tombstones = feed_tombstones(made.tombstones, config)
     if "atom" in config.formats:
         document = Document(
             path=FEED_NAME,
@@ -326,17 +333,15 @@ def _report(
     published, new = len(ids), len(made.heads)
     warnings = plan.sections["warnings"]
     errors = plan.sections["errors"]
-    next_base = AppendBase(
-        size=base.size,
+    next_base = replace(
+        base,
         last_arrival=made.last_arrival,
         latest_event=made.latest_event,
         tombstones=made.tombstones,
-        foreign_ids=base.foreign_ids,
         newest=made.newest,
         edited=made.edited,
         order=order,
         order_ids=tuple(ids),
-        rejected=base.rejected,
     )
     del ids
     # A rebuild lists notices by arrival (snapshot.noop_report); this build, as a build does, the new seeds' by stem.

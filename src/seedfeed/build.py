@@ -7,7 +7,7 @@ it is recorded only for events (a seed first seen, edited or removed).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -34,6 +34,7 @@ from seedfeed.ledger import (
     Change,
     Ledger,
     LedgerRecord,
+    LedgerTombstone,
     Observation,
     ledger_state,
     load_ledger,
@@ -448,9 +449,7 @@ def build(
             # What was made per seed to reach the heads goes before the outputs are
             # written, where a build holds the most: at 100,000 seeds, megabytes.
             del names, parsed, drafts, observed, stems
-            tombstones = tuple(
-                Tombstone(ref=t.id, when=t.when.astimezone(config.time_zone)) for t in new_ledger.tombstones
-            )
+            tombstones = feed_tombstones(new_ledger.tombstones, config)
 
             # The ledger goes first: every output is a function of the seeds and the
             # ledger, so a build killed after this point is completed, byte for byte,
@@ -547,6 +546,11 @@ def build(
                 forms=report_forms,
             ),
         )
+
+
+def feed_tombstones(tombstones: Iterable[LedgerTombstone], config: FeedConfig) -> tuple[Tombstone, ...]:
+    """Return the ledger's tombstones as the feeds announce them: each moment in the feed's zone."""
+    return tuple(Tombstone(ref=t.id, when=t.when.astimezone(config.time_zone)) for t in tombstones)
 
 
 def write_other_feeds(
