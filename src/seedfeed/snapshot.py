@@ -736,7 +736,7 @@ def _compare(
             config_bytes=config_bytes,
             seeds=seeds,
             new=new,
-            outputs=_Scan(*_parse_scan(outputs), ctimes=array("q")),
+            outputs=_Scan(*_parse_scan(outputs)),
             sections=blobs,
             unsettled=unsettled,
             is_failed=is_failed,
@@ -835,7 +835,11 @@ class _Scan(NamedTuple):
 
     names: list[str]  # sorted
     numbers: array[int] | list[int]  # size, mtime_ns, inode and ctime_ns of each (_ROW), in the order of names
-    ctimes: array[int]  # ctime_ns of each, in the order of names; empty for outputs
+
+    @property
+    def ctimes(self) -> array[int] | list[int]:
+        """Return each file's ctime_ns, in the order of names."""
+        return self.numbers[_ROW - 1 :: _ROW]
 
 
 def _state(
@@ -893,17 +897,14 @@ def _scan_bytes(scan: _Scan) -> tuple[bytes, bytes]:
     return data, "\0".join(scan.names).encode("utf-8", "surrogateescape")
 
 
-def _stat_numbers(
-    fd: int, names: list[str], numbers: array[int] | list[int], ctimes: array[int] | None
-) -> array[int] | list[int]:
-    """Append size, mtime_ns, inode and ctime_ns of each file (and its ctime_ns to ``ctimes``); return ``numbers``.
+def _stat_numbers(fd: int, names: list[str], numbers: array[int] | list[int]) -> array[int] | list[int]:
+    """Append size, mtime_ns, inode and ctime_ns of each file to ``numbers`` (``_ROW`` each); return it.
 
     Numbers, not stat results: at a hundred thousand files those would be
     tens of megabytes. The loop's names are bound locally: it runs once per
     seed and per page, and the stat itself is most of its time.
     """
     stat, extend = os.stat, numbers.extend
-    note = ctimes.append if ctimes is not None else None
     for name in names:
         found = stat(name, dir_fd=fd)
         row = (found.st_size, found.st_mtime_ns, found.st_ino, found.st_ctime_ns)
@@ -912,8 +913,6 @@ def _stat_numbers(
         except OverflowError:  # an inode past 2**63: plain ints from here on
             numbers = [*numbers, *row]
             extend = numbers.extend
-        if note is not None:
-            note(found.st_ctime_ns)
     return numbers
 
 
@@ -966,11 +965,10 @@ def _scan_seeds(seeds_dir: Path, suffix: str) -> _Scan | None:
                 elif name.endswith(suffix) and entry.is_file():
                     names.append(name)
         names.sort()
-        ctimes = array("q")
-        numbers = _stat_numbers(fd, names, array("q"), ctimes)
+        numbers = _stat_numbers(fd, names, array("q"))
     finally:
         os.close(fd)
-    return _Scan(names=names, numbers=numbers, ctimes=ctimes)
+    return _Scan(names=names, numbers=numbers)
 
 
 def _scan_outputs(out_dir: Path) -> _Scan | None:
@@ -997,13 +995,13 @@ def _scan_outputs(out_dir: Path) -> _Scan | None:
                             found.append(entry.name)
                 files.sort()
                 folders += [(f"{prefix}{name}/", f"{folder}/{name}") for name in sorted(found)]
-                numbers = _stat_numbers(fd, files, numbers, None)
+                numbers = _stat_numbers(fd, files, numbers)
                 names += [prefix + name for name in files]
             finally:
                 os.close(fd)
     except FileNotFoundError:
         return None
-    return _Scan(names=names, numbers=numbers, ctimes=array("q"))
+    return _Scan(names=names, numbers=numbers)
 
 
 def save_appended_snapshot(
@@ -1034,7 +1032,7 @@ def save_appended_snapshot(
         for name, digest in plan.unsettled.items()
         if (position := bisect_left(seeds.names, name)) < len(seeds.names)
         and seeds.names[position] == name
-        and seeds.ctimes[position] > settled
+        and seeds.numbers[_ROW * position + _ROW - 1] > settled  # its ctime
     }
     try:
         outputs = _patched(plan.outputs, out_dir, written)
