@@ -28,8 +28,10 @@ from seedfeed.ledger import (
     insert_records,
     load_ledger,
     parse_ledger,
+    read_lines,
     reconcile,
     render_ledger,
+    replace_lines,
 )
 
 T1 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -421,6 +423,57 @@ def test_ledger_with_records_inserted_is_the_file_a_build_writes(
     after = replace(read, records={**read.records, **{r.stem: r for r in new}}, tombstones=tombstones)
     assert b"".join(inserted) == render_ledger(after)
     assert parse_ledger(b"".join(inserted), LEDGER) == replace(after, last_arrival=read.next_arrival - 1 + len(new))
+
+
+@given(
+    ledger=ledgers(),
+    picks=st.lists(st.integers(min_value=0, max_value=99), unique=True, min_size=1, max_size=4),
+    dates=st.lists(moments, min_size=4, max_size=4),
+    kept=st.integers(min_value=0, max_value=4),
+)
+def test_ledger_with_records_replaced_is_the_file_a_build_writes(
+    ledger: Ledger, picks: list[int], dates: list[datetime], kept: int
+) -> None:
+    # What the update path writes (read_lines, then replace_lines) is what a build writes for the same edits.
+    written = render_ledger(ledger)
+    read = parse_ledger(written, LEDGER)
+    last = read.next_arrival - 1
+    stems = sorted(read.records)
+    edited = sorted({stems[pick % len(stems)] for pick in picks}) if stems else ["nothing"]
+    lines = read_lines(written, last_arrival=last, tombstones=read.tombstones, stems=edited)
+    if not read.records:
+        assert lines is None  # an empty ledger's layout: the full build decides
+        return
+    assert lines is not None
+    assert {stem: line.record for stem, line in lines.items()} == {stem: read.records[stem] for stem in edited}
+    changed = {
+        stem: replace(line.record, content_hash="sha256:x", published=dates[n], updated=dates[n] + timedelta(days=1))
+        for n, (stem, line) in enumerate(lines.items())
+    }
+    tombstones = tuple(sorted(read.tombstones, key=lambda t: (t.when, t.id)))[kept:]
+    parts = replace_lines(
+        written,
+        last_arrival=last,
+        tombstones=read.tombstones,
+        replaced=[(lines[stem], record) for stem, record in changed.items()],
+        kept=tombstones,
+    )
+    after = replace(read, records={**read.records, **changed}, tombstones=tombstones, last_arrival=last)
+    assert b"".join(parts) == render_ledger(after)
+    assert parse_ledger(b"".join(parts), LEDGER) == after
+
+
+def test_ledger_lines_read_only_when_laid_out_as_written() -> None:
+    ledger = _three_records()
+    by_hand = json.dumps(json.loads(render_ledger(ledger)), indent=4).encode()
+    assert read_lines(by_hand, last_arrival=3, tombstones=(), stems=["beta"]) is None
+    written = render_ledger(ledger)
+    assert read_lines(written, last_arrival=4, tombstones=(), stems=["beta"]) is None
+    assert read_lines(written, last_arrival=3, tombstones=(), stems=["bravo"]) is None  # no such record
+    lines = read_lines(written, last_arrival=3, tombstones=(), stems=["gamma", "alpha"])
+    assert lines is not None
+    assert {stem: line.record.arrival for stem, line in lines.items()} == {"gamma": 3, "alpha": 1}
+    assert written[lines["alpha"].start : lines["alpha"].stop].startswith(b'    {"stem": "alpha",')
 
 
 def test_ledger_inserted_into_only_when_laid_out_as_written() -> None:

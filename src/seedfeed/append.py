@@ -28,7 +28,7 @@ from __future__ import annotations
 import pickle
 from array import array
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -42,7 +42,7 @@ from seedfeed.build import (
     write_documents,
     write_other_feeds,
 )
-from seedfeed.cache import ParseCache, cache_key, cache_path, read_cache_slice, save_cache
+from seedfeed.cache import DIGEST_SIZE, ParseCache, cache_key, cache_path, read_cache_slice, save_cache
 from seedfeed.catalog import EntryCatalog, EntryHead
 from seedfeed.config import FeedConfig, load_config
 from seedfeed.convert import make_entry_id
@@ -66,12 +66,17 @@ class AppendBase:
     last_arrival: int  # the ledger's arrival counter
     latest_event: datetime | None  # the ledger's
     tombstones: tuple[LedgerTombstone, ...]  # the ledger's, in its order
-    # Ids of records that are not their stem's tag: a new seed whose id is one of them is not appended.
-    foreign_ids: frozenset[str]
+    # The stem of each record whose id is not its stem's tag, by id: a new seed whose id is one of them
+    # is not appended; an archive page's entries are found by id (``update.py``).
+    foreign: dict[str, str]
     newest: tuple[EntryHead, ...]  # the newest ``size`` arrivals, in order of arrival
     edited: tuple[EntryHead, ...]  # the entries edited recently enough to be shown again
     order: array[float]  # each published entry's -timestamp, in the report's order (newest first)
     order_ids: tuple[str, ...]  # and its id: the report's order is by both
+    arrivals: array[int]  # and its arrival number
+    digests: bytes  # and its head's digest (``DIGEST_SIZE`` bytes each)
+    # The arrival number of the seed whose notice each line of the report's warnings is (they are by arrival).
+    notices: array[int]
     rejected: int  # how many seeds are rejected
 
 
@@ -81,7 +86,7 @@ def append_base(report: object, after: Ledger, config: FeedConfig) -> bytes:
     rejected: tuple[SeedError, ...] = report.rejected  # type: ignore[attr-defined]
     records = after.records
     size = config.max_entries
-    arrivals = [records[head.stem].arrival for head in heads]
+    arrivals = array("q", [records[head.stem].arrival for head in heads])
     by_arrival = sorted(range(len(heads)), key=arrivals.__getitem__)
     latest = after.latest_event
     since = latest - timedelta(days=config.tombstone_days) if latest is not None else None
@@ -91,11 +96,15 @@ def append_base(report: object, after: Ledger, config: FeedConfig) -> bytes:
         last_arrival=after.next_arrival - 1,
         latest_event=latest,
         tombstones=after.tombstones,
-        foreign_ids=frozenset(r.id for r in records.values() if r.id != prefix + r.stem),
+        foreign={r.id: r.stem for r in records.values() if r.id != prefix + r.stem},
         newest=tuple(heads[i] for i in by_arrival[-size:]),
         edited=tuple(h for h in heads if h.updated > h.published and (since is None or h.updated >= since)),
         order=array("d", [-head.published.timestamp() for head in heads]),
         order_ids=tuple(head.id for head in heads),
+        arrivals=arrivals,
+        digests=b"".join(head.digest for head in heads),
+        # As noop_report lists them: by arrival (a ledger gives no two records one number).
+        notices=array("q", [arrivals[i] for i in by_arrival for _ in heads[i].notes]),
         rejected=len(rejected),
     )
     return pickle.dumps(base, protocol=pickle.HIGHEST_PROTOCOL)
@@ -194,7 +203,7 @@ def _prepare(
         staging=Staging(out_dir=out_dir, is_site="html" in config.formats),
         pages=staged,
     )
-    taken = {t.id for t in base.tombstones} | base.foreign_ids
+    taken = {t.id for t in base.tombstones} | base.foreign.keys()
     drafts: list[Draft] = []
     for facts in scan.outcomes:
         if isinstance(facts, SeedError) or facts.front_matter_id is not None:
@@ -318,14 +327,15 @@ def _report(
     """Record the snapshot of what this build left, and return what it prints."""
     order = array("d", base.order)
     ids = list(base.order_ids)
-    for head in made.heads:
-        # archive.order_entries's order: newest published first, then by id.
-        key = -head.published.timestamp()
-        position = bisect_left(order, key)
-        while position < len(ids) and order[position] == key and ids[position] < head.id:
-            position += 1
-        order.insert(position, key)
+    arrivals = array("q", base.arrivals)
+    digests = bytearray(base.digests)
+    numbered = list(enumerate(made.heads, start=base.last_arrival + 1))  # the new heads' arrival numbers
+    for arrival, head in numbered:
+        position = report_position(order, ids, -head.published.timestamp(), head.id)
+        order.insert(position, -head.published.timestamp())
         ids.insert(position, head.id)
+        arrivals.insert(position, arrival)
+        digests[DIGEST_SIZE * position : DIGEST_SIZE * position] = head.digest
     # Each new line goes before the old line that follows it: the lines are spliced, not split and joined again.
     finals = sorted((ids.index(head.id), head) for head in made.heads)
     before = [(position - rank, head) for rank, (position, head) in enumerate(finals)]
@@ -342,6 +352,9 @@ def _report(
         edited=made.edited,
         order=order,
         order_ids=tuple(ids),
+        arrivals=arrivals,
+        digests=bytes(digests),
+        notices=base.notices + array("q", [number for number, head in numbered for _ in head.notes]),
     )
     del ids
     # A rebuild lists notices by arrival (snapshot.noop_report); this build, as a build does, the new seeds' by stem.
@@ -349,12 +362,12 @@ def _report(
     save_appended_snapshot(
         plan,
         pickle.dumps(next_base, protocol=pickle.HIGHEST_PROTOCOL),
-        _written_paths(config, made),
+        written_paths(config, [head.stem for head in made.heads]),
         now=now,
         sections={
             "errors": [errors],
-            "warnings": _joined(warnings, by_arrival),
-            "lines": _spliced(lines, [(k, entry_line("unchanged", head)) for k, head in before], count),
+            "warnings": joined_parts(warnings, by_arrival),
+            "lines": spliced(lines, [(k, entry_line("unchanged", head)) for k, head in before], count),
         },
         summary=summary_line(
             published=published, new=0, updated=0, removed=0, unchanged=published, rejected=base.rejected
@@ -362,10 +375,10 @@ def _report(
     )
     printed = b""
     if not is_quiet:
-        printed = b"".join(_spliced(lines, [(k, entry_line("new", head)) for k, head in before], count))
+        printed = b"".join(spliced(lines, [(k, entry_line("new", head)) for k, head in before], count))
     return PrintedReport(
         errors=errors,
-        warnings=b"" if is_quiet else b"".join(_joined(warnings, [f"warning: {n}" for n in made.notices])),
+        warnings=b"" if is_quiet else b"".join(joined_parts(warnings, [f"warning: {n}" for n in made.notices])),
         lines=printed,
         summary=summary_line(
             published=published, new=new, updated=0, removed=0, unchanged=published - new, rejected=base.rejected
@@ -376,45 +389,74 @@ def _report(
     )
 
 
-def _spliced(text: bytes, inserts: Sequence[tuple[int, str]], count: int) -> list[bytes | memoryview]:
-    """Return ``count`` lines joined by newlines (``text``) with lines inserted, in parts.
+def report_position(order: array[float], ids: Sequence[str], key: float, id_: str) -> int:
+    """Return where an entry goes in the report's order (``order`` and ``ids``): ``archive.order_entries``'s.
+
+    Newest published first, then by id; ``order`` holds each entry's
+    -timestamp (``key`` is this one's), ascending, so a binary search
+    finds its moment. Where the entry is, if it is there.
+    """
+    position = bisect_left(order, key)
+    while position < len(ids) and order[position] == key and ids[position] < id_:
+        position += 1
+    return position
+
+
+def spliced(
+    text: bytes, inserts: Sequence[tuple[int, str]], count: int, removed: Collection[int] = ()
+) -> list[bytes | memoryview]:
+    """Return ``count`` lines joined by newlines (``text``) with lines inserted and lines left out, in parts.
 
     Each insert goes before the old line of its number (``count``: after the
-    last), in order. The place is found by a search per line passed over:
-    a new article is mostly the newest, near the start.
+    last), in order; the old lines numbered in ``removed`` are left out. The
+    places are found by a search per line passed over: a new article is
+    mostly the newest, near the start. The lines kept between two places
+    are one slice of ``text``.
     """
     view = memoryview(text)
-    parts: list[bytes | memoryview] = []
-    start = offset = line = 0  # the text not yet in parts starts at ``start``; old line ``line`` at ``offset``
-    has_lines = count > 0
+    pieces: list[bytes | memoryview] = []  # the lines, or runs of old lines, to be joined by newlines
+    places = sorted({number for number, _line in inserts} | {number for number in removed if number < count})
+    by_place: dict[int, list[str]] = {}
     for number, inserted in inserts:
-        while line < number:
+        by_place.setdefault(number, []).append(inserted)
+    offset = line = 0  # old line ``line`` starts at ``offset``
+    for place in places:
+        if line < place:
+            start = offset
+            while line < place:
+                end = text.find(b"\n", offset)
+                offset = len(text) + 1 if end < 0 else end + 1
+                line += 1
+            pieces.append(view[start : offset - 1])
+        pieces += [inserted.encode("utf-8") for inserted in by_place.get(place, ())]
+        if place in removed and line < count:
             end = text.find(b"\n", offset)
-            offset = len(text) if end < 0 else end + 1
+            offset = len(text) + 1 if end < 0 else end + 1
             line += 1
-        parts.append(view[start:offset])
-        start = offset
-        encoded = inserted.encode("utf-8")
-        if number < count:
-            parts.append(encoded + b"\n")
-        else:
-            parts.append(b"\n" + encoded if has_lines else encoded)
-        has_lines = True
-    parts.append(view[start:])
+    if line < count:
+        pieces.append(view[offset:])
+    parts: list[bytes | memoryview] = []
+    for piece in pieces:
+        if parts:
+            parts.append(b"\n")
+        parts.append(piece)
     return parts
 
 
-def _joined(text: bytes, lines: Sequence[str]) -> list[bytes]:
+def joined_parts(text: bytes, lines: Sequence[str]) -> list[bytes]:
     """Return lines joined by newlines (``text``) with more lines after them, in parts."""
     more = "\n".join(lines).encode("utf-8")
     return [text, b"\n", more] if text and more else [text or more]
 
 
-def _written_paths(config: FeedConfig, made: _Made) -> list[str]:
-    """Return every output path this build may have written, relative to the output folder."""
+def written_paths(config: FeedConfig, stems: Iterable[str], pages: Iterable[str] = ()) -> list[str]:
+    """Return every output path a build of these seeds may have written, relative to the output folder.
+
+    ``stems`` are the seeds whose article pages it wrote, ``pages`` the archive pages (of the formats made).
+    """
     paths = [FEED_NAMES[kind] for kind in ("rss", "json") if kind in config.formats]
     if "atom" in config.formats:
         paths.append(FEED_NAME)
     if "html" in config.formats:
-        paths += [INDEX_NAME, *(page_file(head.stem) for head in made.heads)]
-    return paths
+        paths += [INDEX_NAME, *(page_file(stem) for stem in stems)]
+    return [*paths, *pages]

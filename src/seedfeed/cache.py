@@ -59,7 +59,7 @@ CACHE_DIR = ".seedfeed-cache"
 _OLD_CACHE_FILE = "parse.pickle"
 # Bump when the layout of the cache changes.
 FORMAT = 6
-_DIGEST_SIZE = 32
+DIGEST_SIZE = 32
 # Before a stem, the key of its row as index.html shows it (a stem, a file's, holds no "/").
 INDEX_ROW = "/"
 # Light records and output records go in this many buckets (a one-seed
@@ -110,7 +110,7 @@ _PENDING_MAX = 500
 
 def digest_bytes(data: bytes) -> bytes:
     """Return the hash the cache keeps of a seed's bytes."""
-    return hashlib.blake2b(data, digest_size=_DIGEST_SIZE).digest()
+    return hashlib.blake2b(data, digest_size=DIGEST_SIZE).digest()
 
 
 @cache
@@ -191,7 +191,7 @@ def _checksum(data: bytes) -> bytes:
 
 def digest_inputs(*parts: object) -> bytes:
     """Return a digest of what an output is rendered from (values with a stable repr)."""
-    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=_DIGEST_SIZE).digest()
+    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=DIGEST_SIZE).digest()
 
 
 class ParseCache:

@@ -326,6 +326,48 @@ def _line_stem(data: bytes, start: int, end: int) -> tuple[str, int] | None:
     return (stem, stop) if isinstance(stem, str) else None
 
 
+def _bounds(data: bytes, last_arrival: int, tombstones: Sequence[LedgerTombstone]) -> tuple[int, int] | None:
+    """Return where the records' lines of a ledger file this code wrote begin and end; None if unsure.
+
+    The file must have records, its last arrival ``last_arrival`` and
+    ``tombstones``, and its first line exactly as ``_record_line`` formats
+    the record reading it gives: a build then writes back each record it
+    read as its line in the file (``_record_parts``).
+    """
+    head, tail = _skeleton(last_arrival, tombstones)
+    begin, end = len(head), len(data) - len(tail)
+    if not (data.startswith(head) and data.endswith(tail)) or end <= begin:
+        return None
+    first = _line_stem(data, begin, end)
+    if first is None or not _is_our_line(data[begin : first[1]]):
+        return None  # a build would write the file afresh, every line as this code formats it
+    return begin, end
+
+
+def _place(data: bytes, begin: int, end: int, stem: str) -> tuple[int, int | None] | None:
+    """Return where the line of ``stem`` is, or would go, in the lines from ``begin`` to ``end``; None if unsure.
+
+    A binary search over byte offsets, each probe reading the stem of the
+    line it lands in: the start of the stem's line and where it ends
+    (before its comma), or the start of the first line whose stem sorts
+    after it and None. None when a line probed is not one of this code's.
+    """
+    low, high = begin, end
+    while low < high:
+        middle = (low + high) // 2
+        start = data.rfind(b"\n", begin, middle) + 1 or begin
+        found = _line_stem(data, start, end)
+        if found is None:
+            return None
+        if found[0] == stem:
+            return start, found[1]
+        if found[0] < stem:
+            low = found[1] + 2  # past the comma and the newline
+        else:
+            high = start
+    return min(low, end), None
+
+
 def insert_records(
     data: bytes,
     *,
@@ -336,39 +378,27 @@ def insert_records(
 ) -> list[bytes | memoryview] | None:
     """Return the ledger file ``data`` with records added, as a build that adds them writes it; None if unsure.
 
-    ``data`` must be a file this code wrote, with records, its last arrival
-    ``last_arrival`` and ``tombstones``; ``kept`` are the tombstones the new
-    file keeps. A build writes each record it read back as its line in the
-    file (the file's first line being this code's), and a new one as
-    ``_record_line`` formats it, in order of stem: so do the lines here,
-    found by a binary search rather than parsed, which a build adding one
-    seed to a hundred thousand cannot afford. The file's parts are returned
-    as slices of ``data`` and the new lines, not joined: thirty megabytes at
-    a hundred thousand entries, copied for nothing. None when the file is
-    laid out otherwise, or a stem added is already there.
+    ``data`` must be a file this code wrote (``_bounds``), with its last
+    arrival ``last_arrival`` and ``tombstones``; ``kept`` are the tombstones
+    the new file keeps. A build writes each record it read back as its
+    line in the file, and a new one as ``_record_line`` formats it, in order
+    of stem: so do the lines here, found by a binary search rather than
+    parsed, which a build adding one seed to a hundred thousand cannot
+    afford. The file's parts are returned as slices of ``data`` and the new
+    lines, not joined: thirty megabytes at a hundred thousand entries,
+    copied for nothing. None when the file is laid out otherwise, or a stem
+    added is already there.
     """
-    head, tail = _skeleton(last_arrival, tombstones)
-    begin, end = len(head), len(data) - len(tail)
-    if not (data.startswith(head) and data.endswith(tail)) or end <= begin:
+    bounds = _bounds(data, last_arrival, tombstones)
+    if bounds is None:
         return None
-    first = _line_stem(data, begin, end)
-    if first is None or not _is_our_line(data[begin : first[1]]):
-        return None  # a build would write the file afresh, every line as this code formats it
+    begin, end = bounds
     places: list[tuple[int, bytes]] = []
     for record in sorted(added, key=_STEM):
-        # The first line whose stem sorts after the record's: a binary search over byte offsets.
-        low, high = begin, end
-        while low < high:
-            middle = (low + high) // 2
-            start = data.rfind(b"\n", begin, middle) + 1 or begin
-            found = _line_stem(data, start, end)
-            if found is None or found[0] == record.stem:
-                return None
-            if found[0] < record.stem:
-                low = found[1] + 2  # past the comma and the newline
-            else:
-                high = start
-        places.append((min(low, end), _record_line(record).encode()))
+        found = _place(data, begin, end, record.stem)
+        if found is None or found[1] is not None:
+            return None
+        places.append((found[0], _record_line(record).encode()))
     view = memoryview(data)
     new_head, new_tail = _skeleton(max(last_arrival, *map(_ARRIVAL, added)), kept)
     parts: list[bytes | memoryview] = [new_head]
@@ -378,6 +408,74 @@ def insert_records(
         position = place
         parts.append(line + b",\n" if place < end else b",\n" + line)
     parts += [view[position:end], new_tail]
+    return parts
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLine:
+    """A record of a ledger file, and where its line is in the file (without the comma after it)."""
+
+    record: LedgerRecord
+    start: int
+    stop: int
+
+
+def read_lines(
+    data: bytes, *, last_arrival: int, tombstones: Sequence[LedgerTombstone], stems: Iterable[str]
+) -> dict[str, LedgerLine] | None:
+    """Return the records of some stems in a ledger file this code wrote, by stem, each with its line's place.
+
+    Found by a binary search (``_place``), and only their lines parsed: a
+    build that edits one seed of a hundred thousand reads one record. None
+    when the file is laid out otherwise (``_bounds``) or a stem has no record.
+    """
+    bounds = _bounds(data, last_arrival, tombstones)
+    if bounds is None:
+        return None
+    begin, end = bounds
+    found: dict[str, LedgerLine] = {}
+    for stem in stems:
+        place = _place(data, begin, end, stem)
+        if place is None:
+            return None
+        start, stop = place
+        if stop is None:
+            return None
+        try:
+            (record,) = _parse_records([json.loads(data[start:stop].decode("utf-8"))]).values()
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
+            return None
+        if record.stem != stem:
+            return None
+        found[stem] = LedgerLine(record, start, stop)
+    return found
+
+
+def replace_lines(
+    data: bytes,
+    *,
+    last_arrival: int,
+    tombstones: Sequence[LedgerTombstone],
+    replaced: Iterable[tuple[LedgerLine, LedgerRecord]],
+    kept: Sequence[LedgerTombstone],
+) -> list[bytes | memoryview]:
+    """Return the ledger file ``data`` with the lines of some records (``read_lines``) replaced by others' lines.
+
+    As a build that changed those records writes it: each other record
+    written back as its line in the file, each changed one as
+    ``_record_line`` formats it, in its place (the same stem); ``kept`` the
+    tombstones the new file keeps, of the file's ``tombstones``. In parts,
+    as ``insert_records`` returns them.
+    """
+    head, tail = _skeleton(last_arrival, tombstones)
+    new_head, new_tail = _skeleton(last_arrival, kept)
+    view = memoryview(data)
+    parts: list[bytes | memoryview] = [new_head]
+    position = len(head)
+    for line, record in sorted(replaced, key=lambda item: item[0].start):
+        parts += [view[position : line.start], _record_line(record).encode()]
+        position = line.stop
+    parts += [view[position : len(data) - len(tail)], new_tail]
     return parts
 
 

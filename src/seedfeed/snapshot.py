@@ -109,7 +109,7 @@ if TYPE_CHECKING:
 CACHE_DIR = ".seedfeed-cache"
 SNAPSHOT_NAME = "noop"
 # Bump when the layout of the snapshot changes.
-FORMAT = 5
+FORMAT = 6
 # The header's length, after it at the end of the file.
 _TRAILER = 8
 # How long before a build's `now` its inputs must have last changed: more than
@@ -544,7 +544,11 @@ def load_noop_report(
             if isinstance(found, AppendPlan):
                 if now is None or (is_strict and found.is_failed):
                     return None
-                from seedfeed.append import build_appended  # the library: only when there is something to build
+                if found.edited:
+                    from seedfeed.update import build_updated  # the library: only when there is something to build
+
+                    return build_updated(found, now=now, is_quiet=is_quiet)
+                from seedfeed.append import build_appended
 
                 return build_appended(found, now=now, is_quiet=is_quiet)
     finally:
@@ -632,6 +636,7 @@ class AppendPlan(NamedTuple):
     config_bytes: bytes
     seeds: _Scan  # the seeds folder now
     new: list[str]  # the names of the seeds not in the snapshot, sorted
+    edited: list[str]  # the names of the snapshot's seeds whose stat changed, sorted (never with ``new``)
     outputs: _Scan  # the output folder, as the snapshot has it (and as it is)
     sections: dict[str, bytes]  # the snapshot's sections of the text report, and the append base
     unsettled: dict[str, str]  # the snapshot's seeds checked by digest (``file_parts``)
@@ -688,24 +693,27 @@ def _compare(
     # The seeds compared before the output folder's scan is waited for: a build
     # after an edited seed does not wait for it.
     stored = fh.read(len(head))
-    plan: tuple[list[str], bytes] | None = None
+    plan: _Changed | None = None
     if stored != head:
         if not can_append or is_json:
             return None
         fh.seek(0)
-        plan = _only_new_seeds(fh.read(state_length), head, seeds)
+        plan = _changed_seeds(fh.read(state_length), head, seeds)
         if plan is None:
             return None
     outputs = aside.result()
     if outputs is None:
         return None
     if plan is not None:
-        if plan[1] != outputs:
+        if plan.outputs != outputs:
             return None
     elif len(head) + len(outputs) != state_length or fh.read(len(outputs)) != outputs:
         return None
     unsettled = header["unsettled"]
-    if not isinstance(unsettled, dict) or not all(_is_as_read(seeds_dir / n, d) for n, d in unsettled.items()):
+    edited = set(plan.edited) if plan is not None else set()
+    if not isinstance(unsettled, dict) or not all(
+        name in edited or _is_as_read(seeds_dir / name, digest) for name, digest in unsettled.items()
+    ):
         return None
     form = "json" if is_json else "text"
     if form not in header["forms"]:
@@ -727,7 +735,6 @@ def _compare(
     if not isinstance(summary, str) or not isinstance(is_failed, bool):
         return None
     if plan is not None:
-        new, _outputs = plan
         return AppendPlan(
             path=path,
             seeds_dir=seeds_dir,
@@ -735,7 +742,8 @@ def _compare(
             names=names,
             config_bytes=config_bytes,
             seeds=seeds,
-            new=new,
+            new=plan.new,
+            edited=plan.edited,
             outputs=_Scan(*_parse_scan(outputs)),
             sections=blobs,
             unsettled=unsettled,
@@ -746,28 +754,44 @@ def _compare(
     return text, summary, is_failed
 
 
-# At most this many new seeds are built by appending them; more are a full build's (over the cores).
+# At most this many new (or edited) seeds are built by appending (updating) them; more are a full build's.
 APPEND_MAX = 32
 
 
-def _only_new_seeds(state: bytes, head: bytes, seeds: _Scan) -> tuple[list[str], bytes] | None:
-    """Return the new seeds' names and the snapshot's output folder's part, when only new seeds came since; else None.
+class _Changed(NamedTuple):
+    """What changed in the seeds folder since the snapshot, when a build of just those seeds may do."""
+
+    new: list[str]  # names of seeds the snapshot does not list, sorted
+    edited: list[str]  # names of seeds it lists with another stat, sorted; empty when there are new ones
+    outputs: bytes  # the snapshot's part of the output folder
+
+
+def _changed_seeds(state: bytes, head: bytes, seeds: _Scan) -> _Changed | None:
+    """Return the new seeds, or the edited ones, when only one of these changed since the snapshot; else None.
 
     ``state`` is the snapshot's state, ``head`` the state's head now (of
-    ``seeds``, the seeds folder now). Every seed the snapshot lists must be
-    there with the same stat, everything else in the head the same.
+    ``seeds``, the seeds folder now). Everything in the head but the seeds'
+    rows must be the same; then either the seeds there were are all there
+    with the same stat and new ones came (``new``), or the same seeds are
+    there and some of them have another stat (``edited``).
     """
     stored = _unprefixed(state)
     now = _unprefixed(head)
     if len(stored) != 6 or len(now) != 4 or stored[:2] != now[:2] or not isinstance(seeds.numbers, array):
         return None  # another configuration, code, folder or ledger (or a stat that overflowed)
+    outputs = b"".join(_prefixed(stored[4:]))
+    if now[3] == stored[3]:
+        edited = _changed_rows(stored[2], seeds.numbers.tobytes())
+        if not edited or len(edited) > APPEND_MAX:
+            return None
+        return _Changed([], [seeds.names[row] for row in edited], outputs)
     count = len(stored[2]) // (_ROW * _NUMBER_SIZE)
     if 0 < len(seeds.names) - count <= APPEND_MAX and now[3].startswith(stored[3] + b"\0" if count else b""):
         # The new names sort after every other (names that begin with a number or a date): the
         # seeds there were are the first ``count``, compared as the bytes they are.
         if seeds.numbers[: _ROW * count].tobytes() != stored[2]:
             return None
-        return seeds.names[count:], b"".join(_prefixed(stored[4:]))
+        return _Changed(seeds.names[count:], [], outputs)
     names = stored[3].decode("utf-8", "surrogateescape").split("\0") if stored[3] else []
     numbers = array("q")
     numbers.frombytes(stored[2])
@@ -785,7 +809,35 @@ def _only_new_seeds(state: bytes, head: bytes, seeds: _Scan) -> tuple[list[str],
     kept.extend(seeds.numbers[position:])
     if kept != numbers:
         return None
-    return new, b"".join(_prefixed(stored[4:]))
+    return _Changed(new, [], outputs)
+
+
+# The rows of a scan compared at once, as bytes: a slice each, most of them equal.
+_ROWS_COMPARED = 256
+
+
+def _changed_rows(stored: bytes, now: bytes) -> list[int] | None:
+    """Return the numbers of the rows that differ between two scans of the same files; None past ``APPEND_MAX``.
+
+    Compared a block of rows at a time (bytes compare in C), and row by row
+    only in a block that differs: at a hundred thousand seeds, well under a
+    millisecond.
+    """
+    if len(stored) != len(now):
+        return None
+    row = _ROW * _NUMBER_SIZE
+    block = row * _ROWS_COMPARED
+    changed: list[int] = []
+    for start in range(0, len(now), block):
+        end = start + block
+        if now[start:end] == stored[start:end]:
+            continue
+        for offset in range(start, min(end, len(now)), row):
+            if now[offset : offset + row] != stored[offset : offset + row]:
+                changed.append(offset // row)
+        if len(changed) > APPEND_MAX:
+            return None
+    return changed
 
 
 # The size of a scan's number, as its array stores it.
@@ -826,7 +878,7 @@ def _is_as_read(path: Path, digest: str) -> bool:
     return hashlib.blake2b(data, digest_size=SEED_DIGEST_SIZE).hexdigest() == digest
 
 
-# The size of the parse cache's hash of a seed's bytes (cache._DIGEST_SIZE, which a test keeps equal).
+# The size of the parse cache's hash of a seed's bytes (cache.DIGEST_SIZE, which a test keeps equal).
 SEED_DIGEST_SIZE = 32
 
 

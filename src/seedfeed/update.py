@@ -1,0 +1,467 @@
+"""Build only the seeds edited since the last build: what a corrected article costs a large folder.
+
+After new articles, the common change to a newsroom's folder is a
+correction. A full rebuild then walks every seed's record as for any other
+change, seconds at a hundred thousand seeds, yet an edit changes little:
+the seed's ledger line, its page, the archive page (Atom and HTML) that
+holds it, ``index.html`` when it is among the newest, and the subscription
+feeds, which announce a recent edit again.
+
+So when ``seedfeed build`` finds that, since the snapshot, the only change
+is that some seeds' files changed (the same names; feed.toml, the ledger
+and every output as the snapshot has them), it parses just those seeds,
+reads their ledger lines and the entries of the archive pages that hold
+them, and writes exactly what a full build would write, byte for byte,
+prints what it would print, and records the snapshot of the result. It
+starts from the append base (``append.AppendBase``) the snapshot keeps.
+
+Anything it is not sure of goes to the full build, before a byte is
+written: an edited seed that is now rejected, or that was not published, or
+that names its own id; an edit that keeps the content hash (a touch: the
+full build's answer is a no-op's, whose report this path does not make); an
+edit dated after the build (its updated time is then its published one,
+which the ledger does not count as an event); anything the append path
+also refuses.
+"""
+
+from __future__ import annotations
+
+import pickle
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from seedfeed.append import AppendBase, report_position, spliced, written_paths
+from seedfeed.archive import FEED_NAME, Document, SitePage, archive_path, order_entries, site_archive_path
+from seedfeed.blobstore import BlobStore
+from seedfeed.build import Draft, entry_catalog, feed_tombstones, summary_line, write_documents, write_other_feeds
+from seedfeed.cache import DIGEST_SIZE, ParseCache, cache_key, cache_path, read_cache_slice, save_cache
+from seedfeed.catalog import EntryCatalog, EntryHead
+from seedfeed.config import FeedConfig, load_config
+from seedfeed.convert import make_entry_id
+from seedfeed.errors import OutputError, SeedError, SeedfeedError
+from seedfeed.fsutil import StagedFile, discard_staged, write_if_changed
+from seedfeed.ledger import Ledger, LedgerLine, LedgerRecord, LedgerTombstone, read_lines, replace_lines
+from seedfeed.model import Entry
+from seedfeed.outputs import write_site
+from seedfeed.parallel import Staging, parse_seed_files
+from seedfeed.seeds import SEED_SUFFIX, SeedPaths
+from seedfeed.snapshot import AppendPlan, PrintedReport, entry_line, save_appended_snapshot
+from seedfeed.writers.common import INDEX_NAME
+from seedfeed.writers.html import page_file, stencils_made, use_stencils
+
+
+def build_updated(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> PrintedReport | None:
+    """Build the plan's edited seeds into what the last build left, at ``now``; return what it prints.
+
+    None when the full build must run instead: nothing was written then.
+    Call under the build lock. Raises OutputError when a file cannot be written.
+    """
+    staged: dict[str, tuple[bytes, StagedFile | None]] = {}
+    try:
+        base = pickle.loads(plan.sections["base"])  # noqa: S301  # our own file, checksummed
+        config = load_config(seeds_dir := plan.seeds_dir)
+        if not isinstance(base, AppendBase) or not _is_updatable(plan, base, config):
+            return None
+        ledger_data = (seeds_dir / plan.names["ledger"]).read_bytes()
+        lines = read_lines(
+            ledger_data,
+            last_arrival=base.last_arrival,
+            tombstones=base.tombstones,
+            stems=[name[: -len(SEED_SUFFIX)] for name in plan.edited],
+        )
+        if lines is None:
+            return None
+        pages = _archive_pages(base, (line.record.arrival for line in lines.values()))
+        key = cache_key(seeds_dir, config)
+        parse_cache = read_cache_slice(
+            key,
+            BlobStore(cache_path(plan.out_dir), repr(key)),
+            seeds=plan.edited,
+            outputs=[
+                INDEX_NAME,
+                FEED_NAME,
+                *(page_file(stem) for stem in lines),
+                *(path for number in pages for path in (archive_path(number), site_archive_path(number))),
+            ],
+        )
+        if parse_cache is None:
+            return None
+        use_stencils(parse_cache.stencils())
+        try:
+            made = _prepare(plan, base, config, parse_cache, (ledger_data, lines), pages, now=now, staged=staged)
+            if made is None:
+                return None
+            _write(plan, config, parse_cache, made, staged=staged)
+        finally:
+            parse_cache.store.close()
+    except (SeedfeedError, OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError) as exc:
+        if isinstance(exc, OutputError):
+            raise
+        return None
+    finally:
+        discard_staged(page for _digest, page in staged.values() if page is not None)
+    return _report(plan, base, made, config, now=now, is_quiet=is_quiet)
+
+
+def _is_updatable(plan: AppendPlan, base: AppendBase, config: FeedConfig) -> bool:
+    """Return whether this folder's edited seeds may be built on their own, before they are read."""
+    lines, warnings = plan.sections["lines"], plan.sections["warnings"]
+    return (
+        not plan.new
+        and bool(plan.edited)
+        and not config.complete
+        and config.hub is None
+        and base.size == config.max_entries
+        and len(base.arrivals) == len(base.order) == len(base.order_ids)
+        and len(base.digests) == DIGEST_SIZE * len(base.order)
+        # The report lists every entry and every notice, a line each (neither holds a newline).
+        and (lines.count(b"\n") + 1 if lines else 0) == len(base.order)
+        and (warnings.count(b"\n") + 1 if warnings else 0) == len(base.notices)
+    )
+
+
+def _archive_pages(base: AppendBase, arrivals: Iterable[int]) -> list[int]:
+    """Return the numbers of the full archive pages that hold these arrival numbers, in order."""
+    full = base.last_arrival // base.size
+    return sorted({(arrival - 1) // base.size + 1 for arrival in arrivals if arrival <= full * base.size})
+
+
+@dataclass(frozen=True, slots=True)
+class _Made:
+    """What building the edited seeds makes, before anything is written."""
+
+    records: tuple[LedgerRecord, ...]  # the edited seeds' new records
+    positions: tuple[int, ...]  # where each one's entry was in the report's order, in the same order
+    heads: tuple[EntryHead, ...]  # their entries' heads, in the same order
+    newest: tuple[EntryHead, ...]  # the newest arrivals, in order of arrival
+    edited: tuple[EntryHead, ...]  # the recently edited entries still announced
+    subscription: tuple[EntryHead, ...]  # what the subscription document holds, in order
+    archived: dict[int, tuple[EntryHead, ...]]  # each archive page written again, by number: its entries, in order
+    catalog: EntryCatalog  # every entry written, loaded
+    tombstones: tuple[LedgerTombstone, ...]  # the ledger's, kept
+    latest_event: datetime
+    full_pages: int  # how many full archive pages there are (an edit gives no arrival number)
+    ledger: list[bytes | memoryview]  # the ledger file, in parts
+
+
+def _prepare(
+    plan: AppendPlan,
+    base: AppendBase,
+    config: FeedConfig,
+    parse_cache: ParseCache,
+    ledger: tuple[bytes, dict[str, LedgerLine]],
+    pages: Sequence[int],
+    *,
+    now: datetime,
+    staged: dict[str, tuple[bytes, StagedFile | None]],
+) -> _Made | None:
+    """Parse the edited seeds and make everything the build writes; None when the full build must decide.
+
+    ``ledger`` is the ledger file's bytes and the edited seeds' lines in it (``ledger.read_lines``).
+    """
+    seeds_dir, out_dir = plan.seeds_dir, plan.out_dir
+    ledger_data, lines = ledger
+    paths = SeedPaths(seeds_dir)
+    suffix = len(SEED_SUFFIX)
+    scan = parse_seed_files(
+        seeds_dir,
+        plan.edited,
+        config,
+        # Parsed as a build parses a known seed: with its record's first-seen time (which may give a year).
+        lambda name: lines[name[:-suffix]].record.first_seen,
+        parse_cache=parse_cache,
+        paths=paths,
+        staging=Staging(out_dir=out_dir, is_site="html" in config.formats),
+        pages=staged,
+    )
+    drafts: list[Draft] = []
+    records: list[LedgerRecord] = []
+    positions: list[int] = []
+    for facts in scan.outcomes:
+        if isinstance(facts, SeedError) or facts.front_matter_id is not None:
+            return None  # rejected, or an id of its own that another entry may hold
+        old = lines[facts.stem].record
+        id_ = make_entry_id(None, facts.stem, seeds_dir, config)
+        if id_ != old.id or facts.content_hash == old.content_hash:
+            return None  # another entry's id; or no edit to the ledger (a touch), a no-op's report
+        position = report_position(base.order, base.order_ids, -old.published.timestamp(), id_)
+        if position >= len(base.order_ids) or base.order_ids[position] != id_:
+            return None  # not published (rejected by the last build): the full build decides
+        if facts.date is not None and facts.provenance is not None:
+            draft: Draft = (facts, id_, facts.date, facts.provenance)
+        else:
+            draft = (facts, id_, old.first_seen, "first-seen")
+        published = draft[2]
+        # ledger.reconcile's edit: a clock set back must not hide it, updated only moves forward.
+        updated = max(now, published, old.updated + timedelta(seconds=1))
+        if not updated > published:
+            return None  # dated after the build: the ledger would not count the edit as an event
+        drafts.append(draft)
+        records.append(replace(old, content_hash=facts.content_hash, published=published, updated=updated))
+        positions.append(position)
+    latest = max(r.updated for r in records)
+    latest = latest if base.latest_event is None else max(base.latest_event, latest)
+    since = latest - timedelta(days=config.tombstone_days)
+    made = entry_catalog(
+        drafts, Ledger(records={record.stem: record for record in records}), parse_cache, paths, config, []
+    )
+    fresh = {head.stem: head for head in made.heads}
+    heads = tuple(fresh[record.stem] for record in records)
+    newest = tuple(fresh.get(head.stem, head) for head in base.newest)
+    # The recently edited: the edited seeds' new heads stand for their old ones.
+    recent = (*(head for head in base.edited if head.stem not in fresh), *heads)
+    edited = tuple(head for head in recent if head.updated >= since)
+    shown = {head.id for head in newest}
+    subscription = order_entries([*newest, *(head for head in edited if head.id not in shown)])
+    # Every entry written is loaded before the first write: one the store lost means a full build.
+    loaded: dict[str, Entry] = {head.stem: made.entry(head) for head in heads}
+    for head in subscription:
+        if head.stem not in loaded:
+            entry = parse_cache.stored_entry(head.stem + SEED_SUFFIX, head.digest)
+            if entry is None:
+                return None
+            loaded[head.stem] = entry
+    archived = _archived(base, config, parse_cache, pages, fresh, loaded)
+    if archived is None:
+        return None
+    kept = tuple(t for t in base.tombstones if t.when >= since)
+    return _Made(
+        records=tuple(records),
+        positions=tuple(positions),
+        heads=heads,
+        newest=newest,
+        edited=edited,
+        subscription=subscription,
+        archived=archived,
+        catalog=EntryCatalog(
+            [*newest, *edited, *(h for page in archived.values() for h in page)], lambda head: loaded[head.stem]
+        ),
+        tombstones=kept,
+        latest_event=latest,
+        full_pages=base.last_arrival // base.size,
+        ledger=replace_lines(
+            ledger_data,
+            last_arrival=base.last_arrival,
+            tombstones=base.tombstones,
+            replaced=[(lines[record.stem], record) for record in records],
+            kept=kept,
+        ),
+    )
+
+
+def _archived(
+    base: AppendBase,
+    config: FeedConfig,
+    parse_cache: ParseCache,
+    pages: Sequence[int],
+    fresh: dict[str, EntryHead],
+    loaded: dict[str, Entry],
+) -> dict[int, tuple[EntryHead, ...]] | None:
+    """Return the entries of each archive page to write again, in order, their entries loaded; None if one is lost.
+
+    A page's entries are the published entries of its arrival numbers (the
+    base has each one's, with its id and digest); the edited ones are
+    ``fresh``, the others are read from the store, each checked against the
+    digest the base has for it.
+    """
+    prefix = f"tag:{config.id_authority},{config.id_date}:"
+    archived: dict[int, tuple[EntryHead, ...]] = {}
+    for number in pages:
+        low, high = (number - 1) * base.size, number * base.size
+        held: dict[str, bytes] = {}  # stem -> the digest of its head
+        for index, arrival in enumerate(base.arrivals):
+            if low < arrival <= high:
+                id_ = base.order_ids[index]
+                stem = base.foreign.get(id_)
+                if stem is None:
+                    if not id_.startswith(prefix):
+                        return None
+                    stem = id_[len(prefix) :]
+                held[stem] = base.digests[DIGEST_SIZE * index : DIGEST_SIZE * index + DIGEST_SIZE]
+        heads: list[EntryHead] = []
+        rows = parse_cache.store.get_many("entries", [stem + SEED_SUFFIX for stem in held if stem not in fresh])
+        for stem, digest in held.items():
+            head = fresh.get(stem)
+            if head is None:
+                row = rows.get(stem + SEED_SUFFIX)
+                if row is None or row[0] != digest:
+                    return None
+                entry = pickle.loads(row[1])  # noqa: S301  # our own store, written for this key
+                if not isinstance(entry, Entry) or entry.stem != stem:
+                    return None
+                head = EntryHead.of(entry, digest)
+                loaded[stem] = entry
+            heads.append(head)
+        archived[number] = order_entries(heads)
+    return archived
+
+
+def _write(
+    plan: AppendPlan,
+    config: FeedConfig,
+    parse_cache: ParseCache,
+    made: _Made,
+    *,
+    staged: dict[str, tuple[bytes, StagedFile | None]],
+) -> None:
+    """Write what ``build.build`` writes for these edits, in its order: the ledger first, pages before feeds."""
+    seeds_dir, out_dir = plan.seeds_dir, plan.out_dir
+    ledger_path = seeds_dir / plan.names["ledger"]
+    write_if_changed(ledger_path.parent, ledger_path.name, made.ledger)
+    parse_cache.wrote_ledger(ledger_path)
+    full_pages = made.full_pages
+    if "html" in config.formats:
+        listings = [
+            SitePage(path=site_archive_path(number), number=number, entries=held, older=number - 1 or None)
+            for number, held in made.archived.items()
+        ]
+        index = SitePage(path=INDEX_NAME, number=None, entries=order_entries(made.newest), older=full_pages or None)
+        write_site(
+            out_dir,
+            config,
+            made.catalog,
+            pages=[*listings, index],
+            outputs=parse_cache,
+            staged=staged,
+            ordered=order_entries(made.heads),
+        )
+    tombstones = feed_tombstones(made.tombstones, config)
+    if "atom" in config.formats:
+        documents = [
+            Document(
+                path=archive_path(number),
+                kind="archive",
+                entries=held,
+                tombstones=(),
+                prev_archive=archive_path(number - 1) if number > 1 else None,
+                current=FEED_NAME,
+            )
+            for number, held in made.archived.items()
+        ]
+        documents.append(
+            Document(
+                path=FEED_NAME,
+                kind="subscription",
+                entries=made.subscription,
+                tombstones=tombstones,
+                prev_archive=archive_path(full_pages) if full_pages else None,
+                current=None,
+            )
+        )
+        write_documents(out_dir, config, documents, made.catalog, outputs=parse_cache)
+    write_other_feeds(out_dir, config, made.catalog.entries(made.subscription), tombstones)
+    parse_cache.keep_stencils(stencils_made())
+    save_cache(out_dir, parse_cache)
+    for head in made.heads:
+        record = parse_cache.get(head.stem + SEED_SUFFIX)
+        if record is not None:
+            plan.unsettled[head.stem + SEED_SUFFIX] = record.digest.hex()  # checked again while unsettled
+
+
+def _report(
+    plan: AppendPlan, base: AppendBase, made: _Made, config: FeedConfig, *, now: datetime, is_quiet: bool
+) -> PrintedReport:
+    """Record the snapshot of what this build left, and return what it prints."""
+    order = array("d", base.order)
+    ids = list(base.order_ids)
+    arrivals = array("q", base.arrivals)
+    digests = bytearray(base.digests)
+    # Each edited entry's line leaves its place and goes where its date now puts it.
+    removed = sorted(made.positions)
+    for position in reversed(removed):
+        del order[position], ids[position], arrivals[position]
+        del digests[DIGEST_SIZE * position : DIGEST_SIZE * position + DIGEST_SIZE]
+    for record, head in zip(made.records, made.heads, strict=True):
+        key = -head.published.timestamp()
+        position = report_position(order, ids, key, head.id)
+        order.insert(position, key)
+        ids.insert(position, head.id)
+        arrivals.insert(position, record.arrival)
+        digests[DIGEST_SIZE * position : DIGEST_SIZE * position] = head.digest
+    # Where each goes among the old lines: past the old lines kept before it, and those left out among them.
+    before: list[tuple[int, EntryHead]] = []
+    for rank, (position, head) in enumerate(sorted((ids.index(head.id), head) for head in made.heads)):
+        old = position - rank
+        for gone in removed:
+            if gone <= old:
+                old += 1
+        before.append((old, head))
+    count, lines = len(base.order), plan.sections["lines"]
+    warnings, notices = _notices(plan.sections["warnings"], base.notices, made)
+    published, updated = len(ids), len(made.heads)
+    next_base = replace(
+        base,
+        latest_event=made.latest_event,
+        tombstones=made.tombstones,
+        newest=made.newest,
+        edited=made.edited,
+        order=order,
+        order_ids=tuple(ids),
+        arrivals=arrivals,
+        digests=bytes(digests),
+        notices=notices,
+    )
+    del ids
+    pages = [archive_path(number) for number in made.archived if "atom" in config.formats]
+    pages += [site_archive_path(number) for number in made.archived if "html" in config.formats]
+    save_appended_snapshot(
+        plan,
+        pickle.dumps(next_base, protocol=pickle.HIGHEST_PROTOCOL),
+        written_paths(config, [head.stem for head in made.heads], pages),
+        now=now,
+        sections={
+            "errors": [plan.sections["errors"]],
+            "warnings": warnings,
+            "lines": spliced(lines, [(k, entry_line("unchanged", head)) for k, head in before], count, removed),
+        },
+        summary=summary_line(
+            published=published, new=0, updated=0, removed=0, unchanged=published, rejected=base.rejected
+        ),
+    )
+    printed = b""
+    if not is_quiet:
+        printed = b"".join(spliced(lines, [(k, entry_line("updated", head)) for k, head in before], count, removed))
+    return PrintedReport(
+        errors=plan.sections["errors"],
+        warnings=b"" if is_quiet else b"".join(warnings),
+        lines=printed,
+        summary=summary_line(
+            published=published,
+            new=0,
+            updated=updated,
+            removed=0,
+            unchanged=published - updated,
+            rejected=base.rejected,
+        ),
+        json="",
+        is_failed=plan.is_failed,
+        answered_by="update",
+    )
+
+
+def _notices(text: bytes, numbers: array[int], made: _Made) -> tuple[list[bytes | memoryview], array[int]]:
+    """Return the report's warnings with the edited seeds' notices in their place, and the next base's ``notices``.
+
+    ``text`` is the warnings, a line per notice, and ``numbers`` the arrival
+    number of each line's seed: a build lists every entry's notices by
+    arrival (``snapshot.noop_report``), so each edited seed's lines go
+    where its arrival number's lines were, or would be.
+    """
+    removed: list[int] = []
+    inserts: list[tuple[int, str]] = []
+    after = array("q")
+    position = 0
+    for record, head in sorted(zip(made.records, made.heads, strict=True), key=lambda pair: pair[0].arrival):
+        start = bisect_left(numbers, record.arrival)
+        end = bisect_right(numbers, record.arrival, start)
+        notes = [f"warning: {notice}" for notice in head.notices()]
+        removed += range(start, end)
+        inserts += [(end, note) for note in notes]
+        after += numbers[position:start]
+        after += array("q", [record.arrival] * len(notes))
+        position = end
+    after += numbers[position:]
+    return spliced(text, inserts, len(numbers), removed), after
