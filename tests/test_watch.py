@@ -13,9 +13,13 @@ import pytest
 import watchfiles
 from click.testing import CliRunner
 
+import seedfeed.watch
 from conftest import FEED_TOML, REFERENCE_SEED, check_atom
 from feedreader import seed_text
+from seedfeed import snapshot
+from seedfeed.build import build
 from seedfeed.cli import main
+from seedfeed.ledger import LEDGER_NAME
 from seedfeed.model import Notice
 from seedfeed.watch import describe_changes, is_seed_event, rebuild, watch_seeds
 from seedfeed.writers.common import FEED_NAMES
@@ -161,3 +165,62 @@ def test_watch_rebuild_pings_the_hub_for_changed_feeds_only(tmp_path: Path) -> N
     assert f"warning: {seeds / 'feed.toml'}: hub said 503" in messages
     rebuild(seeds, tmp_path / "out", now=T0 + timedelta(hours=1), what="changed nothing", ping=ping)
     assert len(pings) == 1
+
+
+def _published(out: Path) -> dict[str, bytes]:
+    """Return every output file but the cache, by relative path."""
+    return {
+        str(p.relative_to(out)): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and ".seedfeed-cache" not in p.parts
+    }
+
+
+def test_watch_rebuild_builds_added_and_edited_seeds_alone_as_the_full_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Builds may vouch for seeds written a moment ago (the margin has its own tests in test_append.py).
+    monkeypatch.setattr(snapshot, "SETTLE_NS", -(10**18))
+    full: list[datetime] = []
+
+    def spied(*args: object, **kwargs: object) -> object:
+        full.append(kwargs["now"])  # type: ignore[arg-type]  # a datetime, as rebuild passes it
+        return build(*args, **kwargs)  # type: ignore[arg-type]  # passed through unchanged
+
+    monkeypatch.setattr(seedfeed.watch, "build", spied)
+    seeds, out = tmp_path / "seeds", tmp_path / "public"
+    seeds.mkdir()
+    (seeds / "feed.toml").write_text(FEED_TOML, encoding="utf-8")
+    shutil.copy(REFERENCE_SEED, seeds / REFERENCE_SEED.name)
+    for number in range(1, 4):
+        (seeds / f"{number}.txt").write_text(seed_text(number, day=number), encoding="utf-8")
+    moment = datetime.now(UTC).replace(microsecond=0)
+    line, _messages = rebuild(seeds, out, now=moment, what="started", involved=frozenset())
+    assert line.endswith("started: 4 published: 4 new, 0 updated, 0 removed, 0 unchanged, 0 rejected")
+    assert len(full) == 1
+    steps = [
+        # A seed without a year: its notice is shown, as the full build shows the notices of the files involved.
+        ("added z.txt", "z.txt", "Rapat di Bandung\nRapat digelar di Bandung pada 5 Maret.\nDewi (Menurut AP )\n"),
+        ("changed 2.txt", "2.txt", seed_text(2, day=2, extra=" Ralat: angka diperbaiki.")),
+        ("changed z.txt", "z.txt", "Rapat di Bogor\nRapat digelar di Bogor pada 6 Maret.\nDewi (Menurut AP )\n"),
+    ]
+    for number, (what, name, text) in enumerate(steps, start=1):
+        twin = tmp_path / f"twin{number}"
+        shutil.copytree(seeds, twin / "seeds")
+        shutil.copytree(out, twin / "public", ignore=shutil.ignore_patterns(".seedfeed-cache"))
+        (seeds / name).write_text(text, encoding="utf-8")
+        (twin / "seeds" / name).write_text(text, encoding="utf-8")
+        now = moment + timedelta(minutes=number)
+        line, messages = rebuild(seeds, out, now=now, what=what, involved=frozenset({name}))
+        assert len(full) == 1, "built alone, not by the full build"
+        report = build(twin / "seeds", twin / "public", now=now, use_cache=False)
+        assert line == f"{now.astimezone().strftime('%H:%M:%S')} {what}: {report.summary()}"
+        assert _published(out) == _published(twin / "public")
+        assert (seeds / LEDGER_NAME).read_bytes() == (twin / "seeds" / LEDGER_NAME).read_bytes()
+        # The twin names its seeds by its own folder: the same notices, under this one's.
+        expected = [f"warning: {n}" for n in report.notices if n.path.name == name]
+        assert messages == [m.replace(str(twin / "seeds"), str(seeds)) for m in expected]
+        if name == "z.txt":
+            assert any("year inferred" in m for m in messages), messages
+    # The last full build's outputs validate as any build's do.
+    check_atom((out / "feed.atom").read_bytes())
