@@ -6,8 +6,9 @@ Every run here goes through the executable (``seedfeed.entry.main``), in a
 folder of its own; just before it, a twin folder is made from it (the seeds,
 the ledger and the outputs, without the cache), and after it the twin is built
 in full, without any cache, at the moment the run used: the time the full
-build was given, or the first-seen time the append path recorded for its new
-seeds. Every output file, the ledger, what was printed and the exit code must
+build was given, the first-seen time the append path recorded for its new
+seeds, or the updated time the update path recorded for the seeds it found
+edited. Every output file, the ledger, what was printed and the exit code must
 be the same. Both are built from the same relative paths (``seeds``,
 ``public``), each from its own working folder, so that the paths the reports
 print are the same too.
@@ -148,7 +149,7 @@ def _exit_code(exc: SystemExit) -> int:
 class Run:
     """One ``seedfeed build`` through the executable, and the twin's full build of the same state."""
 
-    answered: str | None  # entry.answered: "noop", "append", or None for the full build
+    answered: str | None  # entry.answered: "noop", "append", "update", or None for the full build
     stdout: str
     stderr: str
     code: int
@@ -161,6 +162,11 @@ class Run:
     def new_stems(self) -> set[str]:
         """Return the stems the run gave a record."""
         return set(self.after.records) - set(self.before.records)
+
+    @property
+    def edited_stems(self) -> set[str]:
+        """Return the stems whose record the run gave another content hash."""
+        return edited_stems(self.before, self.after)
 
     def lines(self) -> list[tuple[str, str, str]]:
         """Return the entry lines printed on stdout: change, date, title."""
@@ -245,7 +251,7 @@ class Site:
         ``is_compared`` False: only build the twin, for a state a build with
         the parse cache is not meant to see as a build without it would.
         ``is_separate``: run the executable in a process of its own, as a cron
-        job does (only an append or a no-op then: a full build's time is not known here).
+        job does (only an append, an update or a no-op then: a full build's time is not known here).
         """
         self.copy_to_twin()
         before = load_ledger(self.seeds / LEDGER_NAME)
@@ -267,10 +273,13 @@ class Site:
         if answered is None:
             now = self.nows[-1]
         elif answered == "update":
-            edited = [stem for stem, record in after.records.items() if record != before.records[stem]]
-            assert edited, "an update gives the edited seeds new records"
+            assert set(after.records) == set(before.records), "an update neither adds records nor removes them"
+            edited = edited_stems(before, after)
+            assert edited, "an update gives the edited seeds' records their new content hash"
+            assert {stem for stem in after.records if after.records[stem] != before.records[stem]} == edited
             # The moment the update built at: each edit's updated time, unless the seed's last edit
-            # was less than a second earlier (updated then moves on by a second).
+            # was less than a second earlier (updated then moves on by a second). A full build given
+            # it records the same times.
             now = min(after.records[stem].updated for stem in edited)
         elif answered == "append":
             new = set(after.records) - set(before.records)
@@ -345,6 +354,15 @@ class Site:
         assert sorted(ours) == sorted(theirs)
         assert [name for name in ours if ours[name] != theirs[name]] == []
         assert self.ledger_bytes(self.home / "site") == self.ledger_bytes(self.twin)
+
+
+def edited_stems(before: Ledger, after: Ledger) -> set[str]:
+    """Return the stems whose record's content hash changed from ``before`` to ``after``."""
+    return {
+        stem
+        for stem, record in after.records.items()
+        if stem in before.records and record.content_hash != before.records[stem].content_hash
+    }
 
 
 def finish_process(process: subprocess.Popen[str]) -> tuple[str | None, str, str, int]:
@@ -1051,7 +1069,7 @@ def test_append_any_history_builds_as_the_full_build(
                 assert run.answered == "append", pending
             if not pending:
                 assert run.answered in ("noop", None)
-            if run.answered == "append":
+            if run.answered in ("append", "update"):
                 recorded = "text"
             elif run.answered is None:
                 is_recorded = is_settled and not run.report.is_withheld and "readd" not in pending
