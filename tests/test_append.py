@@ -834,8 +834,9 @@ FALLBACKS = {
     "new-seeds-one-rejected": Fallback(_add_bad_and_good),
     "new-seed-with-front-matter-id": Fallback(_add_with_id),
     "new-seed-too-large": Fallback(_add_oversized, extra="max_seed_bytes = 2000\n"),
-    "new-archive-page": Fallback(_add_two, count=9),
-    "new-archive-page-exactly-full": Fallback(_add_one, count=4),
+    # The first archive page is born in a full build, with its folder (later ones are appended: below).
+    "first-archive-page-exactly-full": Fallback(_add_one, count=4),
+    "first-archive-page": Fallback(_add_two, count=4),
     "more-than-32-new-seeds": Fallback(_add_33, max_entries=50),
     "old-seed-edited": Fallback(_edit_old),
     "old-seed-edited-same-size": Fallback(_edit_old_same_size),
@@ -871,14 +872,61 @@ def test_append_falls_back_to_the_full_build(site: Site, case: Fallback) -> None
         # The full build tells the hub, as the append path could not.
         (told,) = site.pings[pings:]
         assert "https://news.example.org/feed.atom" in told
-    if case.change is _add_two:
-        assert (site.out / "archive" / "2.atom").is_file()
-        assert (site.out / "archive" / "2.html").is_file()
-    if case.change is _add_one and case.count == 4:
+    if case.count == 4 and case.change in (_add_one, _add_two):
         assert (site.out / "archive" / "1.atom").is_file()
+        assert (site.out / "archive" / "1.html").is_file()
     if "--strict" in case.flags:
         assert run.report.is_withheld
         assert run.after == run.before
+
+
+@pytest.mark.parametrize(
+    ("count", "added", "max_entries"),
+    [(9, 1, 5), (9, 2, 5), (6, 4, 5), (5, 12, 3), (7, 3, 5)],
+    ids=["fills-exactly", "fills-and-one-more", "fills-from-one", "fills-four-pages", "fills-none"],
+)
+@pytest.mark.usefixtures("settled")
+def test_append_that_fills_archive_pages_writes_them_as_the_full_build(
+    site: Site, count: int, added: int, max_entries: int
+) -> None:
+    start(site, count=count, config=feed_toml(max_entries=max_entries))
+    assert site.run().answered == "noop"
+    pages_before = {path.name for path in (site.out / "archive").iterdir()}
+    names = site.add_generated(range(60, 60 + added))
+    run = site.run()
+    assert run.answered == "append"
+    full = (count + added) // max_entries
+    assert {path.name for path in (site.out / "archive").iterdir()} == {
+        f"{number}.{kind}" for number in range(1, full + 1) for kind in ("atom", "html")
+    }
+    filled = range(count // max_entries + 1, full + 1)
+    assert len(pages_before) == 2 * (count // max_entries)
+    for number in filled:
+        # A new page: the arrivals it numbers, linked to the one before it and to the subscription document.
+        root = check_atom((site.out / "archive" / f"{number}.atom").read_bytes())
+        ids = {entry.findtext(f"{A}id") for entry in root.findall(f"{A}entry")}
+        arrived = {
+            record.id
+            for record in run.after.records.values()
+            if (number - 1) * max_entries < record.arrival <= number * max_entries
+        }
+        assert ids == arrived
+        assert len(ids) == max_entries
+        rels = {link.get("rel"): link.get("href") for link in root.findall(f"{A}link")}
+        assert rels["current"] == "https://news.example.org/feed.atom"
+        if number > 1:
+            assert rels["prev-archive"] == f"https://news.example.org/archive/{number - 1}.atom"
+        page = lxml.html.fromstring((site.out / "archive" / f"{number}.html").read_bytes())
+        linked = {link.get("href") for link in page.iter("a")}
+        assert {f"../articles/{record_id.rsplit(':', 1)[1]}.html" for record_id in ids} <= linked
+    subscription = check_atom((site.out / "feed.atom").read_bytes())
+    rels = {link.get("rel"): link.get("href") for link in subscription.findall(f"{A}link")}
+    assert rels.get("prev-archive") == f"https://news.example.org/archive/{full}.atom"
+    assert {Path(name).stem for name in names} == run.new_stems
+    # The snapshot the append recorded covers the new pages: nothing new, nothing built.
+    assert site.run().answered == "noop"
+    site.add_generated([90])
+    assert site.run().answered == "append"
 
 
 @pytest.mark.parametrize("appends_since", [0, 1, 2], ids=["just-appended", "appended-one-build-before", "two-before"])

@@ -32,7 +32,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from seedfeed.archive import FEED_NAME, Document, SitePage, archive_path, order_entries
+from seedfeed.archive import FEED_NAME, Document, SitePage, archive_path, order_entries, site_archive_path
 from seedfeed.blobstore import BlobStore
 from seedfeed.build import (
     Draft,
@@ -124,11 +124,17 @@ def build_appended(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> Printe
             return None
         ledger_data = (seeds_dir / plan.names["ledger"]).read_bytes()
         key = cache_key(seeds_dir, config)
+        filled = _filled_pages(base, len(plan.new))
         parse_cache = read_cache_slice(
             key,
             BlobStore(cache_path(plan.out_dir), repr(key)),
             seeds=plan.new,
-            outputs=[INDEX_NAME, FEED_NAME, *(page_file(name[: -len(SEED_SUFFIX)]) for name in plan.new)],
+            outputs=[
+                INDEX_NAME,
+                FEED_NAME,
+                *(page_file(name[: -len(SEED_SUFFIX)]) for name in plan.new),
+                *(path for number in filled for path in (archive_path(number), site_archive_path(number))),
+            ],
         )
         if parse_cache is None:
             return None
@@ -157,11 +163,16 @@ def _is_appendable(plan: AppendPlan, base: AppendBase, config: FeedConfig) -> bo
         not config.complete
         and config.hub is None
         and base.size == size
-        # A page that fills makes an archive page, which the full build writes.
-        and (base.last_arrival + len(plan.new)) // size == base.last_arrival // size
+        # The first archive page is born in a full build (its folder with it); later ones are appended.
+        and (base.last_arrival >= size or (base.last_arrival + len(plan.new)) // size == 0)
         # The report lists every entry, a line each (a title holds no newline).
         and (lines.count(b"\n") + 1 if lines else 0) == len(base.order)
     )
+
+
+def _filled_pages(base: AppendBase, count: int) -> range:
+    """Return the numbers of the archive pages that ``count`` more arrivals fill."""
+    return range(base.last_arrival // base.size + 1, (base.last_arrival + count) // base.size + 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +189,8 @@ class _Made:
     tombstones: tuple[LedgerTombstone, ...]  # the ledger's, kept
     latest_event: datetime
     last_arrival: int
+    # The archive pages the new arrivals fill, by number: their entries, in order.
+    archived: dict[int, tuple[EntryHead, ...]]
 
 
 def _prepare(
@@ -255,24 +268,49 @@ def _prepare(
     subscription = order_entries([*newest, *(head for head in edited if head.id not in shown)])
     # Every entry written is loaded before the first write: one the store lost means a full build.
     loaded: dict[str, Entry] = {head.stem: made.entry(head) for head in heads}
-    for head in subscription:
+    archived = _archived(base, heads)
+    for head in (*subscription, *(held for page in archived.values() for held in page)):
         if head.stem not in loaded:
             entry = parse_cache.stored_entry(head.stem + SEED_SUFFIX, head.digest)
             if entry is None:
                 return None
             loaded[head.stem] = entry
     return _Made(
+        archived=archived,
         ledger=ledger,
         heads=heads,
         notices=tuple(notices),
         newest=newest,
         edited=edited,
         subscription=subscription,
-        catalog=EntryCatalog([*newest, *edited], lambda head: loaded[head.stem]),
+        catalog=EntryCatalog(
+            [*newest, *edited, *(h for page in archived.values() for h in page)], lambda head: loaded[head.stem]
+        ),
         tombstones=kept,
         latest_event=latest,
         last_arrival=base.last_arrival + len(added),
     )
+
+
+def _archived(base: AppendBase, heads: Sequence[EntryHead]) -> dict[int, tuple[EntryHead, ...]]:
+    """Return the entries of each archive page the new arrivals (``heads``, in order of arrival) fill, in order.
+
+    A page that fills holds the arrivals since the last full page: all of
+    them among the newest arrivals and the new ones (``archive.split_by_arrival``).
+    """
+    pages = _filled_pages(base, len(heads))
+    if not pages:
+        return {}
+    low = (pages[0] - 1) * base.size
+    # The arrival number of each published entry past the last full page: a few among all of them.
+    numbers = {base.order_ids[i]: number for i, number in enumerate(base.arrivals) if number > low}
+    numbers.update((head.id, number) for number, head in enumerate(heads, start=base.last_arrival + 1))
+    return {
+        page: order_entries(
+            [h for h in (*base.newest, *heads) if (page - 1) * base.size < numbers.get(h.id, 0) <= page * base.size]
+        )
+        for page in pages
+    }
 
 
 def _write(
@@ -291,27 +329,31 @@ def _write(
     out_dir.mkdir(parents=True, exist_ok=True)
     full_pages = made.last_arrival // config.max_entries
     if "html" in config.formats:
+        listings = site_pages(made.archived)
         index = SitePage(path=INDEX_NAME, number=None, entries=order_entries(made.newest), older=full_pages or None)
         write_site(
             out_dir,
             config,
             made.catalog,
-            pages=[index],
+            pages=[*listings, index],
             outputs=parse_cache,
             staged=staged,
             ordered=order_entries(made.heads),
         )
     tombstones = feed_tombstones(made.tombstones, config)
     if "atom" in config.formats:
-        document = Document(
-            path=FEED_NAME,
-            kind="subscription",
-            entries=made.subscription,
-            tombstones=tombstones,
-            prev_archive=archive_path(full_pages) if full_pages else None,
-            current=None,
+        documents = archive_documents(made.archived)
+        documents.append(
+            Document(
+                path=FEED_NAME,
+                kind="subscription",
+                entries=made.subscription,
+                tombstones=tombstones,
+                prev_archive=archive_path(full_pages) if full_pages else None,
+                current=None,
+            )
         )
-        write_documents(out_dir, config, [document], made.catalog, outputs=parse_cache)
+        write_documents(out_dir, config, documents, made.catalog, outputs=parse_cache)
     write_other_feeds(out_dir, config, made.catalog.entries(made.subscription), tombstones)
     parse_cache.keep_stencils(stencils_made())
     save_cache(out_dir, parse_cache)
@@ -319,6 +361,29 @@ def _write(
         record = parse_cache.get(head.stem + SEED_SUFFIX)
         if record is not None:
             plan.unsettled[head.stem + SEED_SUFFIX] = record.digest.hex()  # checked again while unsettled
+
+
+def archive_documents(archived: dict[int, tuple[EntryHead, ...]]) -> list[Document[EntryHead]]:
+    """Return the Atom archive pages of these numbers and entries, as ``archive.plan_documents`` plans them."""
+    return [
+        Document(
+            path=archive_path(number),
+            kind="archive",
+            entries=held,
+            tombstones=(),
+            prev_archive=archive_path(number - 1) if number > 1 else None,
+            current=FEED_NAME,
+        )
+        for number, held in archived.items()
+    ]
+
+
+def site_pages(archived: dict[int, tuple[EntryHead, ...]]) -> list[SitePage[EntryHead]]:
+    """Return the site's archive pages of these numbers and entries, as ``archive.plan_site_pages`` plans them."""
+    return [
+        SitePage(path=site_archive_path(number), number=number, entries=held, older=number - 1 or None)
+        for number, held in archived.items()
+    ]
 
 
 def _report(
@@ -362,7 +427,7 @@ def _report(
     save_appended_snapshot(
         plan,
         pickle.dumps(next_base, protocol=pickle.HIGHEST_PROTOCOL),
-        written_paths(config, [head.stem for head in made.heads]),
+        written_paths(config, [head.stem for head in made.heads], archived_paths(config, made.archived)),
         now=now,
         sections={
             "errors": [errors],
@@ -447,6 +512,13 @@ def joined_parts(text: bytes, lines: Sequence[str]) -> list[bytes]:
     """Return lines joined by newlines (``text``) with more lines after them, in parts."""
     more = "\n".join(lines).encode("utf-8")
     return [text, b"\n", more] if text and more else [text or more]
+
+
+def archived_paths(config: FeedConfig, archived: Iterable[int]) -> list[str]:
+    """Return the paths of the archive pages of these numbers, in the formats made."""
+    numbers = list(archived)
+    paths = [archive_path(number) for number in numbers if "atom" in config.formats]
+    return paths + [site_archive_path(number) for number in numbers if "html" in config.formats]
 
 
 def written_paths(config: FeedConfig, stems: Iterable[str], pages: Iterable[str] = ()) -> list[str]:

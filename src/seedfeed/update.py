@@ -33,7 +33,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from seedfeed.append import AppendBase, report_position, spliced, written_paths
+from seedfeed.append import (
+    AppendBase,
+    archive_documents,
+    archived_paths,
+    report_position,
+    site_pages,
+    spliced,
+    written_paths,
+)
 from seedfeed.archive import FEED_NAME, Document, SitePage, archive_path, order_entries, site_archive_path
 from seedfeed.blobstore import BlobStore
 from seedfeed.build import Draft, entry_catalog, feed_tombstones, summary_line, write_documents, write_other_feeds
@@ -314,10 +322,7 @@ def _write(
     parse_cache.wrote_ledger(ledger_path)
     full_pages = made.full_pages
     if "html" in config.formats:
-        listings = [
-            SitePage(path=site_archive_path(number), number=number, entries=held, older=number - 1 or None)
-            for number, held in made.archived.items()
-        ]
+        listings = site_pages(made.archived)
         index = SitePage(path=INDEX_NAME, number=None, entries=order_entries(made.newest), older=full_pages or None)
         write_site(
             out_dir,
@@ -330,17 +335,7 @@ def _write(
         )
     tombstones = feed_tombstones(made.tombstones, config)
     if "atom" in config.formats:
-        documents = [
-            Document(
-                path=archive_path(number),
-                kind="archive",
-                entries=held,
-                tombstones=(),
-                prev_archive=archive_path(number - 1) if number > 1 else None,
-                current=FEED_NAME,
-            )
-            for number, held in made.archived.items()
-        ]
+        documents = archive_documents(made.archived)
         documents.append(
             Document(
                 path=FEED_NAME,
@@ -405,12 +400,10 @@ def _report(
         notices=notices,
     )
     del ids
-    pages = [archive_path(number) for number in made.archived if "atom" in config.formats]
-    pages += [site_archive_path(number) for number in made.archived if "html" in config.formats]
     save_appended_snapshot(
         plan,
         pickle.dumps(next_base, protocol=pickle.HIGHEST_PROTOCOL),
-        written_paths(config, [head.stem for head in made.heads], pages),
+        written_paths(config, [head.stem for head in made.heads], archived_paths(config, made.archived)),
         now=now,
         sections={
             "errors": [plan.sections["errors"]],
