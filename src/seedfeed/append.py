@@ -143,7 +143,7 @@ def build_appended(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> Printe
             made = _prepare(plan, base, config, parse_cache, ledger_data, now=now, staged=staged)
             if made is None:
                 return None
-            _write(plan, config, parse_cache, made, staged=staged)
+            write_built(plan, config, parse_cache, made, staged=staged)
         finally:
             parse_cache.store.close()
     except (SeedfeedError, OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError) as exc:
@@ -175,22 +175,28 @@ def _filled_pages(base: AppendBase, count: int) -> range:
     return range(base.last_arrival // base.size + 1, (base.last_arrival + count) // base.size + 1)
 
 
-@dataclass(frozen=True, slots=True)
-class _Made:
-    """What appending the new seeds makes, before anything is written."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Built:
+    """What a build of a few seeds (new ones here, edited ones in ``update.py``) makes, before anything is written."""
 
     ledger: list[bytes | memoryview]  # the ledger file, in parts
-    heads: tuple[EntryHead, ...]  # the new entries, in order of arrival
-    notices: tuple[Notice, ...]  # theirs, in the order a build lists them
+    heads: tuple[EntryHead, ...]  # the entries of the seeds built
     newest: tuple[EntryHead, ...]  # the newest arrivals, in order of arrival
     edited: tuple[EntryHead, ...]  # the recently edited entries still announced
     subscription: tuple[EntryHead, ...]  # what the subscription document holds, in order
+    archived: dict[int, tuple[EntryHead, ...]]  # the archive pages to write, by number: their entries, in order
     catalog: EntryCatalog  # every entry written, loaded
     tombstones: tuple[LedgerTombstone, ...]  # the ledger's, kept
     latest_event: datetime
+    full_pages: int  # how many full archive pages there are now
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Made(Built):
+    """What appending the new seeds makes: their heads are in order of arrival."""
+
+    notices: tuple[Notice, ...]  # the new seeds', in the order a build lists them
     last_arrival: int
-    # The archive pages the new arrivals fill, by number: their entries, in order.
-    archived: dict[int, tuple[EntryHead, ...]]
 
 
 def _prepare(
@@ -289,6 +295,7 @@ def _prepare(
         tombstones=kept,
         latest_event=latest,
         last_arrival=base.last_arrival + len(added),
+        full_pages=(base.last_arrival + len(added)) // base.size,
     )
 
 
@@ -313,21 +320,21 @@ def _archived(base: AppendBase, heads: Sequence[EntryHead]) -> dict[int, tuple[E
     }
 
 
-def _write(
+def write_built(
     plan: AppendPlan,
     config: FeedConfig,
     parse_cache: ParseCache,
-    made: _Made,
+    made: Built,
     *,
     staged: dict[str, tuple[bytes, StagedFile | None]],
 ) -> None:
-    """Write what ``build.build`` writes for these new seeds, in its order: the ledger first, pages before feeds."""
+    """Write what ``build.build`` writes for these seeds, in its order: the ledger first, pages before feeds."""
     seeds_dir, out_dir = plan.seeds_dir, plan.out_dir
     ledger_path = seeds_dir / plan.names["ledger"]
     write_if_changed(ledger_path.parent, ledger_path.name, made.ledger)
     parse_cache.wrote_ledger(ledger_path)
     out_dir.mkdir(parents=True, exist_ok=True)
-    full_pages = made.last_arrival // config.max_entries
+    full_pages = made.full_pages
     if "html" in config.formats:
         listings = site_pages(made.archived)
         index = SitePage(path=INDEX_NAME, number=None, entries=order_entries(made.newest), older=full_pages or None)

@@ -35,30 +35,29 @@ from datetime import datetime, timedelta
 
 from seedfeed.append import (
     AppendBase,
-    archive_documents,
+    Built,
     archived_paths,
     report_position,
-    site_pages,
     spliced,
+    write_built,
     written_paths,
 )
-from seedfeed.archive import FEED_NAME, Document, SitePage, archive_path, order_entries, site_archive_path
+from seedfeed.archive import FEED_NAME, archive_path, order_entries, site_archive_path
 from seedfeed.blobstore import BlobStore
-from seedfeed.build import Draft, entry_catalog, feed_tombstones, summary_line, write_documents, write_other_feeds
-from seedfeed.cache import DIGEST_SIZE, ParseCache, cache_key, cache_path, read_cache_slice, save_cache
+from seedfeed.build import Draft, entry_catalog, summary_line
+from seedfeed.cache import DIGEST_SIZE, ParseCache, cache_key, cache_path, read_cache_slice
 from seedfeed.catalog import EntryCatalog, EntryHead
 from seedfeed.config import FeedConfig, load_config
 from seedfeed.convert import make_entry_id
 from seedfeed.errors import OutputError, SeedError, SeedfeedError
-from seedfeed.fsutil import StagedFile, discard_staged, write_if_changed
-from seedfeed.ledger import Ledger, LedgerLine, LedgerRecord, LedgerTombstone, read_lines, replace_lines
+from seedfeed.fsutil import StagedFile, discard_staged
+from seedfeed.ledger import Ledger, LedgerLine, LedgerRecord, read_lines, replace_lines
 from seedfeed.model import Entry
-from seedfeed.outputs import write_site
 from seedfeed.parallel import Staging, parse_seed_files
 from seedfeed.seeds import SEED_SUFFIX, SeedPaths
 from seedfeed.snapshot import AppendPlan, PrintedReport, entry_line, save_appended_snapshot
 from seedfeed.writers.common import INDEX_NAME
-from seedfeed.writers.html import page_file, stencils_made, use_stencils
+from seedfeed.writers.html import page_file, use_stencils
 
 
 def build_updated(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> PrintedReport | None:
@@ -102,7 +101,7 @@ def build_updated(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> Printed
             made = _prepare(plan, base, config, parse_cache, (ledger_data, lines), pages, now=now, staged=staged)
             if made is None:
                 return None
-            _write(plan, config, parse_cache, made, staged=staged)
+            write_built(plan, config, parse_cache, made, staged=staged)
         finally:
             parse_cache.store.close()
     except (SeedfeedError, OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError) as exc:
@@ -137,22 +136,12 @@ def _archive_pages(base: AppendBase, arrivals: Iterable[int]) -> list[int]:
     return sorted({(arrival - 1) // base.size + 1 for arrival in arrivals if arrival <= full * base.size})
 
 
-@dataclass(frozen=True, slots=True)
-class _Made:
-    """What building the edited seeds makes, before anything is written."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Made(Built):
+    """What building the edited seeds makes: their heads are in the order of ``records``."""
 
     records: tuple[LedgerRecord, ...]  # the edited seeds' new records
     positions: tuple[int, ...]  # where each one's entry was in the report's order, in the same order
-    heads: tuple[EntryHead, ...]  # their entries' heads, in the same order
-    newest: tuple[EntryHead, ...]  # the newest arrivals, in order of arrival
-    edited: tuple[EntryHead, ...]  # the recently edited entries still announced
-    subscription: tuple[EntryHead, ...]  # what the subscription document holds, in order
-    archived: dict[int, tuple[EntryHead, ...]]  # each archive page written again, by number: its entries, in order
-    catalog: EntryCatalog  # every entry written, loaded
-    tombstones: tuple[LedgerTombstone, ...]  # the ledger's, kept
-    latest_event: datetime
-    full_pages: int  # how many full archive pages there are (an edit gives no arrival number)
-    ledger: list[bytes | memoryview]  # the ledger file, in parts
 
 
 def _prepare(
@@ -305,55 +294,6 @@ def _archived(
             heads.append(head)
         archived[number] = order_entries(heads)
     return archived
-
-
-def _write(
-    plan: AppendPlan,
-    config: FeedConfig,
-    parse_cache: ParseCache,
-    made: _Made,
-    *,
-    staged: dict[str, tuple[bytes, StagedFile | None]],
-) -> None:
-    """Write what ``build.build`` writes for these edits, in its order: the ledger first, pages before feeds."""
-    seeds_dir, out_dir = plan.seeds_dir, plan.out_dir
-    ledger_path = seeds_dir / plan.names["ledger"]
-    write_if_changed(ledger_path.parent, ledger_path.name, made.ledger)
-    parse_cache.wrote_ledger(ledger_path)
-    full_pages = made.full_pages
-    if "html" in config.formats:
-        listings = site_pages(made.archived)
-        index = SitePage(path=INDEX_NAME, number=None, entries=order_entries(made.newest), older=full_pages or None)
-        write_site(
-            out_dir,
-            config,
-            made.catalog,
-            pages=[*listings, index],
-            outputs=parse_cache,
-            staged=staged,
-            ordered=order_entries(made.heads),
-        )
-    tombstones = feed_tombstones(made.tombstones, config)
-    if "atom" in config.formats:
-        documents = archive_documents(made.archived)
-        documents.append(
-            Document(
-                path=FEED_NAME,
-                kind="subscription",
-                entries=made.subscription,
-                tombstones=tombstones,
-                prev_archive=archive_path(full_pages) if full_pages else None,
-                current=None,
-            )
-        )
-        write_documents(out_dir, config, documents, made.catalog, outputs=parse_cache)
-    write_other_feeds(out_dir, config, made.catalog.entries(made.subscription), tombstones)
-    parse_cache.keep_stencils(stencils_made())
-    save_cache(out_dir, parse_cache)
-    for head in made.heads:
-        record = parse_cache.get(head.stem + SEED_SUFFIX)
-        if record is not None:
-            plan.unsettled[head.stem + SEED_SUFFIX] = record.digest.hex()  # checked again while unsettled
 
 
 def _report(
