@@ -123,22 +123,9 @@ def build_appended(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> Printe
         if not isinstance(base, AppendBase) or not _is_appendable(plan, base, config):
             return None
         ledger_data = (seeds_dir / plan.names["ledger"]).read_bytes()
-        key = cache_key(seeds_dir, config)
-        filled = _filled_pages(base, len(plan.new))
-        parse_cache = read_cache_slice(
-            key,
-            BlobStore(cache_path(plan.out_dir), repr(key)),
-            seeds=plan.new,
-            outputs=[
-                INDEX_NAME,
-                FEED_NAME,
-                *(page_file(name[: -len(SEED_SUFFIX)]) for name in plan.new),
-                *(path for number in filled for path in (archive_path(number), site_archive_path(number))),
-            ],
-        )
+        parse_cache = open_slice(plan, config, plan.new, _filled_pages(base, len(plan.new)))
         if parse_cache is None:
             return None
-        use_stencils(parse_cache.stencils())
         try:
             made = _prepare(plan, base, config, parse_cache, ledger_data, now=now, staged=staged)
             if made is None:
@@ -153,6 +140,31 @@ def build_appended(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> Printe
     finally:
         discard_staged(page for _digest, page in staged.values() if page is not None)
     return _report(plan, base, made, config, now=now, is_quiet=is_quiet)
+
+
+def open_slice(plan: AppendPlan, config: FeedConfig, names: Sequence[str], pages: Iterable[int]) -> ParseCache | None:
+    """Return the parse cache's buckets a build of these seeds reads and writes; None when the cache is lost.
+
+    Those of the seeds' records and of the outputs it may write: the
+    seeds' pages, ``index.html``, the subscription document and the
+    archive pages of these numbers. The stencils its pages were made with
+    are taken up.
+    """
+    key = cache_key(plan.seeds_dir, config)
+    parse_cache = read_cache_slice(
+        key,
+        BlobStore(cache_path(plan.out_dir), repr(key)),
+        seeds=names,
+        outputs=[
+            INDEX_NAME,
+            FEED_NAME,
+            *(page_file(name[: -len(SEED_SUFFIX)]) for name in names),
+            *(path for number in pages for path in (archive_path(number), site_archive_path(number))),
+        ],
+    )
+    if parse_cache is not None:
+        use_stencils(parse_cache.stencils())
+    return parse_cache
 
 
 def _is_appendable(plan: AppendPlan, base: AppendBase, config: FeedConfig) -> bool:

@@ -37,15 +37,15 @@ from seedfeed.append import (
     AppendBase,
     Built,
     archived_paths,
+    open_slice,
     report_position,
     spliced,
     write_built,
     written_paths,
 )
-from seedfeed.archive import FEED_NAME, archive_path, order_entries, site_archive_path
-from seedfeed.blobstore import BlobStore
+from seedfeed.archive import order_entries
 from seedfeed.build import Draft, entry_catalog, summary_line
-from seedfeed.cache import DIGEST_SIZE, ParseCache, cache_key, cache_path, read_cache_slice
+from seedfeed.cache import DIGEST_SIZE, ParseCache
 from seedfeed.catalog import EntryCatalog, EntryHead
 from seedfeed.config import FeedConfig, load_config
 from seedfeed.convert import make_entry_id
@@ -56,8 +56,6 @@ from seedfeed.model import Entry
 from seedfeed.parallel import Staging, parse_seed_files
 from seedfeed.seeds import SEED_SUFFIX, SeedPaths
 from seedfeed.snapshot import AppendPlan, PrintedReport, entry_line, save_appended_snapshot
-from seedfeed.writers.common import INDEX_NAME
-from seedfeed.writers.html import page_file, use_stencils
 
 
 def build_updated(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> PrintedReport | None:
@@ -82,21 +80,9 @@ def build_updated(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> Printed
         if lines is None:
             return None
         pages = _archive_pages(base, (line.record.arrival for line in lines.values()))
-        key = cache_key(seeds_dir, config)
-        parse_cache = read_cache_slice(
-            key,
-            BlobStore(cache_path(plan.out_dir), repr(key)),
-            seeds=plan.edited,
-            outputs=[
-                INDEX_NAME,
-                FEED_NAME,
-                *(page_file(stem) for stem in lines),
-                *(path for number in pages for path in (archive_path(number), site_archive_path(number))),
-            ],
-        )
+        parse_cache = open_slice(plan, config, plan.edited, pages)
         if parse_cache is None:
             return None
-        use_stencils(parse_cache.stencils())
         try:
             made = _prepare(plan, base, config, parse_cache, (ledger_data, lines), pages, now=now, staged=staged)
             if made is None:
