@@ -28,9 +28,10 @@ from __future__ import annotations
 import pickle
 from array import array
 from bisect import bisect_left
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from seedfeed.archive import FEED_NAME, Document, SitePage, archive_path, order_entries, site_archive_path
 from seedfeed.blobstore import BlobStore
@@ -110,24 +111,42 @@ def append_base(report: object, after: Ledger, config: FeedConfig) -> bytes:
     return pickle.dumps(base, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def build_appended(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> PrintedReport | None:
-    """Build the plan's new seeds onto what the last build left, at ``now``; return what it prints.
+# Pages staged where their seeds were parsed, by stem: the entry's digest and the staged file (None: on disk).
+Staged = dict[str, tuple[bytes, StagedFile | None]]
+M = TypeVar("M", bound="Built")
+C = TypeVar("C")
 
+
+def build_few(
+    plan: AppendPlan,
+    names: Sequence[str],
+    select: Callable[[AppendBase, FeedConfig, bytes], tuple[Sequence[int], C] | None],
+    prepare: Callable[[AppendBase, FeedConfig, ParseCache, bytes, C, Staged], M | None],
+) -> tuple[AppendBase, FeedConfig, M] | None:
+    """Build a few seeds (``names``) onto what the last build left; return the base, configuration and what was made.
+
+    ``select`` is given the append base, the configuration and the ledger
+    file's bytes, and returns the archive pages the build may write and
+    what ``prepare`` needs, or None; ``prepare`` is given the parse cache's
+    slice for those seeds and pages too, and returns what to write, or None.
     None when the full build must run instead: nothing was written then.
     Call under the build lock. Raises OutputError when a file cannot be written.
     """
-    staged: dict[str, tuple[bytes, StagedFile | None]] = {}
+    staged: Staged = {}
     try:
         base = pickle.loads(plan.sections["base"])  # noqa: S301  # our own file, checksummed
-        config = load_config(seeds_dir := plan.seeds_dir)
-        if not isinstance(base, AppendBase) or not _is_appendable(plan, base, config):
+        config = load_config(plan.seeds_dir)
+        if not isinstance(base, AppendBase):
             return None
-        ledger_data = (seeds_dir / plan.names["ledger"]).read_bytes()
-        parse_cache = open_slice(plan, config, plan.new, _filled_pages(base, len(plan.new)))
+        ledger_data = (plan.seeds_dir / plan.names["ledger"]).read_bytes()
+        selected = select(base, config, ledger_data)
+        if selected is None:
+            return None
+        parse_cache = open_slice(plan, config, names, selected[0])
         if parse_cache is None:
             return None
         try:
-            made = _prepare(plan, base, config, parse_cache, ledger_data, now=now, staged=staged)
+            made = prepare(base, config, parse_cache, ledger_data, selected[1], staged)
             if made is None:
                 return None
             write_built(plan, config, parse_cache, made, staged=staged)
@@ -139,6 +158,28 @@ def build_appended(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> Printe
         return None
     finally:
         discard_staged(page for _digest, page in staged.values() if page is not None)
+    return base, config, made
+
+
+def build_appended(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> PrintedReport | None:
+    """Build the plan's new seeds onto what the last build left, at ``now``; return what it prints.
+
+    None when the full build must run instead: nothing was written then.
+    Call under the build lock. Raises OutputError when a file cannot be written.
+    """
+
+    def select(base: AppendBase, config: FeedConfig, _ledger: bytes) -> tuple[Sequence[int], None] | None:
+        return (_filled_pages(base, len(plan.new)), None) if _is_appendable(plan, base, config) else None
+
+    def prepare(
+        base: AppendBase, config: FeedConfig, parse_cache: ParseCache, ledger: bytes, _context: None, staged: Staged
+    ) -> _Made | None:
+        return _prepare(plan, base, config, parse_cache, ledger, now=now, staged=staged)
+
+    built = build_few(plan, plan.new, select, prepare)
+    if built is None:
+        return None
+    base, config, made = built
     return _report(plan, base, made, config, now=now, is_quiet=is_quiet)
 
 

@@ -36,21 +36,21 @@ from datetime import datetime, timedelta
 from seedfeed.append import (
     AppendBase,
     Built,
+    Staged,
     archived_paths,
-    open_slice,
+    build_few,
     report_position,
     spliced,
-    write_built,
     written_paths,
 )
 from seedfeed.archive import order_entries
 from seedfeed.build import Draft, entry_catalog, summary_line
 from seedfeed.cache import DIGEST_SIZE, ParseCache
 from seedfeed.catalog import EntryCatalog, EntryHead
-from seedfeed.config import FeedConfig, load_config
+from seedfeed.config import FeedConfig
 from seedfeed.convert import make_entry_id
-from seedfeed.errors import OutputError, SeedError, SeedfeedError
-from seedfeed.fsutil import StagedFile, discard_staged
+from seedfeed.errors import SeedError
+from seedfeed.fsutil import StagedFile
 from seedfeed.ledger import Ledger, LedgerLine, LedgerRecord, read_lines, replace_lines
 from seedfeed.model import Entry
 from seedfeed.parallel import Staging, parse_seed_files
@@ -64,38 +64,33 @@ def build_updated(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> Printed
     None when the full build must run instead: nothing was written then.
     Call under the build lock. Raises OutputError when a file cannot be written.
     """
-    staged: dict[str, tuple[bytes, StagedFile | None]] = {}
-    try:
-        base = pickle.loads(plan.sections["base"])  # noqa: S301  # our own file, checksummed
-        config = load_config(seeds_dir := plan.seeds_dir)
-        if not isinstance(base, AppendBase) or not _is_updatable(plan, base, config):
+    stems = [name[: -len(SEED_SUFFIX)] for name in plan.edited]
+
+    def select(
+        base: AppendBase, config: FeedConfig, ledger: bytes
+    ) -> tuple[Sequence[int], dict[str, LedgerLine]] | None:
+        if not _is_updatable(plan, base, config):
             return None
-        ledger_data = (seeds_dir / plan.names["ledger"]).read_bytes()
-        lines = read_lines(
-            ledger_data,
-            last_arrival=base.last_arrival,
-            tombstones=base.tombstones,
-            stems=[name[: -len(SEED_SUFFIX)] for name in plan.edited],
-        )
+        lines = read_lines(ledger, last_arrival=base.last_arrival, tombstones=base.tombstones, stems=stems)
         if lines is None:
             return None
+        return _archive_pages(base, (line.record.arrival for line in lines.values())), lines
+
+    def prepare(
+        base: AppendBase,
+        config: FeedConfig,
+        parse_cache: ParseCache,
+        ledger: bytes,
+        lines: dict[str, LedgerLine],
+        staged: Staged,
+    ) -> _Made | None:
         pages = _archive_pages(base, (line.record.arrival for line in lines.values()))
-        parse_cache = open_slice(plan, config, plan.edited, pages)
-        if parse_cache is None:
-            return None
-        try:
-            made = _prepare(plan, base, config, parse_cache, (ledger_data, lines), pages, now=now, staged=staged)
-            if made is None:
-                return None
-            write_built(plan, config, parse_cache, made, staged=staged)
-        finally:
-            parse_cache.store.close()
-    except (SeedfeedError, OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError) as exc:
-        if isinstance(exc, OutputError):
-            raise
+        return _prepare(plan, base, config, parse_cache, (ledger, lines), pages, now=now, staged=staged)
+
+    built = build_few(plan, plan.edited, select, prepare)
+    if built is None:
         return None
-    finally:
-        discard_staged(page for _digest, page in staged.values() if page is not None)
+    base, config, made = built
     return _report(plan, base, made, config, now=now, is_quiet=is_quiet)
 
 
