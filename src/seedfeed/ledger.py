@@ -456,27 +456,39 @@ def replace_lines(
     *,
     last_arrival: int,
     tombstones: Sequence[LedgerTombstone],
-    replaced: Iterable[tuple[LedgerLine, LedgerRecord]],
+    replaced: Iterable[tuple[LedgerLine, LedgerRecord | None]],
     kept: Sequence[LedgerTombstone],
-) -> list[bytes | memoryview]:
-    """Return the ledger file ``data`` with the lines of some records (``read_lines``) replaced by others' lines.
+) -> list[bytes | memoryview] | None:
+    """Return the ledger file ``data`` with the lines of some records (``read_lines``) replaced or left out.
 
-    As a build that changed those records writes it: each other record
-    written back as its line in the file, each changed one as
-    ``_record_line`` formats it, in its place (the same stem); ``kept`` the
-    tombstones the new file keeps, of the file's ``tombstones``. In parts,
-    as ``insert_records`` returns them.
+    As a build that changed those records (or dropped them: None) writes
+    it: each other record written back as its line in the file, each
+    changed one as ``_record_line`` formats it, in its place (the same
+    stem); ``kept`` the tombstones the new file keeps, of the file's
+    ``tombstones``. In parts, as ``insert_records`` returns them. None when
+    no record is left: an empty ledger is laid out otherwise.
     """
     head, tail = _skeleton(last_arrival, tombstones)
     new_head, new_tail = _skeleton(last_arrival, kept)
+    begin, end = len(head), len(data) - len(tail)
     view = memoryview(data)
-    parts: list[bytes | memoryview] = [new_head]
-    position = len(head)
+    # The lines as the file joins them: each but the last followed by a comma and a newline.
+    lines: list[bytes | memoryview] = []
+    position = begin
     for line, record in sorted(replaced, key=lambda item: item[0].start):
-        parts += [view[position : line.start], _record_line(record).encode()]
-        position = line.stop
-    parts += [view[position : len(data) - len(tail)], new_tail]
-    return parts
+        lines.append(view[position : line.start])
+        if record is None:
+            position = line.stop + 2 if line.stop < end else line.stop  # the line, and what joins it to the next
+        else:
+            lines.append(_record_line(record).encode())
+            position = line.stop
+    lines.append(view[position:end])
+    lines = [part for part in lines if part]
+    if not lines:
+        return None
+    if bytes(lines[-1][-2:]) == b",\n":
+        lines[-1] = lines[-1][:-2]  # the last line left out: the one before it is the last now
+    return [new_head, *lines, new_tail]
 
 
 def _is_our_line(line: bytes) -> bool:

@@ -206,6 +206,15 @@ def _prepare(
     if archived is None:
         return None
     kept = tuple(t for t in base.tombstones if t.when >= since)
+    ledger_parts = replace_lines(
+        ledger_data,
+        last_arrival=base.last_arrival,
+        tombstones=base.tombstones,
+        replaced=[(lines[record.stem], record) for record in records],
+        kept=kept,
+    )
+    if ledger_parts is None:
+        return None  # never: every record is kept
     return _Made(
         records=tuple(records),
         positions=tuple(positions),
@@ -220,13 +229,7 @@ def _prepare(
         tombstones=kept,
         latest_event=latest,
         full_pages=base.last_arrival // base.size,
-        ledger=replace_lines(
-            ledger_data,
-            last_arrival=base.last_arrival,
-            tombstones=base.tombstones,
-            replaced=[(lines[record.stem], record) for record in records],
-            kept=kept,
-        ),
+        ledger=ledger_parts,
     )
 
 
