@@ -402,7 +402,8 @@ def test_update_across_tombstone_periods_as_the_full_build(site: Site, monkeypat
     stems = by_arrival(site)
     seed_path(site, stems[2]).unlink()
     removed = site.run()
-    assert removed.answered is None
+    # A removal alone is built alone too: its tombstone is announced from then on.
+    assert removed.answered == "update"
     assert removed.report.removed == (entry_id(stems[2]),)
     newest = {entry_id(stem) for stem in stems[-5:]}
     expected: list[tuple[int, str, set[str], list[str]]] = [
@@ -511,7 +512,7 @@ def test_update_after_the_clock_was_set_back(site: Site, monkeypatch: pytest.Mon
     stems = by_arrival(site)
     _Clock.offset = timedelta(days=20)
     seed_path(site, stems[3]).unlink()
-    assert site.run().answered is None
+    assert site.run().answered == "update"
     _Clock.offset = timedelta(0)
     add_to_lead(seed_path(site, stems[0]))
     run = site.run()
@@ -546,7 +547,7 @@ def test_update_under_other_configurations(site: Site, config: str) -> None:
     start(site, count=7, config=config)
     stems = by_arrival(site)
     seed_path(site, stems[6]).unlink()  # a tombstone, unless they expire at once
-    assert site.run().answered is None
+    assert site.run().answered == "update"
     add_to_lead(seed_path(site, stems[0]))
     assert site.run().answered == "update"
     retitle(seed_path(site, stems[5]), "Laporan lengkap diperbarui oleh redaksi")
@@ -864,8 +865,9 @@ def play(
     """Play a history of operations over a folder, each build compared with the full build; return what answered each.
 
     Each build's entry: what changed since the build before ("edits" of seeds it
-    built, and nothing else; "nothing"; or "other": a seed added or removed),
-    and what answered.
+    built, and nothing else; "removals" of seeds it built, and nothing else;
+    "nothing"; or "other": a seed added, or edits and removals together), and
+    what answered.
     """
     use_clock(monkeypatch)
     monkeypatch.setattr(snapshot, "SETTLE_NS", SETTLED)
@@ -904,11 +906,15 @@ def play(
             _Clock.offset += timedelta(days=1 + number % 40)
         elif operation == "build":
             kind = "other" if set(versions) != built else "edits" if edited & built else "nothing"
+            if set(versions) < built and not edited & set(versions):
+                kind = "removals"
             run = site.run()
             assert run.code == 0
             if kind == "nothing":
                 assert run.answered in ("noop", None)
-            if run.answered == "update":
+            if run.answered == "update" and kind == "removals":
+                assert set(run.after.records) == {Path(name).stem for name in versions}
+            elif run.answered == "update":
                 assert kind == "edits"
                 assert run.edited_stems == {Path(name).stem for name in edited & built}
             if run.answered == "append":

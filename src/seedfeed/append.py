@@ -28,7 +28,7 @@ from __future__ import annotations
 import pickle
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -161,6 +161,69 @@ def build_few(
     return base, config, made
 
 
+def stored_heads(
+    base: AppendBase,
+    config: FeedConfig,
+    parse_cache: ParseCache,
+    indices: Iterable[int],
+    fresh: Mapping[str, EntryHead | None],
+    loaded: dict[str, Entry],
+) -> list[EntryHead] | None:
+    """Return the heads of the published entries at these places of the report's order; None if the store lost one.
+
+    The base has each one's id (and so its stem) and its head's digest.
+    ``fresh`` holds, by stem, the heads of entries this build made (None:
+    an entry it removed, left out): they stand for the stored ones. The
+    others are read from the store, each checked against the digest the
+    base has for it, and their entries go into ``loaded``.
+    """
+    prefix = f"tag:{config.id_authority},{config.id_date}:"
+    held: dict[str, bytes] = {}  # stem -> the digest of its head
+    for index in indices:
+        id_ = base.order_ids[index]
+        stem = base.foreign.get(id_)
+        if stem is None:
+            if not id_.startswith(prefix):
+                return None
+            stem = id_[len(prefix) :]
+        held[stem] = base.digests[DIGEST_SIZE * index : DIGEST_SIZE * index + DIGEST_SIZE]
+    rows = parse_cache.store.get_many("entries", [stem + SEED_SUFFIX for stem in held if stem not in fresh])
+    heads: list[EntryHead] = []
+    for stem, digest in held.items():
+        if stem in fresh:
+            made = fresh[stem]
+            if made is not None:
+                heads.append(made)
+            continue
+        row = rows.get(stem + SEED_SUFFIX)
+        if row is None or row[0] != digest:
+            return None
+        entry = pickle.loads(row[1])  # noqa: S301  # our own store, written for this key
+        if not isinstance(entry, Entry) or entry.stem != stem:
+            return None
+        heads.append(EntryHead.of(entry, digest))
+        loaded[stem] = entry
+    return heads
+
+
+def page_heads(
+    base: AppendBase,
+    config: FeedConfig,
+    parse_cache: ParseCache,
+    number: int,
+    fresh: Mapping[str, EntryHead | None],
+    loaded: dict[str, Entry],
+) -> tuple[EntryHead, ...] | None:
+    """Return the entries of full archive page ``number``, in order (``stored_heads``); None if the store lost one.
+
+    A page's entries are the published entries of its arrival numbers.
+    """
+    low, high = (number - 1) * base.size, number * base.size
+    indices = [index for index, arrival in enumerate(base.arrivals) if low < arrival <= high]
+    heads = stored_heads(base, config, parse_cache, indices, fresh, loaded)
+    return None if heads is None else order_entries(heads)
+
+
 def build_appended(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> PrintedReport | None:
     """Build the plan's new seeds onto what the last build left, at ``now``; return what it prints.
 
@@ -242,6 +305,7 @@ class Built:
     tombstones: tuple[LedgerTombstone, ...]  # the ledger's, kept
     latest_event: datetime
     full_pages: int  # how many full archive pages there are now
+    gone_pages: tuple[str, ...] = ()  # the pages of removed seeds, deleted once the feeds no longer link to them
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -415,6 +479,8 @@ def write_built(
         )
         write_documents(out_dir, config, documents, made.catalog, outputs=parse_cache)
     write_other_feeds(out_dir, config, made.catalog.entries(made.subscription), tombstones)
+    for relative in made.gone_pages:
+        (out_dir / relative).unlink(missing_ok=True)
     parse_cache.keep_stencils(stencils_made())
     save_cache(out_dir, parse_cache)
     for head in made.heads:

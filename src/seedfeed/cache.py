@@ -515,7 +515,12 @@ class ParseCache:
     def keep_only(self, names: set[str]) -> None:
         """Forget seeds that are gone, so the cache does not grow forever."""
         gone = self.names - names
-        for name in gone:
+        self.forget(gone)
+        self._is_pruned = self._is_pruned or bool(gone)
+
+    def forget(self, names: Iterable[str], outputs: Iterable[str] = ()) -> None:
+        """Forget these seeds' records (by file name) and these outputs' (a removed seed's page)."""
+        for name in names:
             for table in ("articles", "entries"):
                 self._pending[table].pop(name, None)
             self.seeds.pop(name, None)
@@ -524,7 +529,9 @@ class ParseCache:
             self._new_articles.discard(name)
             self._new_entries.discard(name)
             self._touch("light", name)
-        self._is_pruned = self._is_pruned or bool(gone)
+        for relative in outputs:
+            if self.outputs.pop(relative, None) is not None:
+                self._touch("outputs", relative)
 
     def save_blobs(self) -> None:
         """Write the articles and entries this build made to the blob store."""

@@ -544,7 +544,7 @@ def load_noop_report(
             if isinstance(found, AppendPlan):
                 if now is None or (is_strict and found.is_failed):
                     return None
-                if found.edited:
+                if found.edited or found.removed:
                     from seedfeed.update import build_updated  # the library: only when there is something to build
 
                     return build_updated(found, now=now, is_quiet=is_quiet)
@@ -637,6 +637,7 @@ class AppendPlan(NamedTuple):
     seeds: _Scan  # the seeds folder now
     new: list[str]  # the names of the seeds not in the snapshot, sorted
     edited: list[str]  # the names of the snapshot's seeds whose stat changed, sorted (never with ``new``)
+    removed: list[str]  # the names of the snapshot's seeds that are gone, sorted (never with the others)
     outputs: _Scan  # the output folder, as the snapshot has it (and as it is)
     sections: dict[str, bytes]  # the snapshot's sections of the text report, and the append base
     unsettled: dict[str, str]  # the snapshot's seeds checked by digest (``file_parts``)
@@ -710,9 +711,10 @@ def _compare(
     elif len(head) + len(outputs) != state_length or fh.read(len(outputs)) != outputs:
         return None
     unsettled = header["unsettled"]
-    edited = set(plan.edited) if plan is not None else set()
+    # Seeds edited or removed since are built again, or gone: their digests are not compared.
+    changed = {*plan.edited, *plan.removed} if plan is not None else set()
     if not isinstance(unsettled, dict) or not all(
-        name in edited or _is_as_read(seeds_dir / name, digest) for name, digest in unsettled.items()
+        name in changed or _is_as_read(seeds_dir / name, digest) for name, digest in unsettled.items()
     ):
         return None
     form = "json" if is_json else "text"
@@ -744,6 +746,7 @@ def _compare(
             seeds=seeds,
             new=plan.new,
             edited=plan.edited,
+            removed=plan.removed,
             outputs=_Scan(*_parse_scan(outputs)),
             sections=blobs,
             unsettled=unsettled,
@@ -763,6 +766,7 @@ class _Changed(NamedTuple):
 
     new: list[str]  # names of seeds the snapshot does not list, sorted
     edited: list[str]  # names of seeds it lists with another stat, sorted; empty when there are new ones
+    removed: list[str]  # names of seeds it lists that are gone, sorted; empty when there are other changes
     outputs: bytes  # the snapshot's part of the output folder
 
 
@@ -784,32 +788,46 @@ def _changed_seeds(state: bytes, head: bytes, seeds: _Scan) -> _Changed | None:
         edited = _changed_rows(stored[2], seeds.numbers.tobytes())
         if not edited or len(edited) > APPEND_MAX:
             return None
-        return _Changed([], [seeds.names[row] for row in edited], outputs)
+        return _Changed([], [seeds.names[row] for row in edited], [], outputs)
     count = len(stored[2]) // (_ROW * _NUMBER_SIZE)
     if 0 < len(seeds.names) - count <= APPEND_MAX and now[3].startswith(stored[3] + b"\0" if count else b""):
         # The new names sort after every other (names that begin with a number or a date): the
         # seeds there were are the first ``count``, compared as the bytes they are.
         if seeds.numbers[: _ROW * count].tobytes() != stored[2]:
             return None
-        return _Changed(seeds.names[count:], [], outputs)
+        return _Changed(seeds.names[count:], [], [], outputs)
     names = stored[3].decode("utf-8", "surrogateescape").split("\0") if stored[3] else []
     numbers = array("q")
     numbers.frombytes(stored[2])
+    if len(names) > len(seeds.names):
+        # Seeds that are gone, every other there with the same stat.
+        present = set(seeds.names)
+        removed = [name for name in names if name not in present]
+        if len(removed) > APPEND_MAX or len(names) - len(removed) != len(seeds.names):
+            return None
+        if _without_rows(numbers, names, removed) != seeds.numbers:
+            return None
+        return _Changed([], [], removed, outputs)
     known = set(names)
     new = [name for name in seeds.names if name not in known]
     if not new or len(new) > APPEND_MAX or len(names) + len(new) != len(seeds.names):
         return None
     # The numbers of the seeds there were, in order: the scan's without the new seeds' rows.
+    if _without_rows(seeds.numbers, seeds.names, new) != numbers:
+        return None
+    return _Changed(new, [], [], outputs)
+
+
+def _without_rows(numbers: array[int], names: list[str], left_out: Sequence[str]) -> array[int]:
+    """Return a scan's numbers (of ``names``, sorted) without the rows of some of its names (sorted)."""
     kept = array("q")
     position = 0
-    for name in new:
-        row = _ROW * bisect_left(seeds.names, name)
-        kept.extend(seeds.numbers[position:row])
+    for name in left_out:
+        row = _ROW * bisect_left(names, name)
+        kept.extend(numbers[position:row])
         position = row + _ROW
-    kept.extend(seeds.numbers[position:])
-    if kept != numbers:
-        return None
-    return _Changed(new, [], outputs)
+    kept.extend(numbers[position:])
+    return kept
 
 
 # The rows of a scan compared at once, as bytes: a slice each, most of them equal.
@@ -1130,10 +1148,8 @@ def _patched(scan: _Scan, out_dir: Path, written: Sequence[str]) -> _Scan | None
         try:
             stat = (out_dir / relative).stat()
         except FileNotFoundError:
-            if relative in names:
-                return None  # never: nothing here removes a file
-            continue
-        row = array("q", (stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns))
+            stat = None  # removed: a deleted seed's page
+        row = array("q", (stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns)) if stat else None
         folder = relative.rpartition("/")[0]
         prefix = folder + "/" if folder else ""
 
@@ -1144,10 +1160,16 @@ def _patched(scan: _Scan, out_dir: Path, written: Sequence[str]) -> _Scan | None
         # The folder's files are together, sorted by name: found by a search, not a pass over every page.
         first = next((i for i, name in enumerate(names) if not is_past(name)), None)
         if first is None:
+            if row is None:
+                continue  # neither there before nor now
             return None  # a folder that had no file: the scan's order of folders is not patched here
         last = bisect_left(names, True, first, key=is_past)  # noqa: FBT003  # the first name past them
         index = bisect_left(names, relative, first, last)
-        if index < last and names[index] == relative:
+        is_there = index < last and names[index] == relative
+        if row is None:
+            if is_there:
+                del names[index], numbers[_ROW * index : _ROW * index + _ROW]
+        elif is_there:
             numbers[_ROW * index : _ROW * index + _ROW] = row
         else:
             names.insert(index, relative)

@@ -26,10 +26,11 @@ also refuses.
 
 from __future__ import annotations
 
+import heapq
 import pickle
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -39,8 +40,10 @@ from seedfeed.append import (
     Staged,
     archived_paths,
     build_few,
+    page_heads,
     report_position,
     spliced,
+    stored_heads,
     written_paths,
 )
 from seedfeed.archive import order_entries
@@ -51,11 +54,12 @@ from seedfeed.config import FeedConfig
 from seedfeed.convert import make_entry_id
 from seedfeed.errors import SeedError
 from seedfeed.fsutil import StagedFile
-from seedfeed.ledger import Ledger, LedgerLine, LedgerRecord, read_lines, replace_lines
+from seedfeed.ledger import Ledger, LedgerLine, LedgerRecord, LedgerTombstone, read_lines, replace_lines
 from seedfeed.model import Entry
 from seedfeed.parallel import Staging, parse_seed_files
 from seedfeed.seeds import SEED_SUFFIX, SeedPaths
 from seedfeed.snapshot import AppendPlan, PrintedReport, entry_line, save_appended_snapshot
+from seedfeed.writers.html import page_file
 
 
 def build_updated(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> PrintedReport | None:
@@ -64,7 +68,8 @@ def build_updated(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> Printed
     None when the full build must run instead: nothing was written then.
     Call under the build lock. Raises OutputError when a file cannot be written.
     """
-    stems = [name[: -len(SEED_SUFFIX)] for name in plan.edited]
+    names = plan.edited or plan.removed
+    stems = [name[: -len(SEED_SUFFIX)] for name in names]
 
     def select(
         base: AppendBase, config: FeedConfig, ledger: bytes
@@ -85,9 +90,11 @@ def build_updated(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> Printed
         staged: Staged,
     ) -> _Made | None:
         pages = _archive_pages(base, (line.record.arrival for line in lines.values()))
+        if plan.removed:
+            return _prepare_removal(base, config, parse_cache, (ledger, lines), pages, now=now)
         return _prepare(plan, base, config, parse_cache, (ledger, lines), pages, now=now, staged=staged)
 
-    built = build_few(plan, plan.edited, select, prepare)
+    built = build_few(plan, names, select, prepare)
     if built is None:
         return None
     base, config, made = built
@@ -95,11 +102,11 @@ def build_updated(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> Printed
 
 
 def _is_updatable(plan: AppendPlan, base: AppendBase, config: FeedConfig) -> bool:
-    """Return whether this folder's edited seeds may be built on their own, before they are read."""
+    """Return whether this folder's edited (or removed) seeds may be built on their own, before they are read."""
     lines, warnings = plan.sections["lines"], plan.sections["warnings"]
     return (
         not plan.new
-        and bool(plan.edited)
+        and bool(plan.edited) != bool(plan.removed)
         and not config.complete
         and config.hub is None
         and base.size == config.max_entries
@@ -123,6 +130,7 @@ class _Made(Built):
 
     records: tuple[LedgerRecord, ...]  # the edited seeds' new records
     positions: tuple[int, ...]  # where each one's entry was in the report's order, in the same order
+    gone: tuple[LedgerRecord, ...] = ()  # the removed seeds' records (their entries' places are in ``positions``)
 
 
 def _prepare(
@@ -233,50 +241,111 @@ def _prepare(
     )
 
 
+def _prepare_removal(
+    base: AppendBase,
+    config: FeedConfig,
+    parse_cache: ParseCache,
+    ledger: tuple[bytes, dict[str, LedgerLine]],
+    pages: Sequence[int],
+    *,
+    now: datetime,
+) -> _Made | None:
+    """Make everything a build that finds these seeds gone writes; None when the full build must decide.
+
+    ``reconcile``'s removal: each record leaves the ledger for a tombstone
+    dated ``now``; its entry leaves the report, the newest arrivals (the
+    one before them takes its place), the archive page that held it and
+    the recently edited; its page is deleted once the feeds are written.
+    """
+    ledger_data, lines = ledger
+    gone = tuple(line.record for line in lines.values())
+    positions: list[int] = []
+    for record in gone:
+        position = report_position(base.order, base.order_ids, -record.published.timestamp(), record.id)
+        if position >= len(base.order_ids) or base.order_ids[position] != record.id:
+            return None  # not published (rejected by the last build): the full build decides
+        positions.append(position)
+    left_out = set(positions)
+    removed: dict[str, EntryHead | None] = dict.fromkeys((record.stem for record in gone), None)
+    latest = now if base.latest_event is None else max(base.latest_event, now)
+    since = latest - timedelta(days=config.tombstone_days)
+    tombstones = sorted(
+        [*base.tombstones, *(LedgerTombstone(id=r.id, stem=r.stem, when=now) for r in gone)],
+        key=lambda t: (t.when, t.id),
+    )
+    kept = tuple(t for t in tombstones if t.when >= since)
+    loaded: dict[str, Entry] = {}
+    # The newest arrivals: the entry before them takes a removed one's place.
+    known = {head.id: head for head in base.newest if head.stem not in removed}
+    places = heapq.nlargest(
+        base.size, ((arrival, index) for index, arrival in enumerate(base.arrivals) if index not in left_out)
+    )
+    more = stored_heads(
+        base, config, parse_cache, [i for _a, i in places if base.order_ids[i] not in known], removed, loaded
+    )
+    if more is None:
+        return None
+    known.update((head.id, head) for head in more)
+    newest = tuple(known[base.order_ids[index]] for _arrival, index in sorted(places))
+    edited = tuple(head for head in base.edited if head.stem not in removed and head.updated >= since)
+    shown = {head.id for head in newest}
+    subscription = order_entries([*newest, *(head for head in edited if head.id not in shown)])
+    for head in subscription:
+        if head.stem not in loaded:
+            entry = parse_cache.stored_entry(head.stem + SEED_SUFFIX, head.digest)
+            if entry is None:
+                return None
+            loaded[head.stem] = entry
+    archived = _archived(base, config, parse_cache, pages, removed, loaded)
+    ledger_parts = replace_lines(
+        ledger_data,
+        last_arrival=base.last_arrival,
+        tombstones=base.tombstones,
+        replaced=[(lines[record.stem], None) for record in gone],
+        kept=kept,
+    )
+    if archived is None or ledger_parts is None:
+        return None  # an entry the store lost; or no record left, a ledger laid out otherwise
+    gone_pages = tuple(page_file(record.stem) for record in gone) if "html" in config.formats else ()
+    parse_cache.forget([record.stem + SEED_SUFFIX for record in gone], gone_pages)
+    return _Made(
+        records=(),
+        positions=tuple(positions),
+        gone=gone,
+        heads=(),
+        newest=newest,
+        edited=edited,
+        subscription=subscription,
+        archived=archived,
+        catalog=EntryCatalog(
+            [*newest, *edited, *(h for page in archived.values() for h in page)], lambda head: loaded[head.stem]
+        ),
+        tombstones=kept,
+        latest_event=latest,
+        full_pages=base.last_arrival // base.size,
+        ledger=ledger_parts,
+        gone_pages=gone_pages,
+    )
+
+
 def _archived(
     base: AppendBase,
     config: FeedConfig,
     parse_cache: ParseCache,
     pages: Sequence[int],
-    fresh: dict[str, EntryHead],
+    fresh: Mapping[str, EntryHead | None],
     loaded: dict[str, Entry],
 ) -> dict[int, tuple[EntryHead, ...]] | None:
     """Return the entries of each archive page to write again, in order, their entries loaded; None if one is lost.
 
-    A page's entries are the published entries of its arrival numbers (the
-    base has each one's, with its id and digest); the edited ones are
-    ``fresh``, the others are read from the store, each checked against the
-    digest the base has for it.
+    ``fresh``: the heads this build made, by stem, which stand for the stored ones (None: removed).
     """
-    prefix = f"tag:{config.id_authority},{config.id_date}:"
     archived: dict[int, tuple[EntryHead, ...]] = {}
     for number in pages:
-        low, high = (number - 1) * base.size, number * base.size
-        held: dict[str, bytes] = {}  # stem -> the digest of its head
-        for index, arrival in enumerate(base.arrivals):
-            if low < arrival <= high:
-                id_ = base.order_ids[index]
-                stem = base.foreign.get(id_)
-                if stem is None:
-                    if not id_.startswith(prefix):
-                        return None
-                    stem = id_[len(prefix) :]
-                held[stem] = base.digests[DIGEST_SIZE * index : DIGEST_SIZE * index + DIGEST_SIZE]
-        heads: list[EntryHead] = []
-        rows = parse_cache.store.get_many("entries", [stem + SEED_SUFFIX for stem in held if stem not in fresh])
-        for stem, digest in held.items():
-            head = fresh.get(stem)
-            if head is None:
-                row = rows.get(stem + SEED_SUFFIX)
-                if row is None or row[0] != digest:
-                    return None
-                entry = pickle.loads(row[1])  # noqa: S301  # our own store, written for this key
-                if not isinstance(entry, Entry) or entry.stem != stem:
-                    return None
-                head = EntryHead.of(entry, digest)
-                loaded[stem] = entry
-            heads.append(head)
-        archived[number] = order_entries(heads)
+        heads = page_heads(base, config, parse_cache, number, fresh, loaded)
+        if heads is None:
+            return None
+        archived[number] = heads
     return archived
 
 
@@ -311,8 +380,10 @@ def _report(
     count, lines = len(base.order), plan.sections["lines"]
     warnings, notices = _notices(plan.sections["warnings"], base.notices, made)
     published, updated = len(ids), len(made.heads)
+    gone_ids = {record.id for record in made.gone}
     next_base = replace(
         base,
+        foreign={id_: stem for id_, stem in base.foreign.items() if id_ not in gone_ids},
         latest_event=made.latest_event,
         tombstones=made.tombstones,
         newest=made.newest,
@@ -327,7 +398,11 @@ def _report(
     save_appended_snapshot(
         plan,
         pickle.dumps(next_base, protocol=pickle.HIGHEST_PROTOCOL),
-        written_paths(config, [head.stem for head in made.heads], archived_paths(config, made.archived)),
+        written_paths(
+            config,
+            [*(head.stem for head in made.heads), *(record.stem for record in made.gone)],
+            archived_paths(config, made.archived),
+        ),
         now=now,
         sections={
             "errors": [plan.sections["errors"]],
@@ -349,7 +424,7 @@ def _report(
             published=published,
             new=0,
             updated=updated,
-            removed=0,
+            removed=len(made.gone),
             unchanged=published - updated,
             rejected=base.rejected,
         ),
@@ -371,10 +446,12 @@ def _notices(text: bytes, numbers: array[int], made: _Made) -> tuple[list[bytes 
     inserts: list[tuple[int, str]] = []
     after = array("q")
     position = 0
-    for record, head in sorted(zip(made.records, made.heads, strict=True), key=lambda pair: pair[0].arrival):
+    changed: list[tuple[LedgerRecord, EntryHead | None]] = [*zip(made.records, made.heads, strict=True)]
+    changed += [(record, None) for record in made.gone]
+    for record, head in sorted(changed, key=lambda pair: pair[0].arrival):
         start = bisect_left(numbers, record.arrival)
         end = bisect_right(numbers, record.arrival, start)
-        notes = [f"warning: {notice}" for notice in head.notices()]
+        notes = [f"warning: {notice}" for notice in head.notices()] if head is not None else []
         removed += range(start, end)
         inserts += [(end, note) for note in notes]
         after += numbers[position:start]
