@@ -1,27 +1,30 @@
-"""Build only the seeds edited since the last build: what a corrected article costs a large folder.
+"""Build only the seeds edited, or removed, since the last build: what a correction costs a large folder.
 
 After new articles, the common change to a newsroom's folder is a
-correction. A full rebuild then walks every seed's record as for any other
-change, seconds at a hundred thousand seeds, yet an edit changes little:
-the seed's ledger line, its page, the archive page (Atom and HTML) that
-holds it, ``index.html`` when it is among the newest, and the subscription
-feeds, which announce a recent edit again.
+correction, now and then a retraction. A full rebuild then walks every
+seed's record as for any other change, seconds at a hundred thousand
+seeds, yet an edit changes little: the seed's ledger line, its page, the
+archive page (Atom and HTML) that holds it, ``index.html`` when it is
+among the newest, and the subscription feeds, which announce a recent edit
+again. A removal changes the same, its page deleted and its record turned
+into a tombstone that the subscription feeds announce.
 
 So when ``seedfeed build`` finds that, since the snapshot, the only change
-is that some seeds' files changed (the same names; feed.toml, the ledger
-and every output as the snapshot has them), it parses just those seeds,
-reads their ledger lines and the entries of the archive pages that hold
-them, and writes exactly what a full build would write, byte for byte,
-prints what it would print, and records the snapshot of the result. It
-starts from the append base (``append.AppendBase``) the snapshot keeps.
+is that some seeds' files changed, or that some are gone (feed.toml, the
+ledger and every output as the snapshot has them), it parses just those
+seeds, reads their ledger lines and the entries of the archive pages that
+hold them, and writes exactly what a full build would write, byte for
+byte, prints what it would print, and records the snapshot of the result.
+It starts from the append base (``append.AppendBase``) the snapshot keeps.
 
 Anything it is not sure of goes to the full build, before a byte is
 written: an edited seed that is now rejected, or that was not published, or
 that names its own id; an edit that keeps the content hash (a touch: the
 full build's answer is a no-op's, whose report this path does not make); an
 edit dated after the build (its updated time is then its published one,
-which the ledger does not count as an event); anything the append path
-also refuses.
+which the ledger does not count as an event); a removed seed that was not
+published, or the last one; edits and removals together; anything the
+append path also refuses.
 """
 
 from __future__ import annotations
