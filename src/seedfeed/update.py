@@ -66,7 +66,7 @@ from seedfeed.writers.html import page_file
 
 
 def build_updated(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> PrintedReport | None:
-    """Build the plan's edited seeds into what the last build left, at ``now``; return what it prints.
+    """Build the plan's edited (or removed) seeds into what the last build left, at ``now``; return what it prints.
 
     None when the full build must run instead: nothing was written then.
     Call under the build lock. Raises OutputError when a file cannot be written.
@@ -74,25 +74,19 @@ def build_updated(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> Printed
     names = plan.edited or plan.removed
     stems = [name[: -len(SEED_SUFFIX)] for name in names]
 
-    def select(
-        base: AppendBase, config: FeedConfig, ledger: bytes
-    ) -> tuple[Sequence[int], dict[str, LedgerLine]] | None:
+    def select(base: AppendBase, config: FeedConfig, ledger: bytes) -> tuple[Sequence[int], _Found] | None:
         if not _is_updatable(plan, base, config):
             return None
         lines = read_lines(ledger, last_arrival=base.last_arrival, tombstones=base.tombstones, stems=stems)
         if lines is None:
             return None
-        return _archive_pages(base, (line.record.arrival for line in lines.values())), lines
+        pages = _archive_pages(base, (line.record.arrival for line in lines.values()))
+        return pages, (lines, pages)
 
     def prepare(
-        base: AppendBase,
-        config: FeedConfig,
-        parse_cache: ParseCache,
-        ledger: bytes,
-        lines: dict[str, LedgerLine],
-        staged: Staged,
+        base: AppendBase, config: FeedConfig, parse_cache: ParseCache, ledger: bytes, found: _Found, staged: Staged
     ) -> _Made | None:
-        pages = _archive_pages(base, (line.record.arrival for line in lines.values()))
+        lines, pages = found
         if plan.removed:
             return _prepare_removal(base, config, parse_cache, (ledger, lines), pages, now=now)
         return _prepare(plan, base, config, parse_cache, (ledger, lines), pages, now=now, staged=staged)
@@ -102,6 +96,10 @@ def build_updated(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> Printed
         return None
     base, config, made = built
     return _report(plan, base, made, config, now=now, is_quiet=is_quiet)
+
+
+# The seeds' ledger lines, by stem, and the archive pages that hold their entries.
+_Found = tuple[dict[str, LedgerLine], list[int]]
 
 
 def _is_updatable(plan: AppendPlan, base: AppendBase, config: FeedConfig) -> bool:
