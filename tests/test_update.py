@@ -513,12 +513,18 @@ def test_update_after_the_clock_was_set_back(site: Site, monkeypatch: pytest.Mon
     _Clock.offset = timedelta(days=20)
     seed_path(site, stems[3]).unlink()
     assert site.run().answered == "update"
+    add_to_lead(seed_path(site, stems[1]))
+    assert_update_report(site.run(), {stems[1]})
     _Clock.offset = timedelta(0)
+    # One seed edited last at the later time (its updated time moves on by a second), one not.
     add_to_lead(seed_path(site, stems[0]))
+    add_to_lead(seed_path(site, stems[1]), "Koreksi kedua dari redaksi.")
     run = site.run()
-    assert_update_report(run, {stems[0]})
+    assert_update_report(run, {stems[0], stems[1]})
+    assert run.after.records[stems[1]].updated == run.before.records[stems[1]].updated + timedelta(seconds=1)
+    assert run.after.records[stems[0]].updated < run.after.records[stems[1]].updated
     ids, refs = _shown_ids(site)
-    assert entry_id(stems[0]) in ids
+    assert {entry_id(stems[0]), entry_id(stems[1])} <= ids
     assert refs == [entry_id(stems[3])]
     assert site.run().answered == "noop"
 
@@ -598,6 +604,70 @@ def test_update_by_two_processes_at_once_builds_once(site: Site, monkeypatch: py
     # What the other printed is what a rebuild with nothing new prints.
     assert finished[0][1:] == expected_output(site.build_twin(now + timedelta(minutes=1)), ())
     site.assert_same_as_twin()
+
+
+@pytest.mark.usefixtures("settled")
+def test_update_in_an_archive_page_an_append_filled(site: Site) -> None:
+    # Nine arrivals, five a page: two more fill archive/2, which the append path writes.
+    start(site, count=9)
+    site.add_generated([40, 41])
+    assert site.run().answered == "append"
+    assert (site.out / "archive" / "2.atom").is_file()
+    stems = by_arrival(site)
+    for stem in (stems[6], stems[9]):
+        add_to_lead(seed_path(site, stem))
+    run = site.run()
+    assert_update_report(run, {stems[6], stems[9]})
+    for stem in (stems[6], stems[9]):
+        assert_shown(site, run, stem, title=_title(run, stem), text=NOTE)
+    assert_then_noop_and_append(site, run)
+
+
+@pytest.mark.usefixtures("settled")
+def test_update_beside_a_removed_entry_of_the_same_archive_page(site: Site) -> None:
+    start(site)
+    stems = by_arrival(site)
+    seed_path(site, stems[1]).unlink()
+    assert site.run().answered == "update"
+    add_to_lead(seed_path(site, stems[0]))
+    add_to_lead(seed_path(site, stems[2]))
+    run = site.run()
+    assert_update_report(run, {stems[0], stems[2]})
+    assert atom_entry(site.out / "archive" / "1.atom", entry_id(stems[1])) is None
+    assert_shown(site, run, stems[0], title=_title(run, stems[0]), text=NOTE)
+    assert_then_noop_and_append(site, run)
+
+
+@pytest.mark.usefixtures("settled")
+def test_update_moves_a_notice_to_another_line(site: Site) -> None:
+    # Seeds whose year is inferred: the notice names the date's line, which a new line above moves.
+    start(site)
+    noted = sorted({n.path.stem for n in site.run().report.notices if "year inferred" in n.message})
+    assert len(noted) >= 3
+    for stem in noted[:3]:
+        lines, title = _text_lines(seed_path(site, stem))
+        lines.insert(title + 1, NOTE)
+        seed_path(site, stem).write_text("\n".join(lines), encoding="utf-8")
+    run = site.run()
+    assert_update_report(run, set(noted[:3]))
+    for stem in noted[:3]:
+        (line,) = [n.line for n in run.report.notices if n.path.stem == stem and "year inferred" in n.message]
+        assert line == 3
+    arrivals = [run.after.records[stem].arrival for stem in _warned_stems(run)]
+    assert arrivals == sorted(arrivals)
+    assert_then_noop_and_append(site, run)
+
+
+@pytest.mark.usefixtures("settled")
+def test_update_same_text_in_other_line_endings(site: Site) -> None:
+    # CRLF line endings: other bytes; whatever the content hash makes of them, the full build's answer.
+    start(site)
+    path = seed_path(site, by_arrival(site)[3])
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    run = site.run()
+    assert run.answered in ("update", None)
+    assert (run.answered == "update") is bool(run.edited_stems)
+    assert site.run().answered == "noop"
 
 
 # 2. Seeds written a moment ago: the real margin.
@@ -845,12 +915,16 @@ def test_update_falls_back_to_the_full_build(site: Site, case: Fallback) -> None
 
 
 OPERATIONS = st.tuples(
-    st.sampled_from(["add", "edit", "edit", "edit-several", "retitle", "delete", "build", "build", "later"]),
+    st.sampled_from(
+        ["add", "edit", "edit", "edit-several", "retitle", "redate", "delete", "build", "build", "later", "earlier"]
+    ),
     st.integers(0, 99),
 )
+MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober")
 PAGE = 4  # max_entries of the history's feed: archive pages come soon
-EDIT_OPERATIONS = frozenset({"edit", "edit-several", "retitle"})
-WORDS = ("pagi", "siang", "sore", "malam", "baru", "lama", "besar", "kecil", "utara", "selatan")
+EDIT_OPERATIONS = frozenset({"edit", "edit-several", "retitle", "redate"})
+# Plain nouns: no word of a date or of a time of day.
+WORDS = ("kopi", "teh", "beras", "jagung", "gula", "garam", "kapal", "kereta", "jembatan", "pasar")
 
 
 def _words(number: int) -> str:
@@ -896,6 +970,11 @@ def play(
                 if operation == "retitle":
                     retitle(site.seeds / name, _words(serial))
                     serial += 1
+                elif operation == "redate":
+                    # Another date (it may be another seed's too), and a meeting's title.
+                    day = f"{1 + number % 28} {MONTHS[number % 10]} {2019 + edits % 6}"
+                    site.write(name, meeting(day, place=_words(serial).removeprefix("Laporan ").title()))
+                    serial += 1
                 else:
                     site.write(name, GENERATOR.make_seed(index, edit=edits + 1).data)
         elif operation == "delete" and present:
@@ -904,6 +983,9 @@ def play(
             del versions[name]
         elif operation == "later":
             _Clock.offset += timedelta(days=1 + number % 40)
+        elif operation == "earlier":
+            # The clock set back: events recorded later than the next build's time.
+            _Clock.offset -= timedelta(days=1 + number % 10)
         elif operation == "build":
             kind = "other" if set(versions) != built else "edits" if edited & built else "nothing"
             if set(versions) < built and not edited & set(versions):
@@ -951,6 +1033,7 @@ HISTORY = [
     ("edit-several", 3),
     ("build", 0),
     ("retitle", 5),
+    ("redate", 7),
     ("build", 0),
     ("later", 12),
     ("edit", 2),
