@@ -7,6 +7,7 @@ For each corpus size N the runner times, as separate processes:
 - ``new``: a rebuild after one new seed arrived, started at once (as watch
   mode starts it);
 - ``edit``: a rebuild after one seed was edited;
+- ``remove``: a rebuild after one seed was deleted;
 - ``cron``: a rebuild after one new seed arrived a few seconds before it (as a
   cron job or a CI step finds it): a build then also records the no-op
   snapshot, which a build right after the change does not (seedfeed only;
@@ -43,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate_corpus import FEED_TOML, GENERATOR_VERSION, make_seed, seed_name, write_corpus
 
 REPO = Path(__file__).resolve().parent.parent
-SCENARIOS = ("cold", "noop", "new", "edit", "cron")
+SCENARIOS = ("cold", "noop", "new", "edit", "remove", "cron")
 # How long the cron scenario waits after adding a seed: more than seedfeed's settling margin (2 s).
 CRON_WAIT = 3.0
 
@@ -134,6 +135,7 @@ class Corpus:
         self.hugo = self.root / "hugo"
         self.added: list[int] = []
         self.edited: list[int] = []
+        self.removed: list[int] = []
 
     def ensure(self, *, with_hugo: bool) -> None:
         """Generate the corpus unless an identical one is already there."""
@@ -179,16 +181,16 @@ class Corpus:
                     shutil.rmtree(path)
                 else:
                     path.unlink()
-        for index in self.edited:
+        for index in (*self.edited, *self.removed):
             self.seeds.joinpath(seed_name(index)).write_bytes(make_seed(index).data)
         (self.seeds / "feed.toml").write_text(FEED_TOML, encoding="utf-8")
         posts = self.hugo / "content" / "posts"
         if posts.exists():
             for index in self.added:
                 posts.joinpath(Path(seed_name(index)).stem + ".md").unlink(missing_ok=True)
-            for index in self.edited:
+            for index in (*self.edited, *self.removed):
                 self.write_hugo_page(index)
-        self.added, self.edited = [], []
+        self.added, self.edited, self.removed = [], [], []
         for folder in (self.out, self.bare_out, self.hugo / "public", self.hugo / "resources"):
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -207,6 +209,14 @@ class Corpus:
         self.seeds.joinpath(seed_name(index)).write_bytes(make_seed(index, edit=run + 1).data)
         if hugo:
             self.write_hugo_page(index, edit=run + 1)
+
+    def remove_seed(self, run: int, *, hugo: bool) -> None:
+        """Delete one seed of the corpus, a different one on each run (and none an edit touches)."""
+        index = (run * 7919 + self.size // 2 + 1) % self.size
+        self.removed.append(index)
+        self.seeds.joinpath(seed_name(index)).unlink()
+        if hugo:
+            (self.hugo / "content" / "posts" / (Path(seed_name(index)).stem + ".md")).unlink()
 
     def clear_build_state(self) -> None:
         """Remove the ledger, the output folder (and with it the parse cache)."""
@@ -249,7 +259,7 @@ def bench_size(
         results.setdefault(scenario, {})[tool] = timing.summary()
         s = timing.summary()
         print(
-            f"  {scenario:<5} {tool:<9} median {s['median']:8.3f} s  (min {s['min']:.3f}, max {s['max']:.3f})"
+            f"  {scenario:<6} {tool:<9} median {s['median']:8.3f} s  (min {s['min']:.3f}, max {s['max']:.3f})"
             f"  peak RSS {s['peak_rss_mib']:7.1f} MiB",
             file=sys.stderr,
         )
@@ -268,6 +278,8 @@ def bench_size(
         record("new", "seedfeed", measure(runs, lambda _run: corpus.add_seed(hugo=False), seedfeed, env))
     if "edit" in scenarios:
         record("edit", "seedfeed", measure(runs, lambda run: corpus.edit_seed(run, hugo=False), seedfeed, env))
+    if "remove" in scenarios:
+        record("remove", "seedfeed", measure(runs, lambda run: corpus.remove_seed(run, hugo=False), seedfeed, env))
     if "cron" in scenarios:
 
         def add_and_wait(_run: int) -> None:
@@ -295,6 +307,8 @@ def bench_size(
             record("new", "hugo", measure(runs, lambda _run: corpus.add_seed(hugo=True), command))
         if "edit" in scenarios:
             record("edit", "hugo", measure(runs, lambda run: corpus.edit_seed(run, hugo=True), command))
+        if "remove" in scenarios:
+            record("remove", "hugo", measure(runs, lambda run: corpus.remove_seed(run, hugo=True), command))
         corpus.restore()
     return results
 
