@@ -35,7 +35,7 @@ from types import ModuleType
 import feedparser
 import lxml.html
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import seedfeed.build
@@ -184,6 +184,7 @@ class Site:
     capsys: pytest.CaptureFixture[str]
     nows: list[datetime] = field(default_factory=list)  # the time of each library build the command ran
     pings: list[tuple[str, ...]] = field(default_factory=list)  # the feeds each hub ping named
+    asked: list[datetime | None] = field(default_factory=list)  # the time each question to the snapshot gave
     last_now: datetime | None = None
 
     def __post_init__(self) -> None:
@@ -199,8 +200,16 @@ class Site:
             self.pings.append(tuple(topics))
             return ()
 
+        def asked(*args: object, **kwargs: object) -> object:
+            now = kwargs.get("now")
+            assert now is None or isinstance(now, datetime)
+            self.asked.append(now)
+            return real_load(*args, **kwargs)  # type: ignore[arg-type]  # passed through unchanged
+
+        real_load = snapshot.load_noop_report
         self.monkeypatch.setattr(seedfeed.build, "build", spied)
         self.monkeypatch.setattr(seedfeed.websub, "ping_hub", ping)
+        self.monkeypatch.setattr(snapshot, "load_noop_report", asked)
 
     @property
     def seeds(self) -> Path:
@@ -270,6 +279,8 @@ class Site:
             assert (len(self.nows) > builds) is (answered is None), answered
         after = load_ledger(self.seeds / LEDGER_NAME)
         assert answered in (None, "noop", "append", "update"), answered
+        # In this process, the time the snapshot was asked at (the build's, when it answers) is known.
+        asked = self.asked[-1] if self.asked and not is_separate and answered is not None else None
         if answered is None:
             now = self.nows[-1]
         elif answered == "update" and set(after.records) != set(before.records):
@@ -277,8 +288,11 @@ class Site:
             assert set(after.records) < set(before.records), "an update adds no record"
             assert all(after.records[stem] == before.records[stem] for stem in after.records)
             gone = {before.records[stem].id for stem in set(before.records) - set(after.records)}
-            (now,) = {tombstone.when for tombstone in after.tombstones if tombstone.id in gone} or {None}
+            # Dated at the build's time; unless they expired at once (no days kept, and the clock set
+            # back behind the ledger's newest event): then the time this process asked at.
+            (now,) = {tombstone.when for tombstone in after.tombstones if tombstone.id in gone} or {asked}
             assert now is not None, "a removal's tombstones outlive the build that made them"
+            assert asked in (None, now)
         elif answered == "update":
             edited = edited_stems(before, after)
             assert edited, "an update gives the edited seeds' records their new content hash"
@@ -287,6 +301,7 @@ class Site:
             # was less than a second earlier (updated then moves on by a second). A full build given
             # it records the same times.
             now = min(after.records[stem].updated for stem in edited)
+            assert asked is None or now >= asked
         elif answered == "append":
             new = set(after.records) - set(before.records)
             assert new, "an append gives the new seeds their records"
@@ -294,6 +309,7 @@ class Site:
             first_seen = {after.records[stem].first_seen for stem in new}
             assert len(first_seen) == 1, first_seen
             now = first_seen.pop()
+            assert asked in (None, now)
         else:
             assert self.last_now is not None, "nothing to answer before a first build"
             # Nothing new: a full build at any later moment leaves the very bytes.
@@ -1040,6 +1056,10 @@ PAGE = 8  # max_entries of the property's feed
 
 
 @settings(max_examples=20)
+# Every seed removed, then one added: the ledger left has no records.
+@example(
+    is_settled=True, tombstone_days=0, steps=[("delete", 0), ("delete", 0), ("delete", 0), ("build", 0), ("add", 0)]
+)
 @given(
     is_settled=st.booleans(),
     tombstone_days=st.sampled_from([0, 3, 30]),
@@ -1108,9 +1128,12 @@ def test_append_any_history_builds_as_the_full_build(
             continue
         elif operation == "build":
             has_bad = any(name.startswith("bad_") for name in present)
-            last_arrival = load_ledger(site.seeds / LEDGER_NAME).last_arrival
+            ledger = load_ledger(site.seeds / LEDGER_NAME)
+            last_arrival = ledger.last_arrival
             is_append = (
                 recorded == "text"
+                # A ledger without records (every seed removed) is written afresh by the full build.
+                and bool(ledger.records)
                 and bool(pending)
                 and set(pending) <= {"add", "relative"}
                 and last_arrival // PAGE == (last_arrival + added) // PAGE

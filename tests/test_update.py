@@ -1010,6 +1010,10 @@ def play(
 @settings(max_examples=15)
 # A seed added and removed again before a build: only the edit is left to build.
 @example(is_settled=False, tombstone_days=0, steps=[("add", 0), ("edit", 0), ("delete", 6)])
+# A removal whose tombstone expires at once: no days kept, and the clock set back behind the last build.
+@example(
+    is_settled=False, tombstone_days=0, steps=[("edit", 0), ("delete", 0), ("earlier", 0), ("build", 0), ("add", 0)]
+)
 @given(
     is_settled=st.booleans(),
     tombstone_days=st.sampled_from([0, 3, 30]),
