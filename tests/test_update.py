@@ -911,6 +911,25 @@ def test_update_falls_back_to_the_full_build(site: Site, case: Fallback) -> None
         assert site.run(*case.flags).answered == "noop"
 
 
+@pytest.mark.parametrize("change", ["edit", "add"])
+@pytest.mark.usefixtures("settled")
+def test_update_full_build_after_the_cache_was_lost_saves_a_new_one(site: Site, change: str) -> None:
+    # The fast path finds no parse cache and leaves the build to the full build, which makes a new one.
+    start(site)
+    assert site.run().answered == "noop"
+    for path in sorted((site.out / CACHE_DIR).iterdir()):
+        if path.name != snapshot.SNAPSHOT_NAME:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    if change == "edit":
+        add_to_lead(seed_path(site, by_arrival(site)[1]))
+    else:
+        site.add_generated([7])
+    assert site.run().answered is None
+    # The next edit is built alone, from the cache that full build saved.
+    add_to_lead(seed_path(site, by_arrival(site)[4]))
+    assert site.run().answered == "update"
+
+
 # 4. Any history of edits: each build gives what the full build of the same history gives.
 
 
