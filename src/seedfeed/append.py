@@ -255,9 +255,10 @@ def open_slice(plan: AppendPlan, config: FeedConfig, names: Sequence[str], pages
     are taken up.
     """
     key = cache_key(plan.seeds_dir, config)
+    store = BlobStore(cache_path(plan.out_dir), repr(key))
     parse_cache = read_cache_slice(
         key,
-        BlobStore(cache_path(plan.out_dir), repr(key)),
+        store,
         seeds=names,
         outputs=[
             INDEX_NAME,
@@ -266,8 +267,12 @@ def open_slice(plan: AppendPlan, config: FeedConfig, names: Sequence[str], pages
             *(path for number in pages for path in (archive_path(number), site_archive_path(number))),
         ],
     )
-    if parse_cache is not None:
-        use_stencils(parse_cache.stencils())
+    if parse_cache is None:
+        # Closed now: a connection left to the collector (which a build pauses) would hold
+        # SQLite's lock, and the full build that follows would wait for it, then drop the cache.
+        store.close()
+        return None
+    use_stencils(parse_cache.stencils())
     return parse_cache
 
 
