@@ -391,18 +391,12 @@ def _prepare(
     fresh = {head.stem: head for head in made.heads}
     heads = tuple(fresh[record.stem] for record in added)
     newest = (*base.newest, *heads)[-config.max_entries :]
-    shown = {head.id for head in newest}
     edited = tuple(head for head in base.edited if head.updated >= since)
-    subscription = order_entries([*newest, *(head for head in edited if head.id not in shown)])
-    # Every entry written is loaded before the first write: one the store lost means a full build.
-    loaded: dict[str, Entry] = {head.stem: made.entry(head) for head in heads}
     archived = _archived(base, heads)
-    for head in (*subscription, *(held for page in archived.values() for held in page)):
-        if head.stem not in loaded:
-            entry = parse_cache.stored_entry(head.stem + SEED_SUFFIX, head.digest)
-            if entry is None:
-                return None
-            loaded[head.stem] = entry
+    planned = plan_catalog(parse_cache, {head.stem: made.entry(head) for head in heads}, newest, edited, archived)
+    if planned is None:
+        return None
+    subscription, catalog = planned
     return _Made(
         archived=archived,
         ledger=ledger,
@@ -411,14 +405,38 @@ def _prepare(
         newest=newest,
         edited=edited,
         subscription=subscription,
-        catalog=EntryCatalog(
-            [*newest, *edited, *(h for page in archived.values() for h in page)], lambda head: loaded[head.stem]
-        ),
+        catalog=catalog,
         tombstones=kept,
         latest_event=latest,
         last_arrival=base.last_arrival + len(added),
         full_pages=(base.last_arrival + len(added)) // base.size,
     )
+
+
+def plan_catalog(
+    parse_cache: ParseCache,
+    loaded: dict[str, Entry],
+    newest: Sequence[EntryHead],
+    edited: Sequence[EntryHead],
+    archived: dict[int, tuple[EntryHead, ...]],
+) -> tuple[tuple[EntryHead, ...], EntryCatalog] | None:
+    """Return what the subscription document holds, in order, and a catalog of every entry written; None if one is lost.
+
+    The subscription document holds the newest arrivals and the recently
+    edited entries not among them (``archive.plan_documents``). Every entry
+    written is loaded before the first write, from ``loaded`` (by stem) or
+    the store: one the store lost means a full build.
+    """
+    shown = {head.id for head in newest}
+    subscription = order_entries([*newest, *(head for head in edited if head.id not in shown)])
+    written = [*subscription, *(head for page in archived.values() for head in page)]
+    for head in written:
+        if head.stem not in loaded:
+            entry = parse_cache.stored_entry(head.stem + SEED_SUFFIX, head.digest)
+            if entry is None:
+                return None
+            loaded[head.stem] = entry
+    return subscription, EntryCatalog(written, lambda head: loaded[head.stem])
 
 
 def _archived(base: AppendBase, heads: Sequence[EntryHead]) -> dict[int, tuple[EntryHead, ...]]:

@@ -44,15 +44,15 @@ from seedfeed.append import (
     archived_paths,
     build_few,
     page_heads,
+    plan_catalog,
     report_position,
     spliced,
     stored_heads,
     written_paths,
 )
-from seedfeed.archive import order_entries
 from seedfeed.build import Draft, entry_catalog, summary_line
 from seedfeed.cache import DIGEST_SIZE, ParseCache
-from seedfeed.catalog import EntryCatalog, EntryHead
+from seedfeed.catalog import EntryHead
 from seedfeed.config import FeedConfig
 from seedfeed.convert import make_entry_id
 from seedfeed.errors import SeedError
@@ -201,19 +201,12 @@ def _prepare(
     # The recently edited: the edited seeds' new heads stand for their old ones.
     recent = (*(head for head in base.edited if head.stem not in fresh), *heads)
     edited = tuple(head for head in recent if head.updated >= since)
-    shown = {head.id for head in newest}
-    subscription = order_entries([*newest, *(head for head in edited if head.id not in shown)])
-    # Every entry written is loaded before the first write: one the store lost means a full build.
     loaded: dict[str, Entry] = {head.stem: made.entry(head) for head in heads}
-    for head in subscription:
-        if head.stem not in loaded:
-            entry = parse_cache.stored_entry(head.stem + SEED_SUFFIX, head.digest)
-            if entry is None:
-                return None
-            loaded[head.stem] = entry
     archived = _archived(base, config, parse_cache, pages, fresh, loaded)
-    if archived is None:
+    planned = None if archived is None else plan_catalog(parse_cache, loaded, newest, edited, archived)
+    if archived is None or planned is None:
         return None
+    subscription, catalog = planned
     kept = tuple(t for t in base.tombstones if t.when >= since)
     ledger_parts = replace_lines(
         ledger_data,
@@ -232,9 +225,7 @@ def _prepare(
         edited=edited,
         subscription=subscription,
         archived=archived,
-        catalog=EntryCatalog(
-            [*newest, *edited, *(h for page in archived.values() for h in page)], lambda head: loaded[head.stem]
-        ),
+        catalog=catalog,
         tombstones=kept,
         latest_event=latest,
         full_pages=base.last_arrival // base.size,
@@ -289,15 +280,8 @@ def _prepare_removal(
     known.update((head.id, head) for head in more)
     newest = tuple(known[base.order_ids[index]] for _arrival, index in sorted(places))
     edited = tuple(head for head in base.edited if head.stem not in removed and head.updated >= since)
-    shown = {head.id for head in newest}
-    subscription = order_entries([*newest, *(head for head in edited if head.id not in shown)])
-    for head in subscription:
-        if head.stem not in loaded:
-            entry = parse_cache.stored_entry(head.stem + SEED_SUFFIX, head.digest)
-            if entry is None:
-                return None
-            loaded[head.stem] = entry
     archived = _archived(base, config, parse_cache, pages, removed, loaded)
+    planned = None if archived is None else plan_catalog(parse_cache, loaded, newest, edited, archived)
     ledger_parts = replace_lines(
         ledger_data,
         last_arrival=base.last_arrival,
@@ -305,8 +289,9 @@ def _prepare_removal(
         replaced=[(lines[record.stem], None) for record in gone],
         kept=kept,
     )
-    if archived is None or ledger_parts is None:
+    if archived is None or planned is None or ledger_parts is None:
         return None  # an entry the store lost; or no record left, a ledger laid out otherwise
+    subscription, catalog = planned
     gone_pages = tuple(page_file(record.stem) for record in gone) if "html" in config.formats else ()
     parse_cache.forget([record.stem + SEED_SUFFIX for record in gone], gone_pages)
     return _Made(
@@ -318,9 +303,7 @@ def _prepare_removal(
         edited=edited,
         subscription=subscription,
         archived=archived,
-        catalog=EntryCatalog(
-            [*newest, *edited, *(h for page in archived.values() for h in page)], lambda head: loaded[head.stem]
-        ),
+        catalog=catalog,
         tombstones=kept,
         latest_event=latest,
         full_pages=base.last_arrival // base.size,
