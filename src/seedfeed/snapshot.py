@@ -520,8 +520,9 @@ def load_noop_report(
 ) -> PrintedReport | None:
     """Return what a build would print, when nothing it reads changed since the snapshot; else None.
 
-    With ``now``, a folder where only new seeds arrived since is built
-    here, at that time, by building just them (``append.py``), and what
+    With ``now``, a folder where since then only new seeds arrived, or
+    only some were edited, or only some removed, is built here, at that
+    time, by building just those (``append.py``, ``update.py``), and what
     that build prints is returned (``answered_by`` says which).
 
     Reads the snapshot under the seeds folder's build lock, as a build
@@ -627,7 +628,7 @@ class _Aside:
 
 
 class AppendPlan(NamedTuple):
-    """A snapshot whose folder has only new seeds since: what building just them starts from."""
+    """A snapshot whose folder has only new, edited or removed seeds since: what building just them starts from."""
 
     path: Path  # the snapshot file
     seeds_dir: Path
@@ -757,7 +758,7 @@ def _compare(
     return text, summary, is_failed
 
 
-# At most this many new (or edited) seeds are built by appending (updating) them; more are a full build's.
+# At most this many new, edited or removed seeds are built alone (append.py, update.py); more are a full build's.
 APPEND_MAX = 32
 
 
@@ -771,13 +772,14 @@ class _Changed(NamedTuple):
 
 
 def _changed_seeds(state: bytes, head: bytes, seeds: _Scan) -> _Changed | None:
-    """Return the new seeds, or the edited ones, when only one of these changed since the snapshot; else None.
+    """Return the new, the edited or the removed seeds, when only one kind of change came since the snapshot; else None.
 
     ``state`` is the snapshot's state, ``head`` the state's head now (of
     ``seeds``, the seeds folder now). Everything in the head but the seeds'
     rows must be the same; then either the seeds there were are all there
     with the same stat and new ones came (``new``), or the same seeds are
-    there and some of them have another stat (``edited``).
+    there and some of them have another stat (``edited``), or some are
+    gone and the others are there with the same stat (``removed``).
     """
     stored = _unprefixed(state)
     now = _unprefixed(head)
