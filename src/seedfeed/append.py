@@ -5,12 +5,14 @@ then still walks every seed's record a dozen times (the ledger, the parse
 cache, the catalog, the plans), which at a hundred thousand seeds is
 seconds. Yet what a new seed changes is known in advance: its own page,
 ``index.html``, the subscription feeds, the ledger (one more line), and
-nothing else while it does not fill an archive page.
+the archive page (Atom and HTML) it fills, if it fills one.
 
 So the no-op snapshot (``snapshot.py``) also keeps an *append base*: what
 the next build needs of the feed beyond the new seeds themselves (the
 newest arrivals' heads, the recently edited ones, the tombstones, the
-arrival counter, the report's order). When ``seedfeed build`` finds that,
+arrival counter, the report's order with each entry's arrival number and
+digest; ``update.py`` builds edits and removals from it too). When
+``seedfeed build`` finds that,
 since the snapshot, seeds were only added (every other seed, the output
 folder, the ledger and feed.toml as the snapshot has them), it parses just
 the new seeds and writes exactly what a full build would write, byte for
@@ -18,7 +20,7 @@ byte, prints what it would print, and records the snapshot of the result.
 
 Anything it is not sure of goes to the full build, before a byte is
 written: a new seed that is rejected or names its own id (it may claim
-another's), a new archive page, tombstones' ids coming back, ``complete``
+another's), the first archive page, tombstones' ids coming back, ``complete``
 feeds, a WebSub hub to tell, a ledger not laid out as this code writes it,
 a parse cache that is gone, more than ``snapshot.APPEND_MAX`` new seeds.
 """
