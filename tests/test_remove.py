@@ -18,6 +18,7 @@ import pytest
 
 from conftest import A, check_atom
 from seedfeed import snapshot
+from seedfeed.ledger import LEDGER_NAME, load_ledger
 from test_append import DATED_CORPUS, NEWEST, NO_YEAR, SETTLED, WITH_ID, Site, entry_id, feed_toml, start
 from test_snapshot import EMPTY
 
@@ -32,8 +33,6 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capture
 
 def arrivals(site: Site) -> list[str]:
     """Return the stems of the last run's ledger records, in order of arrival."""
-    from seedfeed.ledger import LEDGER_NAME, load_ledger
-
     records = load_ledger(site.seeds / LEDGER_NAME).records
     return sorted(records, key=lambda stem: records[stem].arrival)
 
