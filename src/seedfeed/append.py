@@ -33,7 +33,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from seedfeed.archive import FEED_NAME, Document, SitePage, archive_path, order_entries, site_archive_path
 from seedfeed.blobstore import BlobStore
@@ -541,22 +541,10 @@ def _report(
     plan: AppendPlan, base: AppendBase, made: _Made, config: FeedConfig, *, now: datetime, is_quiet: bool
 ) -> PrintedReport:
     """Record the snapshot of what this build left, and return what it prints."""
-    order = array("d", base.order)
-    ids = list(base.order_ids)
-    arrivals = array("q", base.arrivals)
-    digests = bytearray(base.digests)
     numbered = list(enumerate(made.heads, start=base.last_arrival + 1))  # the new heads' arrival numbers
-    for arrival, head in numbered:
-        position = report_position(order, ids, -head.published.timestamp(), head.id)
-        order.insert(position, -head.published.timestamp())
-        ids.insert(position, head.id)
-        arrivals.insert(position, arrival)
-        digests[DIGEST_SIZE * position : DIGEST_SIZE * position] = head.digest
-    # Each new line goes before the old line that follows it: the lines are spliced, not split and joined again.
-    finals = sorted((ids.index(head.id), head) for head in made.heads)
-    before = [(position - rank, head) for rank, (position, head) in enumerate(finals)]
+    order, before = reordered(base, (), numbered)
     lines, count = plan.sections["lines"], len(base.order)
-    published, new = len(ids), len(made.heads)
+    published, new = len(order.ids), len(made.heads)
     warnings = plan.sections["warnings"]
     errors = plan.sections["errors"]
     next_base = replace(
@@ -566,13 +554,13 @@ def _report(
         tombstones=made.tombstones,
         newest=made.newest,
         edited=made.edited,
-        order=order,
-        order_ids=tuple(ids),
-        arrivals=arrivals,
-        digests=bytes(digests),
+        order=order.keys,
+        order_ids=tuple(order.ids),
+        arrivals=order.arrivals,
+        digests=bytes(order.digests),
         notices=base.notices + array("q", [number for number, head in numbered for _ in head.notes]),
     )
-    del ids
+    del order
     # A rebuild lists notices by arrival (snapshot.noop_report); this build, as a build does, the new seeds' by stem.
     by_arrival = [f"warning: {notice}" for head in made.heads for notice in head.notices()]
     save_appended_snapshot(
@@ -603,6 +591,52 @@ def _report(
         is_failed=plan.is_failed,
         answered_by="append",
     )
+
+
+class ReportOrder(NamedTuple):
+    """The report's order as the append base keeps it (``AppendBase.order`` and the arrays beside it), being changed."""
+
+    keys: array[float]  # each entry's -timestamp
+    ids: list[str]
+    arrivals: array[int]
+    digests: bytearray
+
+
+def reordered(
+    base: AppendBase, removed: Sequence[int], inserted: Sequence[tuple[int, EntryHead]]
+) -> tuple[ReportOrder, list[tuple[int, EntryHead]]]:
+    """Return the report's order without the entries at ``removed`` (places in it), with ``inserted`` (arrival, head).
+
+    Also where each inserted line goes among the old lines (the number of
+    the old line it goes before, in order), for ``spliced``: past the old
+    lines kept before it, and those left out among them.
+    """
+    order = ReportOrder(
+        keys=array("d", base.order),
+        ids=list(base.order_ids),
+        arrivals=array("q", base.arrivals),
+        digests=bytearray(base.digests),
+    )
+    removed = sorted(removed)
+    for position in reversed(removed):
+        del order.keys[position], order.ids[position], order.arrivals[position]
+        del order.digests[DIGEST_SIZE * position : DIGEST_SIZE * position + DIGEST_SIZE]
+    for arrival, head in inserted:
+        key = -head.published.timestamp()
+        position = report_position(order.keys, order.ids, key, head.id)
+        order.keys.insert(position, key)
+        order.ids.insert(position, head.id)
+        order.arrivals.insert(position, arrival)
+        order.digests[DIGEST_SIZE * position : DIGEST_SIZE * position] = head.digest
+    before: list[tuple[int, EntryHead]] = []
+    finals = sorted((order.ids.index(head.id), head) for _arrival, head in inserted)
+    for rank, (position, head) in enumerate(finals):
+        old = position - rank
+        for gone in removed:
+            if gone <= old:
+                old += 1
+        before.append((old, head))
+    return order, before
 
 
 def report_position(order: array[float], ids: Sequence[str], key: float, id_: str) -> int:

@@ -45,6 +45,7 @@ from seedfeed.append import (
     build_few,
     page_heads,
     plan_catalog,
+    reordered,
     report_position,
     spliced,
     stored_heads,
@@ -337,33 +338,13 @@ def _report(
     plan: AppendPlan, base: AppendBase, made: _Made, config: FeedConfig, *, now: datetime, is_quiet: bool
 ) -> PrintedReport:
     """Record the snapshot of what this build left, and return what it prints."""
-    order = array("d", base.order)
-    ids = list(base.order_ids)
-    arrivals = array("q", base.arrivals)
-    digests = bytearray(base.digests)
-    # Each edited entry's line leaves its place and goes where its date now puts it.
+    # Each edited entry's line leaves its place and goes where its date now puts it; a removed one's leaves.
     removed = sorted(made.positions)
-    for position in reversed(removed):
-        del order[position], ids[position], arrivals[position]
-        del digests[DIGEST_SIZE * position : DIGEST_SIZE * position + DIGEST_SIZE]
-    for record, head in zip(made.records, made.heads, strict=True):
-        key = -head.published.timestamp()
-        position = report_position(order, ids, key, head.id)
-        order.insert(position, key)
-        ids.insert(position, head.id)
-        arrivals.insert(position, record.arrival)
-        digests[DIGEST_SIZE * position : DIGEST_SIZE * position] = head.digest
-    # Where each goes among the old lines: past the old lines kept before it, and those left out among them.
-    before: list[tuple[int, EntryHead]] = []
-    for rank, (position, head) in enumerate(sorted((ids.index(head.id), head) for head in made.heads)):
-        old = position - rank
-        for gone in removed:
-            if gone <= old:
-                old += 1
-        before.append((old, head))
+    moved = [(record.arrival, head) for record, head in zip(made.records, made.heads, strict=True)]
+    order, before = reordered(base, removed, moved)
     count, lines = len(base.order), plan.sections["lines"]
     warnings, notices = _notices(plan.sections["warnings"], base.notices, made)
-    published, updated = len(ids), len(made.heads)
+    published, updated = len(order.ids), len(made.heads)
     gone_ids = {record.id for record in made.gone}
     next_base = replace(
         base,
@@ -372,13 +353,13 @@ def _report(
         tombstones=made.tombstones,
         newest=made.newest,
         edited=made.edited,
-        order=order,
-        order_ids=tuple(ids),
-        arrivals=arrivals,
-        digests=bytes(digests),
+        order=order.keys,
+        order_ids=tuple(order.ids),
+        arrivals=order.arrivals,
+        digests=bytes(order.digests),
         notices=notices,
     )
-    del ids
+    del order
     save_appended_snapshot(
         plan,
         pickle.dumps(next_base, protocol=pickle.HIGHEST_PROTOCOL),
