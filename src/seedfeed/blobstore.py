@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 BLOBS_FILE = "blobs.sqlite"
@@ -166,17 +166,48 @@ class BlobStore:
 
     def write(self, table: str, rows: Mapping[str, tuple[bytes, bytes]], keep: Iterable[str] | None = None) -> None:
         """Store ``name -> (digest, data)`` rows in one transaction; with ``keep``, drop every other name."""
+        self.write_rows(table, ((name, digest, data) for name, (digest, data) in rows.items()), keep)
+
+    def write_rows(
+        self, table: str, rows: Iterable[tuple[str, bytes, bytes]], keep: Iterable[str] | None = None
+    ) -> None:
+        """Store ``(name, digest, data)`` rows in one transaction, taken one at a time; with ``keep``, drop the rest.
+
+        ``rows`` may make each row as it is asked for: the rows of a hundred
+        thousand seeds' records are tens of megabytes, never all held at once.
+        """
         db = self._connect()
         if db is None:
             return
         try:
             db.execute("BEGIN")
-            db.executemany(
-                f"INSERT OR REPLACE INTO {table} (name, digest, data) VALUES (?, ?, ?)",  # noqa: S608
-                ((name, digest, data) for name, (digest, data) in rows.items()),
-            )
+            db.executemany(f"INSERT OR REPLACE INTO {table} (name, digest, data) VALUES (?, ?, ?)", rows)  # noqa: S608
             if keep is not None:
                 _delete_others(db, table, db.execute(f"SELECT name FROM {table}"), keep)  # noqa: S608
+            db.execute("COMMIT")
+        except sqlite3.Error:
+            self._give_up()
+
+    def write_parts(self, table: str, name: str, digest: bytes, parts: Sequence[bytes | memoryview]) -> None:
+        """Store one row whose data is ``parts`` joined, written part by part: the whole is never held.
+
+        The row is made with room for the data, which SQLite's incremental
+        blob I/O then fills: a value passed whole is copied by SQLite, twice.
+        """
+        db = self._connect()
+        if db is None:
+            return
+        try:
+            db.execute("BEGIN")
+            cursor = db.execute(
+                f"INSERT OR REPLACE INTO {table} (name, digest, data) VALUES (?, ?, zeroblob(?))",  # noqa: S608
+                (name, digest, sum(memoryview(part).nbytes for part in parts)),
+            )
+            if cursor.lastrowid is None:  # never: an insert into a rowid table names its row
+                raise sqlite3.OperationalError("no row")
+            with db.blobopen(table, "data", cursor.lastrowid) as blob:
+                for part in parts:
+                    blob.write(part)
             db.execute("COMMIT")
         except sqlite3.Error:
             self._give_up()

@@ -7,14 +7,23 @@ it is recorded only for events (a seed first seen, edited or removed).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
 from seedfeed.archive import ARCHIVE_DIR, FEED_NAME, Document, order_entries, plan_documents, plan_site_pages
-from seedfeed.cache import CACHE_DIR, ParseCache, cache_key, digest_inputs, load_cache, paused_gc, save_cache
+from seedfeed.cache import (
+    CACHE_DIR,
+    ParseCache,
+    cache_key,
+    digest_bytes,
+    digest_inputs,
+    load_cache,
+    paused_gc,
+    save_cache,
+)
 from seedfeed.catalog import EntryCatalog, EntryHead, SeedFacts
 from seedfeed.config import FeedConfig, load_config
 from seedfeed.convert import ARTICLES_DIR, EntryDates, dates_of, make_entry_id, to_entry
@@ -36,10 +45,11 @@ from seedfeed.ledger import (
     LedgerRecord,
     LedgerTombstone,
     Observation,
-    ledger_state,
+    ledger_state_parts,
     load_ledger,
     reconcile,
     render_ledger_as_read,
+    without_bytes,
 )
 from seedfeed.model import Article, Entry, Notice, Provenance, Tombstone
 from seedfeed.outputs import write_pages, write_rendered, write_site
@@ -249,14 +259,15 @@ def entry_catalog(
     parse_cache: ParseCache,
     paths: Mapping[str, Path],
     config: FeedConfig,
-    notices: list[Notice],
+    notices: list[Notice] | None = None,
 ) -> EntryCatalog:
     """Return the published entries as heads, each made again only when the ledger gave it other dates.
 
     A head the cache has, with the dates the ledger now gives, stands for its
     entry; otherwise (a new or edited seed) the entry is made from its
-    article. Each head's notices are appended to ``notices``. ``paths`` maps
-    the seeds' file names to their paths.
+    article. Each head's notices are appended to ``notices``, if given
+    (``catalog_notices`` gives them later, the same). ``paths`` maps the
+    seeds' file names to their paths.
     """
     heads: list[EntryHead] = []
     note_paths: dict[str, Path] = {}
@@ -281,7 +292,7 @@ def entry_catalog(
             head = EntryHead.of(entry, digest_inputs(entry))
             parse_cache.put_entry(facts.name, head, entry)
         heads.append(head)
-        if head.notes:
+        if head.notes and notices is not None:
             # One Path per seed, made from the notes' own string (the seed's path as
             # the entry was made), shared by its notices.
             notices.extend(head.notices(note_paths))
@@ -297,6 +308,18 @@ def entry_catalog(
         return entry
 
     return EntryCatalog(heads, load)
+
+
+def catalog_notices(catalog: EntryCatalog) -> Iterator[Notice]:
+    """Yield the notices of a catalog's entries, in its order, as ``entry_catalog`` appends them.
+
+    A full build makes them once its outputs are written: at 100,000 seeds
+    they are some 30 MB, which the ledger's writing would otherwise find held.
+    """
+    note_paths: dict[str, Path] = {}
+    for head in catalog.heads:
+        if head.notes:
+            yield from head.notices(note_paths)
 
 
 def _unsourced(ledger: Ledger) -> Ledger:
@@ -445,7 +468,7 @@ def build(
             changes, removed = result.changes, result.removed
             del result  # its ledger holds the file as read: let go with the others' once written back
 
-            catalog = entry_catalog(drafts, new_ledger, parse_cache, paths, config, notices)
+            catalog = entry_catalog(drafts, new_ledger, parse_cache, paths, config)
             # What was made per seed to reach the heads goes before the outputs are
             # written, where a build holds the most: at 100,000 seeds, megabytes.
             del names, parsed, drafts, observed, stems
@@ -464,8 +487,12 @@ def build(
                 if write_if_changed(ledger_path.parent, ledger_path.name, ledger_data):
                     written.append(ledger_path.name)
                 parse_cache.wrote_ledger(ledger_path)
-                parse_cache.keep_ledger_state(ledger_data, partial(ledger_state, read_back))
-                del ledger_data, read_back  # the new file's bytes: not held while the outputs are written
+                # The new file's bytes go before its state is made: not held with it, nor while
+                # the outputs are written.
+                digest = digest_bytes(ledger_data)
+                del ledger_data
+                parse_cache.keep_ledger_state_of(digest, partial(ledger_state_parts, without_bytes(read_back)))
+                del read_back
             else:
                 parse_cache.release_ledger_state()  # the file and its stored state stay as they are
             ledger, new_ledger = _unsourced(ledger), _unsourced(new_ledger)
@@ -513,6 +540,7 @@ def build(
                 parse_cache.keep_stencils(stencils_made())
                 save_cache(out_dir, parse_cache)
             parse_cache.store.close()
+            notices.extend(catalog_notices(catalog))
             report = BuildReport(
                 heads=ordered,
                 changes=dict(changes),

@@ -40,10 +40,10 @@ import pickle
 import sqlite3
 import struct
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import cache
 from pathlib import Path
 from typing import NamedTuple, get_args
@@ -321,21 +321,31 @@ class ParseCache:
         """Let go of the state ``ledger_state`` returned: no new one will be made from it."""
         self._read_ledger_state = None
 
-    def keep_ledger_state(self, data: bytes, state: Callable[[bytes | None], bytes]) -> None:
-        """Store what reading a ledger file of these bytes gives, for the next build.
+    def keep_ledger_state(self, data: bytes, state: Callable[[bytes | None], Sequence[bytes | memoryview]]) -> None:
+        """Store what reading a ledger file of these bytes gives, for the next build (``keep_ledger_state_of``)."""
+        self.keep_ledger_state_of(digest_bytes(data), state)
+
+    def keep_ledger_state_of(
+        self, digest: bytes, state: Callable[[bytes | None], Sequence[bytes | memoryview]]
+    ) -> None:
+        """Store what reading the ledger file whose bytes have this digest (``digest_bytes``) gives.
 
         ``state`` is called only if the store keeps what it writes, with the
-        state ``ledger_state`` last returned (None if none). Stored at once,
-        so that no build holds two states while it writes its outputs.
+        state ``ledger_state`` last returned (None if none), and returns the
+        state in parts, stored as they are. Stored at once, so that no build
+        holds two states while it writes its outputs.
         """
         previous, self._read_ledger_state = self._read_ledger_state, None
         if not self.store.is_persistent:
             return
-        made = state(previous)
-        del previous
-        digest = digest_bytes(data)
+        parts = state(previous)
+        del previous  # held by the parts that are chunks of it, if any
+        checksum = hashlib.blake2b(digest_size=16)
+        for part in parts:
+            checksum.update(part)
         # Two rows, not the checksum joined to the state: a copy of megabytes at a hundred thousand entries.
-        self.store.write("ledger", {_LEDGER_STATE_ROW: (digest, made), _LEDGER_CHECKSUM_ROW: (digest, _checksum(made))})
+        self.store.write_parts("ledger", _LEDGER_STATE_ROW, digest, parts)
+        self.store.write("ledger", {_LEDGER_CHECKSUM_ROW: (digest, checksum.digest())})
 
     def stencils(self) -> dict[tuple[object, ...], object]:
         """Return the page stencils (``writers.html.stencils_made``) the last build kept; empty if none.
@@ -379,7 +389,10 @@ class ParseCache:
         The pickles go to the store in batches as they come, so a cold build
         of a hundred thousand seeds never holds them all.
         """
-        self.seeds[name] = _shared(record._replace(head=head))
+        # Shared as a saved record is (its name and dates one object each): a cold build
+        # holds every record until it ends, and unpickled from a worker, none shares.
+        key, kept = _compact(name, _shared(record._replace(head=head)))
+        self.seeds[key] = kept
         self._articles.pop(name, None)
         self._entries.pop(name, None)
         self._new_articles.discard(name)
@@ -564,28 +577,38 @@ class ParseCache:
             if dirty is not None and not dirty:
                 continue
             buckets = None if dirty is None else {_bucket(name) for name in dirty}
-            grouped: dict[str, dict[str, object]] = {}
-            for name, record in records.items():
+            # The names of each bucket written, then the buckets pickled one at a time as
+            # the store takes them: all of them at once are tens of megabytes at 100,000 seeds.
+            grouped: dict[str, list[str]] = {}
+            for name in records:
                 bucket = _bucket(name)
                 if buckets is None or bucket in buckets:
-                    if isinstance(record, CachedSeed):
-                        name, record = _compact(name, record)  # the same record, sharing more
-                    grouped.setdefault(bucket, {})[name] = record
-            rows = {}
-            for bucket in sorted(grouped if buckets is None else buckets):
-                data = pickle.dumps(grouped.get(bucket, {}), protocol=pickle.HIGHEST_PROTOCOL)
-                rows[bucket] = (_checksum(data), data)
-            if buckets is None:
-                # Every bucket written: any other row is another build's.
-                self.store.write(table, rows, keep=[*rows, _LEDGER_ROW])
-            else:
-                self.store.write(table, rows)
+                    grouped.setdefault(bucket, []).append(name)
+            written = sorted(grouped if buckets is None else buckets)
+            rows = _bucket_rows(written, grouped, records)
+            # Every bucket written: any other row is another build's.
+            self.store.write_rows(table, rows, keep=[*written, _LEDGER_ROW] if buckets is None else None)
             self._dirty[table] = set()
         if self._is_ledger_dirty:
             data = pickle.dumps(self.ledger, protocol=pickle.HIGHEST_PROTOCOL)
             self.store.write("light", {_LEDGER_ROW: (_checksum(data), data)})
             self._is_ledger_dirty = False
         self.changed = False
+
+
+def _bucket_rows(
+    buckets: Iterable[str], names: dict[str, list[str]], records: Mapping[str, CachedSeed | WrittenOutput]
+) -> Iterator[tuple[str, bytes, bytes]]:
+    """Yield each bucket's row, its records pickled as one dict: name, checksum, bytes."""
+    for bucket in buckets:
+        group: dict[str, object] = {}
+        for name in names.get(bucket, ()):
+            record = records[name]
+            if isinstance(record, CachedSeed):
+                name, record = _compact(name, record)  # the same record, sharing more
+            group[name] = record
+        data = pickle.dumps(group, protocol=pickle.HIGHEST_PROTOCOL)
+        yield bucket, _checksum(data), data
 
 
 def _compact(name: str, record: CachedSeed) -> tuple[str, CachedSeed]:
@@ -622,8 +645,19 @@ _PROVENANCES: dict[str, Provenance] = {value: value for value in get_args(Proven
 
 
 def _is_same(a: datetime, b: datetime) -> bool:
-    """Return whether one datetime may stand for the other: the same fields and zone object."""
-    return a is b or (a.tzinfo is b.tzinfo and a == b and a.fold == b.fold)
+    """Return whether one datetime may stand for the other: the same fields and zone.
+
+    The same zone object, or two fixed-offset ``timezone`` objects alike in
+    offset and name (as each process unpickles its own).
+    """
+    if a is b:
+        return True
+    if a != b or a.fold != b.fold:
+        return False
+    zone, other = a.tzinfo, b.tzinfo
+    return zone is other or (
+        type(zone) is timezone and type(other) is timezone and zone == other and zone.tzname(a) == other.tzname(b)
+    )
 
 
 def _shared(record: CachedSeed) -> CachedSeed:

@@ -22,9 +22,11 @@ from seedfeed import __version__
 from seedfeed.errors import SeedfeedError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from click._termui_impl import ProgressBar  # the type click.progressbar returns
 
-    from seedfeed.snapshot import PrintedReport
+    from seedfeed.snapshot import PrintedParts, PrintedReport
 
 # The library modules (build, serve, watch, websub, check, inspect) pull in lxml,
 # feedgen, Jinja2, Babel, http.server and ssl: each command imports what it
@@ -177,7 +179,7 @@ def build_command(
       seedfeed build seeds --out public --jobs 4
     """
     from seedfeed import entry
-    from seedfeed.snapshot import load_noop_report, printed_report  # light: os, json and the build lock
+    from seedfeed.snapshot import load_noop_report, printed_parts  # light: os, json and the build lock
 
     # Whole seconds: the ledger records this moment for events and stays readable.
     # Taken first: a seed changed since is newer than the build, whatever the
@@ -227,7 +229,7 @@ def build_command(
         )
     finally:
         progress.close()
-    _print_report(printed_report(report, is_json=as_json, is_quiet=quiet), out_dir)
+    _print_parts(printed_parts(report, is_json=as_json, is_quiet=quiet), out_dir)
     if report.hub and report.changed_feeds:
         from seedfeed.config import CONFIG_NAME
         from seedfeed.websub import ping_hub  # http.client: only for a feed with a hub
@@ -252,6 +254,28 @@ def _print_report(printed: PrintedReport, out_dir: Path) -> None:
     if printed.lines:
         click.echo(_text(printed.lines))
     click.echo(f"{printed.summary} -> {out_dir / 'feed.atom'}")
+
+
+def _print_parts(printed: PrintedParts, out_dir: Path) -> None:
+    """Print a build's report as ``_print_report`` does, a piece at a time: the same bytes."""
+    for pieces in (printed.errors, printed.warnings):
+        _echo_pieces(pieces, err=True)
+    if _echo_pieces(printed.json):
+        return
+    _echo_pieces(printed.lines)
+    click.echo(f"{printed.summary} -> {out_dir / 'feed.atom'}")
+
+
+def _echo_pieces(pieces: Iterator[str], *, err: bool = False) -> bool:
+    """Echo the pieces of a part of the report, then a newline; nothing for an empty part. Return whether any."""
+    is_any = False
+    for piece in pieces:
+        if piece:
+            click.echo(piece, nl=False, err=err)
+            is_any = True
+    if is_any:
+        click.echo("", err=err)
+    return is_any
 
 
 @main.command("check", context_settings=CONTEXT_SETTINGS)

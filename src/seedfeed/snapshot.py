@@ -103,6 +103,7 @@ if TYPE_CHECKING:
     from seedfeed.catalog import EntryHead
     from seedfeed.config import FeedConfig
     from seedfeed.ledger import Ledger
+    from seedfeed.model import Notice
 
 # The parse cache's folder (seedfeed.cache.CACHE_DIR, which a test keeps equal):
 # importing that module would cost the fast path what it saves.
@@ -270,12 +271,40 @@ def entry_line(change: str, head: EntryHead) -> str:
 
 def printed_report(report: BuildReport, *, is_json: bool, is_quiet: bool) -> PrintedReport:
     """Return what the build command prints for a report with these flags."""
+    parts = printed_parts(report, is_json=is_json, is_quiet=is_quiet)
     return PrintedReport(
-        errors="\n".join(_error_lines(report)),
-        warnings="" if is_quiet else "\n".join(_warning_lines(report)),
-        lines="" if is_quiet or is_json else "\n".join(_entry_lines(report)),
+        errors="".join(parts.errors),
+        warnings="".join(parts.warnings),
+        lines="".join(parts.lines),
+        summary=parts.summary,
+        json="".join(parts.json),
+        is_failed=parts.is_failed,
+    )
+
+
+class PrintedParts(NamedTuple):
+    """``PrintedReport``'s parts as pieces of text, made as they are read: joined, they are its parts."""
+
+    errors: Iterator[str]
+    warnings: Iterator[str]
+    lines: Iterator[str]
+    summary: str
+    json: Iterator[str]
+    is_failed: bool
+
+
+def printed_parts(report: BuildReport, *, is_json: bool, is_quiet: bool) -> PrintedParts:
+    """Return what the build command prints for a report, in pieces (``printed_report`` joins them).
+
+    A build of a hundred thousand seeds prints tens of megabytes: printed a
+    piece at a time, the whole text is never held (nor its encoded copy).
+    """
+    return PrintedParts(
+        errors=_joined_chunks(_error_lines(report)),
+        warnings=iter(()) if is_quiet else _joined_chunks(_warning_lines(report)),
+        lines=iter(()) if is_quiet or is_json else _joined_chunks(_entry_lines(report)),
         summary=report.summary(),
-        json=indented_json(report_json(report)) if is_json else "",
+        json=_json_chunks(report) if is_json else iter(()),
         is_failed=bool(report.rejected),
     )
 
@@ -326,8 +355,7 @@ def noop_report(
     ``now`` the build's time. See the module's docstring for why the result
     is that report.
     """
-    from collections import Counter  # the fast path never gets here
-    from dataclasses import replace
+    from dataclasses import replace  # the fast path never gets here
 
     if report.is_withheld:
         return None
@@ -339,6 +367,61 @@ def noop_report(
         if record is None or record.first_seen != (old.first_seen if old is not None else now):
             return None
     heads = sorted(report.heads, key=lambda head: (after.records[head.stem].arrival, head.stem))
+    notices = _notices_by_arrival(report, after, ledger_path)
+    if notices is None:
+        notices = _notices_counted(report, heads, ledger_path)
+    if notices is None:
+        return None
+    return replace(
+        report,
+        changes=dict.fromkeys(report.changes, "unchanged"),
+        removed=(),
+        written=(),
+        changed_feeds=(),
+        notices=tuple(notices),
+    )
+
+
+def _notices_by_arrival(report: BuildReport, after: Ledger, ledger_path: Path) -> list[Notice] | None:
+    """Return the report's notices of its entries by the entries' arrival; None unless they are its catalog's.
+
+    A full build's report lists the notes of its catalog's heads in the
+    catalog's order, after the ledger's own: checked notice by notice, then
+    the same notice objects are put in arrival order. No table of every
+    notice is made, nor a new notice (at 100,000 seeds, tens of megabytes
+    where a build holds the most).
+    """
+    catalog = report.catalog
+    if catalog is None:
+        return None
+    own = [notice for notice in report.notices if notice.path != ledger_path]
+    starts = array("q")  # where each head's notices start in ``own``, in the catalog's order
+    position = 0
+    for head in catalog.heads:
+        starts.append(position)
+        for path, line, message in head.notes:
+            if position == len(own):
+                return None
+            notice = own[position]
+            if notice.line != line or notice.message != message or str(notice.path) != path:
+                return None
+            position += 1
+    if position != len(own):
+        return None
+    starts.append(position)
+    records = after.records
+    heads = catalog.heads
+    order = sorted(range(len(heads)), key=lambda index: (records[heads[index].stem].arrival, heads[index].stem))
+    return [notice for index in order for notice in own[starts[index] : starts[index + 1]]]
+
+
+def _notices_counted(report: BuildReport, heads: Sequence[EntryHead], ledger_path: Path) -> list[Notice] | None:
+    """Return the heads' notices in their order; None unless the report's notices are theirs (and the ledger's).
+
+    For a report without the catalog it was made from.
+    """
+    from collections import Counter  # the fast path never gets here
+
     # Each notice is taken off the count of the heads' notes, the ledger's own
     # aside: one left over, or one not counted, is of another origin. Compared
     # as plain tuples (a Notice hashes in Python), made one at a time.
@@ -355,15 +438,7 @@ def noop_report(
         return None
     del expected
     paths = {str(n.path): n.path for n in report.notices}
-    notices = [notice for head in heads for notice in head.notices(paths)]
-    return replace(
-        report,
-        changes=dict.fromkeys(report.changes, "unchanged"),
-        removed=(),
-        written=(),
-        changed_feeds=(),
-        notices=tuple(notices),
-    )
+    return [notice for head in heads for notice in head.notices(paths)]
 
 
 def save_snapshot(report: BuildReport, build: FinishedBuild) -> BuildReport:
