@@ -80,3 +80,17 @@ def _sql(path: Path, script: str) -> None:
     with closing(sqlite3.connect(path)) as db:
         db.executescript(script)
         db.commit()
+
+
+def test_blob_store_row_written_in_parts_reads_back_as_the_parts_joined(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path / BLOBS_FILE, "key-1")
+    parts = [b"head:", memoryview(b"--chunk one--")[2:-2], b"", bytes(range(256)) * 300]
+    store.write_parts("ledger", "state", b"d1", parts)
+    assert store.get("ledger", "state", b"d1") == b"".join(parts)
+    assert store.get("ledger", "state", b"d0") is None  # another file's state
+    # Written again, the row is replaced whole: nothing of the longer value is left.
+    store.write_parts("ledger", "state", b"d2", [b"short"])
+    assert store.get_all("ledger") == {"state": (b"d2", b"short")}
+    store.write_parts("ledger", "empty", b"d3", [])
+    assert store.get("ledger", "empty", b"d3") == b""
+    store.close()

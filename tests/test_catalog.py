@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from hypothesis import given
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from conftest import REFERENCE_SEED
 from seedfeed.article import parse_article
-from seedfeed.cache import digest_inputs
+from seedfeed.cache import _is_same, digest_inputs
 from seedfeed.catalog import EntryHead, SeedFacts
 from seedfeed.config import load_config
 from seedfeed.convert import dates_of, to_entry
@@ -67,3 +67,16 @@ def _head(notes: tuple[tuple[str, int | None, str], ...]) -> EntryHead:
         digest=b"d",
         notes=notes,
     )
+
+
+def test_a_cached_time_stands_for_another_only_with_the_same_fields_and_a_zone_alike() -> None:
+    # Each worker process unpickles its own zone objects: alike, they may be shared.
+    seven = datetime(2024, 3, 5, 7, 30, tzinfo=timezone(timedelta(hours=7)))
+    alike = datetime(2024, 3, 5, 7, 30, tzinfo=timezone(timedelta(hours=7)))
+    assert seven.tzinfo is not alike.tzinfo
+    assert _is_same(seven, alike)
+    # A named zone prints its name (%Z): not alike.
+    assert not _is_same(seven, alike.replace(tzinfo=timezone(timedelta(hours=7), "WIB")))
+    assert not _is_same(seven, seven.astimezone(UTC))  # the same moment at another wall time
+    assert not _is_same(seven, seven.replace(fold=1))
+    assert not _is_same(seven, seven + timedelta(seconds=1))

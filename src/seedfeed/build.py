@@ -420,6 +420,7 @@ def build(
             drafts: list[Draft] = []
             stems: set[str] | None = None  # every seed's stem, made if a record may have moved
             records = ledger.records
+            cached_seeds = parse_cache.seeds
             for facts in parsed:
                 try:
                     # The path only names a bad front matter id: no Path per seed otherwise.
@@ -428,6 +429,9 @@ def build(
                 except SeedError as exc:
                     rejected.append(exc)
                     continue
+                cached = cached_seeds.get(facts.name)
+                if cached is not None and cached.head is not None and cached.head.id == id_:
+                    id_ = cached.head.id  # one string for the head, the draft and the record: 10 MB at 100,000
                 record = records.get(facts.stem)
                 if record is None or record.id != id_:
                     # A new seed, or an id that changed: a renamed seed's record may hold it.

@@ -34,6 +34,8 @@ from seedfeed.writers.html import (
 # fsyncs. All are done before any feed that links to them is written; a batch
 # bounds the memory that rendered pages hold.
 _WRITE_BATCH = 1000
+# Staged pages put in place together: one syncfs, then a rename each.
+_COMMIT_BATCH = 5000
 
 
 def write_rendered(
@@ -98,6 +100,18 @@ def write_site(
         written.extend(write_pages(out_dir, pending, outputs))
 
     commits: list[tuple[StagedFile, bytes]] = []  # staged page, inputs
+    committed: list[str] = []
+
+    def commit_pending() -> None:
+        # In batches, as pages are written: the targets of a cold build's 100,000 staged
+        # pages, resolved all at once, were some 20 MB held for a moment.
+        commit_staged(out_dir, [page for page, _inputs in commits])
+        for page, inputs in commits:
+            if outputs is not None:
+                outputs.wrote(out_dir, page.relative, inputs)
+            committed.append(page.relative)
+        commits.clear()
+
     for head in ordered:
         relative = page_file(head.stem)
         paths.append(relative)
@@ -115,6 +129,8 @@ def write_site(
                     outputs.wrote(out_dir, relative, inputs)
             else:
                 commits.append((ready[1], inputs))
+                if len(commits) >= _COMMIT_BATCH:
+                    commit_pending()
             continue
         if ready is not None and ready[1] is not None:
             discard_staged([ready[1]])
@@ -122,11 +138,8 @@ def write_site(
         if len(pending) >= _WRITE_BATCH:
             write_pending()
     write_pending()
-    commit_staged(out_dir, [page for page, _inputs in commits])
-    for page, inputs in commits:
-        if outputs is not None:
-            outputs.wrote(out_dir, page.relative, inputs)
-        written.append(page.relative)
+    commit_pending()
+    written.extend(committed)
     # The listing pages after the articles they link to; the index, last, after the archive pages.
     paths.extend(page.path for page in pages)
     written.extend(_write_listings(out_dir, config, catalog, pages, outputs))

@@ -511,13 +511,14 @@ def _render_snapshot(report: BuildReport, build: FinishedBuild) -> Iterator[byte
         return None
     from seedfeed.append import append_base
 
-    return _snapshot_parts(noop, names, state, forms, append_base(noop, after, config))
+    # Made when its turn comes, once the state and the report are written: not held with them.
+    return _snapshot_parts(noop, names, state, forms, (append_base(noop, after, config) for _ in (0,)))
 
 
 def _snapshot_parts(
-    noop: BuildReport, names: dict[str, str], state: list[bytes], forms: Collection[str], base: bytes
+    noop: BuildReport, names: dict[str, str], state: list[bytes], forms: Collection[str], base: Iterable[bytes]
 ) -> Iterator[bytes | memoryview]:
-    """Yield the snapshot file of a build: the state, each printed section, the append base, the header."""
+    """Yield the snapshot file of a build: the state, each printed section, the append base (``base``), the header."""
     makers: dict[str, Callable[[], Iterator[str]]] = {
         "errors": lambda: _joined_chunks(_error_lines(noop)),
         "warnings": lambda: _joined_chunks(_warning_lines(noop)),
@@ -529,7 +530,7 @@ def _snapshot_parts(
     sections: dict[str, Iterable[bytes | memoryview]] = {
         name: (piece.encode("utf-8") for piece in make()) for name, make in makers.items() if name in needed
     }
-    sections["base"] = (base,)
+    sections["base"] = base
     return file_parts(
         state,
         sections,

@@ -1,0 +1,63 @@
+"""A full build's notices, as the report of the rebuild that follows lists them: by arrival, the same objects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from seedfeed.build import BuildReport, build
+from seedfeed.ledger import LEDGER_NAME, Ledger, load_ledger
+from seedfeed.snapshot import _notices_by_arrival, _notices_counted, noop_report
+
+NOW = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
+# No byline and no year: two notices each, and the year comes from first-seen.
+UNDATED = "Rapat di Bandung {n}\nRapat digelar di Bandung pada {day} Maret.\n"
+# Dated, no byline: one notice. Named to sort first, dated to arrive last.
+LATE = "Banjir di Semarang\nBanjir melanda Semarang pada 3 Desember 2023 setelah hujan deras.\n"
+DATED = "Pertemuan menteri\nPara menteri bertemu pada 18 Oktober 2023.\nHuyen Le (Menurut AFP)\n"
+
+
+def _report_of(seeds: Path, out: Path) -> tuple[BuildReport, Ledger, Path]:
+    report = build(seeds, out, now=NOW)
+    ledger_path = seeds / LEDGER_NAME
+    return report, load_ledger(ledger_path), ledger_path
+
+
+def test_full_build_notices_are_listed_by_arrival_as_counting_them_would(
+    make_seeds: Callable[[dict[str, str | bytes]], Path], tmp_path: Path
+) -> None:
+    files: dict[str, str | bytes] = {"a_late.txt": LATE, "m_dated.txt": DATED}
+    files |= {f"z{n}.txt": UNDATED.format(n=n, day=n + 1) for n in range(5)}
+    seeds = make_seeds(files)
+    # A corrupt ledger: its own notice comes first, and is not an entry's.
+    (seeds / LEDGER_NAME).write_text("{not json", encoding="utf-8")
+    report, after, ledger_path = _report_of(seeds, tmp_path / "out")
+    assert report.notices[0].path == ledger_path
+    by_arrival = _notices_by_arrival(report, after, ledger_path)
+    heads = sorted(report.heads, key=lambda head: (after.records[head.stem].arrival, head.stem))
+    assert by_arrival is not None
+    assert by_arrival == _notices_counted(report, heads, ledger_path)
+    # Every entry's notice, none twice, the report's own objects, in another order than the build's.
+    assert sorted(map(id, by_arrival)) == sorted(id(n) for n in report.notices if n.path != ledger_path)
+    assert by_arrival[-1].path.name == "a_late.txt"
+    assert report.notices[1].path.name == "a_late.txt"
+    assert len(by_arrival) >= 11
+
+
+def test_notices_not_the_catalogs_in_its_order_are_counted_instead(
+    make_seeds: Callable[[dict[str, str | bytes]], Path], tmp_path: Path
+) -> None:
+    seeds = make_seeds({"a_late.txt": LATE, "z0.txt": UNDATED.format(n=0, day=1)})
+    report, after, ledger_path = _report_of(seeds, tmp_path / "out")
+    swapped = replace(report, notices=tuple(reversed(report.notices)))
+    assert _notices_by_arrival(swapped, after, ledger_path) is None
+    heads = sorted(report.heads, key=lambda head: (after.records[head.stem].arrival, head.stem))
+    counted = _notices_counted(swapped, heads, ledger_path)
+    assert counted == _notices_by_arrival(report, after, ledger_path)
+    # One notice more than the entries give: of another origin, so no rebuild report can be vouched for.
+    extra = replace(report, notices=(*report.notices, report.notices[0]))
+    assert _notices_by_arrival(extra, after, ledger_path) is None
+    assert noop_report(report, before=after, after=after, ledger_path=ledger_path, now=NOW) is not None
+    assert noop_report(extra, before=after, after=after, ledger_path=ledger_path, now=NOW) is None
