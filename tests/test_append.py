@@ -657,6 +657,41 @@ def test_append_then_full_builds_over_the_cache_it_left(site: Site) -> None:
     assert site.run().answered == "noop"
 
 
+@pytest.mark.parametrize("flags", [("--json",), ("--json", "-q")], ids=["json", "json-quiet"])
+@pytest.mark.usefixtures("settled")
+def test_append_with_json_prints_the_full_builds_json_report(site: Site, flags: tuple[str, ...]) -> None:
+    start(site, flags=flags)
+    assert site.run(*flags).answered == "noop"
+    site.write("newest_flood.txt", NEWEST)
+    site.write("no_year.txt", NO_YEAR)
+    run = site.run(*flags)  # compared byte for byte with the full build's JSON (Site.run)
+    assert run.answered == "append"
+    report = json.loads(run.stdout)
+    assert (report["published"], report["new"], report["unchanged"], report["updated"]) == (13, 2, 11, 0)
+    changes = {item["id"]: item["change"] for item in report["entries"]}
+    assert {item_id for item_id, change in changes.items() if change == "new"} == {
+        entry_id("newest_flood.txt"),
+        entry_id("no_year.txt"),
+    }
+    # Newest first: the seed without a year takes this year's, then the flood of 2025, then the rest.
+    assert [item["id"] for item in report["entries"][:2]] == [entry_id("no_year.txt"), entry_id("newest_flood.txt")]
+    assert {"seedfeed-ledger.json", "articles/newest_flood.html", "feed.atom"} <= set(report["written"])
+    # The new seed's notice (no year in its text) comes after the others', as a build lists them.
+    assert report["notices"][-1]["path"] == str(SEEDS / "no_year.txt")
+    # Recorded as JSON: the same command has nothing to do, and appends again.
+    assert site.run(*flags).answered == "noop"
+    site.add_generated([70])
+    again = site.run(*flags)
+    assert again.answered == "append"
+    assert json.loads(again.stdout)["new"] == 1
+    # An edit is not spliced into a JSON report: the full build runs (and prints the same).
+    _edit_old_same_size(site)
+    assert site.run(*flags).answered is None
+    # The text report was not recorded: a build without --json runs in full once.
+    assert site.run().answered is None
+    assert site.run().answered == "noop"
+
+
 # 2. A chain of appends over seeds written a moment ago.
 
 
@@ -848,7 +883,6 @@ class Fallback:
 
 
 FALLBACKS = {
-    "json": Fallback(_add_one, flags=("--json",), initial_flags=("--json",)),
     "strict-over-a-rejection": Fallback(_add_one, flags=("--strict",), rejected=True),
     "complete": Fallback(_add_one, extra="complete = true\n"),
     "hub": Fallback(_add_one, extra='hub = "https://hub.example.org/"\n'),
@@ -907,16 +941,24 @@ def test_append_falls_back_to_the_full_build(site: Site, case: Fallback) -> None
     [(9, 1, 5), (9, 2, 5), (6, 4, 5), (5, 12, 3), (7, 3, 5)],
     ids=["fills-exactly", "fills-and-one-more", "fills-from-one", "fills-four-pages", "fills-none"],
 )
+@pytest.mark.parametrize("flags", [(), ("--json",)], ids=["text", "json"])
 @pytest.mark.usefixtures("settled")
 def test_append_that_fills_archive_pages_writes_them_as_the_full_build(
-    site: Site, count: int, added: int, max_entries: int
+    site: Site, count: int, added: int, max_entries: int, flags: tuple[str, ...]
 ) -> None:
-    start(site, count=count, config=feed_toml(max_entries=max_entries))
-    assert site.run().answered == "noop"
+    start(site, count=count, config=feed_toml(max_entries=max_entries), flags=flags)
+    assert site.run(*flags).answered == "noop"
     pages_before = {path.name for path in (site.out / "archive").iterdir()}
     names = site.add_generated(range(60, 60 + added))
-    run = site.run()
+    run = site.run(*flags)
     assert run.answered == "append"
+    if flags:
+        # The documents the JSON report lists: every archive page, then the subscription document.
+        full_pages = (count + added) // max_entries
+        assert json.loads(run.stdout)["documents"] == [
+            *(f"archive/{number}.atom" for number in range(1, full_pages + 1)),
+            "feed.atom",
+        ]
     full = (count + added) // max_entries
     assert {path.name for path in (site.out / "archive").iterdir()} == {
         f"{number}.{kind}" for number in range(1, full + 1) for kind in ("atom", "html")
@@ -946,9 +988,9 @@ def test_append_that_fills_archive_pages_writes_them_as_the_full_build(
     assert rels.get("prev-archive") == f"https://news.example.org/archive/{full}.atom"
     assert {Path(name).stem for name in names} == run.new_stems
     # The snapshot the append recorded covers the new pages: nothing new, nothing built.
-    assert site.run().answered == "noop"
+    assert site.run(*flags).answered == "noop"
     site.add_generated([90])
-    assert site.run().answered == "append"
+    assert site.run(*flags).answered == "append"
 
 
 @pytest.mark.parametrize("appends_since", [0, 1, 2], ids=["just-appended", "appended-one-build-before", "two-before"])
@@ -1131,13 +1173,12 @@ def test_append_any_history_builds_as_the_full_build(
             ledger = load_ledger(site.seeds / LEDGER_NAME)
             last_arrival = ledger.last_arrival
             is_append = (
-                recorded == "text"
+                recorded == ("json" if "--json" in flags else "text")
                 # A ledger without records (every seed removed) is written afresh by the full build.
                 and bool(ledger.records)
                 and bool(pending)
                 and set(pending) <= {"add", "relative"}
                 and last_arrival // PAGE == (last_arrival + added) // PAGE
-                and "--json" not in flags
                 and not ("--strict" in flags and has_bad)
             )
             run = site.run(*flags)
@@ -1146,8 +1187,10 @@ def test_append_any_history_builds_as_the_full_build(
                 assert run.answered == "append", pending
             if not pending:
                 assert run.answered in ("noop", None)
-            if run.answered in ("append", "update"):
-                recorded = "text"
+            if run.answered == "update":
+                recorded = "text"  # an update prints text only: with --json, the full build runs
+            elif run.answered == "append":
+                recorded = "json" if "--json" in flags else "text"
             elif run.answered is None:
                 is_recorded = is_settled and not run.report.is_withheld and "readd" not in pending
                 recorded = ("json" if "--json" in flags else "text") if is_recorded else None
@@ -1156,5 +1199,5 @@ def test_append_any_history_builds_as_the_full_build(
         else:
             continue
         pending.append(operation)
-    if recorded == "text":
-        assert site.run().answered == "noop"
+    if recorded is not None:
+        assert site.run(*(("--json",) if recorded == "json" else ())).answered == "noop"

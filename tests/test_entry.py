@@ -123,6 +123,9 @@ def test_entry_asks_the_snapshot_once_when_it_has_no_answer(
     runs.run("--json")
     assert runs.snapshot.is_file()
     (runs.seeds / "d_new.txt").write_text(DATED.replace("Jakarta", "Surabaya"), encoding="utf-8")
+    # A new seed and an edited one: no build of just those answers (the full build runs).
+    late = runs.seeds / "b_late.txt"
+    late.write_text(late.read_text(encoding="utf-8") + "Sebuah paragraf tambahan.\n", encoding="utf-8")
     asked: list[Path] = []
     real = snapshot.load_noop_report
 

@@ -31,7 +31,7 @@ import pickle
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import NamedTuple, TypeVar
 
@@ -56,7 +56,24 @@ from seedfeed.model import Entry, Notice
 from seedfeed.outputs import write_site
 from seedfeed.parallel import Staging, parse_seed_files
 from seedfeed.seeds import SEED_SUFFIX, SeedPaths
-from seedfeed.snapshot import AppendPlan, PrintedReport, entry_line, save_appended_snapshot
+from seedfeed.snapshot import (
+    AppendPlan,
+    PrintedReport,
+    entry_json,
+    entry_line,
+    notice_json,
+    save_appended_snapshot,
+    tombstone_json,
+)
+from seedfeed.spliced_json import (
+    appended_items,
+    joined_fields,
+    json_fields,
+    kept_value,
+    list_count,
+    spliced_items,
+    value_json,
+)
 from seedfeed.writers.common import FEED_NAMES, INDEX_NAME
 from seedfeed.writers.html import page_file, stencils_made, use_stencils
 
@@ -151,7 +168,7 @@ def build_few(
             made = prepare(base, config, parse_cache, ledger_data, selected[1], staged)
             if made is None:
                 return None
-            write_built(plan, config, parse_cache, made, staged=staged)
+            made.written.extend(write_built(plan, config, parse_cache, made, staged=staged))
         finally:
             parse_cache.store.close()
     except (SeedfeedError, OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError) as exc:
@@ -281,15 +298,21 @@ def open_slice(plan: AppendPlan, config: FeedConfig, names: Sequence[str], pages
 def _is_appendable(plan: AppendPlan, base: AppendBase, config: FeedConfig) -> bool:
     """Return whether this folder's new seeds may be appended, before they are read."""
     size = config.max_entries
-    lines = plan.sections["lines"]
+    if "json" in plan.sections:
+        # The --json report, whose lists are spliced as it is laid out (spliced_json.py).
+        fields = json_fields(plan.sections["json"])
+        listed = -1 if fields is None else list_count(plan.sections["json"], fields["entries"])
+    else:
+        # The report lists every entry, a line each (a title holds no newline).
+        lines = plan.sections["lines"]
+        listed = lines.count(b"\n") + 1 if lines else 0
     return (
         not config.complete
         and config.hub is None
         and base.size == size
         # The first archive page is born in a full build (its folder with it); later ones are appended.
         and (base.last_arrival >= size or (base.last_arrival + len(plan.new)) // size == 0)
-        # The report lists every entry, a line each (a title holds no newline).
-        and (lines.count(b"\n") + 1 if lines else 0) == len(base.order)
+        and listed == len(base.order)
     )
 
 
@@ -313,6 +336,7 @@ class Built:
     latest_event: datetime
     full_pages: int  # how many full archive pages there are now
     gone_pages: tuple[str, ...] = ()  # the pages of removed seeds, deleted once the feeds no longer link to them
+    written: list[str] = field(default_factory=list)  # once written: what changed, as ``BuildReport.written`` says
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -469,18 +493,24 @@ def write_built(
     made: Built,
     *,
     staged: dict[str, tuple[bytes, StagedFile | None]],
-) -> None:
-    """Write what ``build.build`` writes for these seeds, in its order: the ledger first, pages before feeds."""
+) -> list[str]:
+    """Write what ``build.build`` writes for these seeds, in its order: the ledger first, pages before feeds.
+
+    Return the paths whose bytes changed, as the full build reports them
+    (the ledger's file name, then paths relative to the output folder).
+    """
     seeds_dir, out_dir = plan.seeds_dir, plan.out_dir
     ledger_path = seeds_dir / plan.names["ledger"]
-    write_if_changed(ledger_path.parent, ledger_path.name, made.ledger)
+    written: list[str] = []
+    if write_if_changed(ledger_path.parent, ledger_path.name, made.ledger):
+        written.append(ledger_path.name)
     parse_cache.wrote_ledger(ledger_path)
     out_dir.mkdir(parents=True, exist_ok=True)
     full_pages = made.full_pages
     if "html" in config.formats:
         listings = site_pages(made.archived)
         index = SitePage(path=INDEX_NAME, number=None, entries=order_entries(made.newest), older=full_pages or None)
-        write_site(
+        _site, site_written = write_site(
             out_dir,
             config,
             made.catalog,
@@ -489,6 +519,7 @@ def write_built(
             staged=staged,
             ordered=order_entries(made.heads),
         )
+        written += site_written
     tombstones = feed_tombstones(made.tombstones, config)
     if "atom" in config.formats:
         documents = archive_documents(made.archived)
@@ -502,9 +533,11 @@ def write_built(
                 current=None,
             )
         )
-        write_documents(out_dir, config, documents, made.catalog, outputs=parse_cache)
-    write_other_feeds(out_dir, config, made.catalog.entries(made.subscription), tombstones)
+        written += write_documents(out_dir, config, documents, made.catalog, outputs=parse_cache)
+    written += write_other_feeds(out_dir, config, made.catalog.entries(made.subscription), tombstones)
     for relative in made.gone_pages:
+        if (out_dir / relative).exists():
+            written.append(relative)
         (out_dir / relative).unlink(missing_ok=True)
     parse_cache.keep_stencils(stencils_made())
     save_cache(out_dir, parse_cache)
@@ -512,6 +545,7 @@ def write_built(
         record = parse_cache.get(head.stem + SEED_SUFFIX)
         if record is not None:
             plan.unsettled[head.stem + SEED_SUFFIX] = record.digest.hex()  # checked again while unsettled
+    return written
 
 
 def archive_documents(archived: dict[int, tuple[EntryHead, ...]]) -> list[Document[EntryHead]]:
@@ -543,7 +577,7 @@ def _report(
     """Record the snapshot of what this build left, and return what it prints."""
     numbered = list(enumerate(made.heads, start=base.last_arrival + 1))  # the new heads' arrival numbers
     order, before = reordered(base, (), numbered)
-    lines, count = plan.sections["lines"], len(base.order)
+    count = len(base.order)
     published, new = len(order.ids), len(made.heads)
     warnings = plan.sections["warnings"]
     errors = plan.sections["errors"]
@@ -562,23 +596,30 @@ def _report(
     )
     del order
     # A rebuild lists notices by arrival (snapshot.noop_report); this build, as a build does, the new seeds' by stem.
-    by_arrival = [f"warning: {notice}" for head in made.heads for notice in head.notices()]
+    arrived = [notice for head in made.heads for notice in head.notices()]
+    by_arrival = [f"warning: {notice}" for notice in arrived]
+    is_json = "json" in plan.sections
+    if is_json:
+        reports = _json_reports(plan, base, made, config, before, arrived)
+        section: dict[str, Iterable[bytes | memoryview]] = {"json": reports[1]}
+    else:
+        lines = plan.sections["lines"]
+        section = {"lines": spliced(lines, [(k, entry_line("unchanged", head)) for k, head in before], count)}
     save_appended_snapshot(
         plan,
         pickle.dumps(next_base, protocol=pickle.HIGHEST_PROTOCOL),
         written_paths(config, [head.stem for head in made.heads], archived_paths(config, made.archived)),
         now=now,
-        sections={
-            "errors": [errors],
-            "warnings": joined_parts(warnings, by_arrival),
-            "lines": spliced(lines, [(k, entry_line("unchanged", head)) for k, head in before], count),
-        },
+        sections={"errors": [errors], "warnings": joined_parts(warnings, by_arrival), **section},
         summary=summary_line(
             published=published, new=0, updated=0, removed=0, unchanged=published, rejected=base.rejected
         ),
+        forms=["json" if is_json else "text"],
     )
-    printed = b""
-    if not is_quiet:
+    printed = json = b""
+    if is_json:
+        json = b"".join(reports[0])
+    elif not is_quiet:
         printed = b"".join(spliced(lines, [(k, entry_line("new", head)) for k, head in before], count))
     return PrintedReport(
         errors=errors,
@@ -587,10 +628,56 @@ def _report(
         summary=summary_line(
             published=published, new=new, updated=0, removed=0, unchanged=published - new, rejected=base.rejected
         ),
-        json="",
+        json=json,
         is_failed=plan.is_failed,
         answered_by="append",
     )
+
+
+def _json_reports(
+    plan: AppendPlan,
+    base: AppendBase,
+    made: _Made,
+    config: FeedConfig,
+    before: Sequence[tuple[int, EntryHead]],
+    arrived: Sequence[Notice],
+) -> tuple[list[bytes | memoryview], list[bytes | memoryview]]:
+    """Return the ``--json`` report this build prints, and the one a rebuild with nothing to do would print.
+
+    Both are the stored report (the last build's rebuild's) with the new
+    entries spliced into its entries and their notices after its own (as
+    this build lists them, and by arrival), and the values that changed
+    made again: counts, tombstones, documents, what was written.
+    """
+    text = plan.sections["json"]
+    fields = json_fields(text)
+    if fields is None:  # never: checked before anything was built (_is_appendable)
+        raise ValueError("the stored JSON report is not laid out as a report")
+    published, new, count = len(base.order) + len(made.heads), len(made.heads), len(base.order)
+    kept = {key: kept_value(text, span) for key, span in fields.items()}
+    documents = [*(archive_path(number) for number in range(1, made.full_pages + 1)), FEED_NAME]
+    common = {
+        **kept,
+        "tombstones": value_json([tombstone_json(t) for t in feed_tombstones(made.tombstones, config)]),
+        "documents": value_json(documents),
+    }
+    printed = {
+        **common,
+        "published": value_json(published),
+        "new": value_json(new),
+        "unchanged": value_json(published - new),
+        "notices": appended_items(text, fields["notices"], map(notice_json, made.notices)),
+        "written": value_json(made.written),
+        "entries": spliced_items(text, fields["entries"], [(k, entry_json(h, "new")) for k, h in before], count),
+    }
+    rebuilt = {
+        **common,
+        "published": value_json(published),
+        "unchanged": value_json(published),
+        "notices": appended_items(text, fields["notices"], map(notice_json, arrived)),
+        "entries": spliced_items(text, fields["entries"], [(k, entry_json(h, "unchanged")) for k, h in before], count),
+    }
+    return joined_fields(printed), joined_fields(rebuilt)
 
 
 class ReportOrder(NamedTuple):

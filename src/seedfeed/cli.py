@@ -205,7 +205,7 @@ def build_command(
             is_json=as_json,
             is_quiet=quiet,
             lock_timeout=lock_timeout,
-            now=None if as_json else now,
+            now=now,
         )
         if noop is not None:
             _print_report(noop, out_dir)

@@ -136,7 +136,7 @@ def _answer(seeds_dir: Path, out_dir: Path, flags: frozenset[str]) -> bool:
             is_json="json" in flags,
             is_quiet="quiet" in flags,
             lock_timeout=DEFAULT_WAIT,
-            now=None if "json" in flags else now,
+            now=now,
         )
     except SeedfeedError:
         return False  # the command line proper tries again and reports it as it reports errors

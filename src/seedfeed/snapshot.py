@@ -103,7 +103,7 @@ if TYPE_CHECKING:
     from seedfeed.catalog import EntryHead
     from seedfeed.config import FeedConfig
     from seedfeed.ledger import Ledger
-    from seedfeed.model import Notice
+    from seedfeed.model import Notice, Tombstone
 
 # The parse cache's folder (seedfeed.cache.CACHE_DIR, which a test keeps equal):
 # importing that module would cost the fast path what it saves.
@@ -183,16 +183,28 @@ def report_json(report: BuildReport, *, is_lazy: bool = False) -> dict[str, obje
         "removed": len(report.removed),
         "unchanged": report.count("unchanged"),
         "removed_ids": lazy(report.removed),
-        "tombstones": lazy({"ref": t.ref, "when": t.when.isoformat()} for t in report.tombstones),
+        "tombstones": lazy(map(tombstone_json, report.tombstones)),
         "documents": lazy(report.documents),
         "rejected": lazy({"path": str(e.path), "line": e.line, "problem": e.problem} for e in report.rejected),
-        "notices": lazy({"path": str(n.path), "line": n.line, "message": n.message} for n in report.notices),
+        "notices": lazy(map(notice_json, report.notices)),
         "written": lazy(report.written),
-        "entries": lazy(
-            {"id": e.id, "title": e.title, "published": e.published.isoformat(), "change": changes.get(e.stem)}
-            for e in report.heads
-        ),
+        "entries": lazy(entry_json(e, changes.get(e.stem)) for e in report.heads),
     }
+
+
+def tombstone_json(tombstone: Tombstone) -> dict[str, object]:
+    """Return a tombstone as the JSON report lists it."""
+    return {"ref": tombstone.ref, "when": tombstone.when.isoformat()}
+
+
+def notice_json(notice: Notice) -> dict[str, object]:
+    """Return a notice as the JSON report lists it."""
+    return {"path": str(notice.path), "line": notice.line, "message": notice.message}
+
+
+def entry_json(head: EntryHead, change: str | None) -> dict[str, object]:
+    """Return a published entry (its head) and its change as the JSON report lists them."""
+    return {"id": head.id, "title": head.title, "published": head.published.isoformat(), "change": change}
 
 
 def indented_json(value: object, level: int = 0) -> str:
@@ -622,6 +634,8 @@ def load_noop_report(
                 if now is None or (is_strict and found.is_failed):
                     return None
                 if found.edited or found.removed:
+                    if is_json:
+                        return None  # its JSON report is not spliced: the full build makes it
                     from seedfeed.update import build_updated  # the library: only when there is something to build
 
                     return build_updated(found, now=now, is_quiet=is_quiet)
@@ -773,7 +787,7 @@ def _compare(
     stored = fh.read(len(head))
     plan: _Changed | None = None
     if stored != head:
-        if not can_append or is_json:
+        if not can_append:
             return None
         fh.seek(0)
         plan = _changed_seeds(fh.read(state_length), head, seeds)
@@ -1160,12 +1174,13 @@ def save_appended_snapshot(
     now: datetime,
     sections: Mapping[str, Iterable[bytes | memoryview]],
     summary: str,
+    forms: Sequence[str] = ("text",),
 ) -> None:
     """Write the snapshot of the folder a build of new seeds only (``append.py``) left.
 
     ``base`` is the pickled base of the next such build, ``written`` every
-    output path the build may have written, ``sections`` its text report as
-    a rebuild prints it, ``summary`` that rebuild's summary line.
+    output path the build may have written, ``sections`` its report in
+    ``forms`` as a rebuild prints it, ``summary`` that rebuild's summary line.
 
     Never raises for the file system: a snapshot is only a shortcut, and one
     that cannot be written is removed.
@@ -1206,7 +1221,7 @@ def save_appended_snapshot(
             names=plan.names,
             summary=summary,
             is_failed=plan.is_failed,
-            forms=["text"],
+            forms=forms,
             unsettled=unsettled,
         )
         write_disposable(plan.path, parts)
