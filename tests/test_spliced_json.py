@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from unittest import mock
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from seedfeed import spliced_json
+from seedfeed.append import spliced
 from seedfeed.snapshot import indented_json
 from seedfeed.spliced_json import (
     KEYS,
@@ -53,16 +56,19 @@ def rendered(value: dict[str, object]) -> bytes:
 
 
 @given(
-    entries=st.lists(ENTRY, max_size=8),
-    inserted=st.lists(st.tuples(st.integers(0, 8), ENTRY), max_size=4),
+    entries=st.lists(ENTRY, max_size=30),
+    inserted=st.lists(st.tuples(st.integers(0, 30), ENTRY), max_size=4),
     notices=st.lists(NOTICE, max_size=4),
     more=st.lists(NOTICE, max_size=3),
+    # Items are skipped a block of bytes at a time: blocks shorter than an item, and one that holds them all.
+    block=st.sampled_from([7, 8, 40, 150, 1 << 20]),
 )
 def test_report_with_items_spliced_in_is_the_report_rendered_with_them(
     entries: list[dict[str, object]],
     inserted: list[tuple[int, dict[str, object]]],
     notices: list[dict[str, object]],
     more: list[dict[str, object]],
+    block: int,
 ) -> None:
     # Each new item before the old item of its number (in order): where it is in the whole list.
     places = sorted((min(place, len(entries)), index) for index, (place, _item) in enumerate(inserted))
@@ -80,7 +86,8 @@ def test_report_with_items_spliced_in_is_the_report_rendered_with_them(
     assert b"".join(joined_fields({key: kept_value(stored, span) for key, span in fields.items()})) == stored
     spliced = {key: kept_value(stored, span) for key, span in fields.items()}
     spliced["published"] = spliced["unchanged"] = value_json(len(whole))
-    spliced["entries"] = spliced_items(stored, fields["entries"], inserts, len(entries))
+    with mock.patch.object(spliced_json, "_BLOCK", block):
+        spliced["entries"] = spliced_items(stored, fields["entries"], inserts, len(entries))
     spliced["notices"] = appended_items(stored, fields["notices"], more)
     assert b"".join(joined_fields(spliced)) == rendered(report(whole, [*notices, *more], len(whole)))
 
@@ -99,3 +106,42 @@ def test_report_missing_a_key_or_with_one_more_is_refused() -> None:
     value["written"] = []
     value["extra"] = 1
     assert json_fields(rendered(value)) is None
+
+
+def test_entries_spliced_far_down_a_list_of_many_megabytes() -> None:
+    entries: list[dict[str, object]] = [
+        {"id": f"tag:x,2023:{n}", "title": f"Berita {n} " + "x" * (n % 90), "published": "2024", "change": "unchanged"}
+        for n in range(30_000)
+    ]
+    stored = rendered(report(entries, [], len(entries)))
+    assert len(stored) > 3 * spliced_json._BLOCK  # several blocks are skipped whole
+    fields = json_fields(stored)
+    assert fields is not None
+    new = {"id": "tag:x,2023:new", "title": "Baru", "published": "2025", "change": "new"}
+    inserts = [(0, new), (12_345, new), (29_999, new), (30_000, new)]
+    parts = spliced_items(stored, fields["entries"], inserts, len(entries))
+    whole = [new, *entries[:12_345], new, *entries[12_345:29_999], new, entries[29_999], new]
+    assert json.loads(b"".join(parts)) == whole
+
+
+@given(
+    lines=st.lists(st.text(st.characters(codec="utf-8", exclude_characters="\n"), max_size=6), max_size=30),
+    inserted=st.lists(st.tuples(st.integers(0, 30), TEXT.map(lambda text: text.replace("\n", " "))), max_size=4),
+    removed=st.sets(st.integers(0, 30), max_size=4),
+    block=st.sampled_from([1, 2, 5, 1 << 20]),
+)
+def test_report_lines_spliced_are_the_lines_with_inserts_and_without_those_left_out(
+    lines: list[str], inserted: list[tuple[int, str]], removed: set[int], block: int
+) -> None:
+    # The text report's lines (append.spliced), skipped a block of bytes at a time as a report's items are.
+    count = len(lines)
+    inserts = sorted(((min(place, count), line) for place, line in inserted), key=lambda pair: pair[0])
+    gone = {number for number in removed if number < count}
+    expected: list[str] = []
+    for number, line in enumerate([*lines, None]):
+        expected += [new for place, new in inserts if place == number]
+        if line is not None and number not in gone:
+            expected.append(line)
+    with mock.patch.object(spliced_json, "_BLOCK", block):
+        parts = spliced("\n".join(lines).encode("utf-8"), inserts, count, gone)
+    assert b"".join(parts) == "\n".join(expected).encode("utf-8")

@@ -66,6 +66,7 @@ from seedfeed.snapshot import (
     tombstone_json,
 )
 from seedfeed.spliced_json import (
+    after_marks,
     appended_items,
     joined_fields,
     json_fields,
@@ -746,9 +747,9 @@ def spliced(
 
     Each insert goes before the old line of its number (``count``: after the
     last), in order; the old lines numbered in ``removed`` are left out. The
-    places are found by a search per line passed over: a new article is
-    mostly the newest, near the start. The lines kept between two places
-    are one slice of ``text``.
+    places are found by counting newlines a block at a time
+    (``spliced_json.after_marks``). The lines kept between two places are
+    one slice of ``text``.
     """
     view = memoryview(text)
     pieces: list[bytes | memoryview] = []  # the lines, or runs of old lines, to be joined by newlines
@@ -760,10 +761,8 @@ def spliced(
     for place in places:
         if line < place:
             start = offset
-            while line < place:
-                end = text.find(b"\n", offset)
-                offset = len(text) + 1 if end < 0 else end + 1
-                line += 1
+            offset = after_marks(text, offset, len(text), place - line, b"\n", 1)
+            line = place
             pieces.append(view[start : offset - 1])
         pieces += [inserted.encode("utf-8") for inserted in by_place.get(place, ())]
         if place in removed and line < count:

@@ -64,13 +64,25 @@ def json_fields(text: bytes) -> dict[str, Span] | None:
         if colon < 0:
             return None
         key = text[start:colon].decode("ascii", "replace")
-        following = text.find(_KEY, colon, end)
+        value = colon + 3
+        if text.startswith(_OPENING, value):
+            # A list that is not empty: its end, not every line of it, is searched for
+            # (``]`` is rarer in a report than ``"``, which every key line holds).
+            closing = text.find(_CLOSING, value, end)
+            if closing < 0:
+                return None
+            stop = closing + len(_CLOSING)
+        else:
+            stop = text.find(b"\n", value, end)
+            stop = end if stop < 0 else stop - (text[stop - 1 : stop] == b",")
         # A value ends at the comma before the next key, or at the object's end.
-        stop = end if following < 0 else following - 1
-        if following >= 0 and text[stop : stop + 1] != b",":
+        if stop == end:
+            position = -1
+        elif text.startswith(b"," + _KEY, stop):
+            position = stop + 1
+        else:
             return None
-        fields[key] = (colon + 3, stop)
-        position = following
+        fields[key] = (value, stop)
     return fields if tuple(fields) == KEYS else None
 
 
@@ -116,9 +128,9 @@ def spliced_items(text: bytes, span: Span, inserts: Sequence[tuple[int, object]]
     """Return a list of ``count`` objects with items inserted, each before the old item of its number.
 
     ``inserts`` are in order; ``count`` puts an item after the last. The
-    old items are found by a search per item passed over: a new article is
-    mostly the newest, near the start. The items kept between two places
-    are one slice of the text.
+    old items are found by counting separators a block at a time
+    (``after_marks``). The items kept between two places are one slice of
+    the text.
     """
     if count == 0:
         return appended_items(text, span, (item for _number, item in inserts))
@@ -130,10 +142,8 @@ def spliced_items(text: bytes, span: Span, inserts: Sequence[tuple[int, object]]
     for place, item in inserts:
         if number < place:
             first = offset
-            while number < place:
-                found = text.find(_SEPARATOR + b"{", offset, end)
-                offset = end + len(_SEPARATOR) if found < 0 else found + len(_SEPARATOR)
-                number += 1
+            offset = _item_after(text, offset, end, place - number)
+            number = place
             pieces.append(view[first : offset - len(_SEPARATOR)])
         pieces.append(indented_json(item, 2).encode("utf-8"))
     if number < count:
@@ -145,3 +155,39 @@ def spliced_items(text: bytes, span: Span, inserts: Sequence[tuple[int, object]]
         parts.append(piece)
     parts.append(_CLOSING)
     return parts
+
+
+# Bytes counted over at a time when lines or items are skipped.
+_BLOCK = 1 << 20
+_ITEM = _SEPARATOR + b"{"  # where an object of a list, but its first, starts (after the separator)
+
+
+def _item_after(text: bytes, offset: int, end: int, skip: int) -> int:
+    """Return where the object ``skip`` objects after the one at ``offset`` starts (past ``end``: ``end`` + 6)."""
+    return after_marks(text, offset, end, skip, _ITEM, len(_SEPARATOR))
+
+
+def after_marks(text: bytes, offset: int, end: int, skip: int, mark: bytes, advance: int) -> int:
+    """Return ``advance`` bytes past the ``skip``-th ``mark`` from ``offset`` (past ``end``: ``end`` + ``advance``).
+
+    What starts after a mark (a line after a newline, an object after a
+    separator) is found by counting the marks of a block of the text at once
+    (in C), then searching one by one in the block that holds the one
+    sought: a line or entry inserted far down a report of a hundred thousand
+    is not a search per line passed over.
+    """
+    while skip:
+        stop = min(offset + _BLOCK, end)
+        inside = text.count(mark, offset, stop)
+        if inside < skip and stop < end:
+            # The next block starts where a mark straddling this one's end would start.
+            skip -= inside
+            offset = stop - len(mark) + 1
+            continue
+        while skip:
+            found = text.find(mark, offset, end)
+            if found < 0:
+                return end + advance
+            offset = found + advance
+            skip -= 1
+    return offset
