@@ -158,7 +158,7 @@ def spliced_items(text: bytes, span: Span, inserts: Sequence[tuple[int, object]]
 
 
 # Bytes counted over at a time when lines or items are skipped.
-_BLOCK = 1 << 20
+_BLOCK = 1 << 16
 _ITEM = _SEPARATOR + b"{"  # where an object of a list, but its first, starts (after the separator)
 
 
