@@ -684,8 +684,11 @@ def test_append_with_json_prints_the_full_builds_json_report(site: Site, flags: 
     again = site.run(*flags)
     assert again.answered == "append"
     assert json.loads(again.stdout)["new"] == 1
-    # An edit is not spliced into a JSON report: the full build runs (and prints the same).
-    _edit_old_same_size(site)
+    # An edit is spliced into the JSON report too (update.py); with a new seed as well, the full build runs.
+    old = _old_seed(site)
+    old.write_bytes(same_size_edit(old.read_bytes()))
+    assert site.run(*flags).answered == "update"
+    _edit_old_same_size(site)  # and one more new seed
     assert site.run(*flags).answered is None
     # The text report was not recorded: a build without --json runs in full once.
     assert site.run().answered is None
@@ -1187,9 +1190,7 @@ def test_append_any_history_builds_as_the_full_build(
                 assert run.answered == "append", pending
             if not pending:
                 assert run.answered in ("noop", None)
-            if run.answered == "update":
-                recorded = "text"  # an update prints text only: with --json, the full build runs
-            elif run.answered == "append":
+            if run.answered in ("append", "update"):
                 recorded = "json" if "--json" in flags else "text"
             elif run.answered is None:
                 is_recorded = is_settled and not run.report.is_withheld and "readd" not in pending

@@ -58,6 +58,7 @@ def rendered(value: dict[str, object]) -> bytes:
 @given(
     entries=st.lists(ENTRY, max_size=30),
     inserted=st.lists(st.tuples(st.integers(0, 30), ENTRY), max_size=4),
+    removed=st.sets(st.integers(0, 30), max_size=4),
     notices=st.lists(NOTICE, max_size=4),
     more=st.lists(NOTICE, max_size=3),
     # Items are skipped a block of bytes at a time: blocks shorter than an item, and one that holds them all.
@@ -66,6 +67,7 @@ def rendered(value: dict[str, object]) -> bytes:
 def test_report_with_items_spliced_in_is_the_report_rendered_with_them(
     entries: list[dict[str, object]],
     inserted: list[tuple[int, dict[str, object]]],
+    removed: set[int],
     notices: list[dict[str, object]],
     more: list[dict[str, object]],
     block: int,
@@ -73,10 +75,11 @@ def test_report_with_items_spliced_in_is_the_report_rendered_with_them(
     # Each new item before the old item of its number (in order): where it is in the whole list.
     places = sorted((min(place, len(entries)), index) for index, (place, _item) in enumerate(inserted))
     inserts = [(place, inserted[index][1]) for place, index in places]
+    gone = {number for number in removed if number < len(entries)}
     whole: list[dict[str, object]] = []
     for number, entry in enumerate([*entries, None]):
         whole += [item for place, item in inserts if place == number]
-        if entry is not None:
+        if entry is not None and number not in gone:
             whole.append(entry)
     stored = rendered(report(entries, notices, len(entries)))
     fields = json_fields(stored)
@@ -87,7 +90,7 @@ def test_report_with_items_spliced_in_is_the_report_rendered_with_them(
     spliced = {key: kept_value(stored, span) for key, span in fields.items()}
     spliced["published"] = spliced["unchanged"] = value_json(len(whole))
     with mock.patch.object(spliced_json, "_BLOCK", block):
-        spliced["entries"] = spliced_items(stored, fields["entries"], inserts, len(entries))
+        spliced["entries"] = spliced_items(stored, fields["entries"], inserts, len(entries), gone)
     spliced["notices"] = appended_items(stored, fields["notices"], more)
     assert b"".join(joined_fields(spliced)) == rendered(report(whole, [*notices, *more], len(whole)))
 

@@ -458,6 +458,37 @@ def test_update_with_flags_that_only_change_what_is_printed(site: Site, flags: t
     assert site.run().answered == "noop"
 
 
+@pytest.mark.parametrize("flags", [("--json",), ("--json", "-q")], ids=["json", "json-quiet"])
+@pytest.mark.usefixtures("settled")
+def test_update_with_json_prints_the_full_builds_json_report(site: Site, flags: tuple[str, ...]) -> None:
+    name = "0_rapat.txt"
+    stem = Path(name).stem
+    begin(site, {name: meeting("2 Maret 2024")})
+    assert site.run(*flags).answered is None  # the text report was recorded: the JSON one is built once
+    assert site.run(*flags).answered == "noop"
+    # Edited to a date without a year: a notice now, and the entry moves to this year's place.
+    seed_path(site, stem).write_text(meeting("2 Maret"), encoding="utf-8")
+    run = site.run(*flags)  # compared byte for byte with the full build's JSON (Site.run)
+    assert run.answered == "update"
+    report = json.loads(run.stdout)
+    assert (report["new"], report["updated"], report["removed"], report["published"]) == (0, 1, 0, 12)
+    assert [item["id"] for item in report["entries"] if item["change"] == "updated"] == [entry_id(name)]
+    assert report["entries"][0]["id"] == entry_id(name)
+    assert any(n["path"].endswith(name) and "year inferred" in n["message"] for n in report["notices"])
+    assert f"articles/{stem}.html" in report["written"]
+    assert site.run(*flags).answered == "noop"
+    # Removed: its id and tombstone listed, its notices gone, its page deleted.
+    seed_path(site, stem).unlink()
+    run = site.run(*flags)
+    assert run.answered == "update"
+    report = json.loads(run.stdout)
+    assert (report["removed"], report["removed_ids"], report["published"]) == (1, [entry_id(name)], 11)
+    assert entry_id(name) in {tombstone["ref"] for tombstone in report["tombstones"]}
+    assert not any(n["path"].endswith(name) for n in report["notices"])
+    assert f"articles/{stem}.html" in report["written"]
+    assert site.run(*flags).answered == "noop"
+
+
 @pytest.mark.parametrize("is_from", [False, True], ids=["to-it", "from-it"])
 @pytest.mark.parametrize("name_data", NEW_SEEDS.values(), ids=NEW_SEEDS.keys())
 @pytest.mark.usefixtures("settled")
@@ -855,7 +886,6 @@ class Fallback:
 REJECTED = {"zz_empty.txt": EMPTY}
 RAPAT = {"rapat.txt": meeting("18 Oktober 2023")}
 FALLBACKS = {
-    "json": Fallback(_edit_one, flags=("--json",), initial_flags=("--json",)),
     "strict-over-a-rejection": Fallback(_edit_one, flags=("--strict",), seeds=REJECTED, rejected=True),
     "complete": Fallback(_edit_one, extra="complete = true\n"),
     "hub": Fallback(_edit_one, extra='hub = "https://hub.example.org/"\n'),

@@ -536,7 +536,8 @@ def write_built(
         )
         written += write_documents(out_dir, config, documents, made.catalog, outputs=parse_cache)
     written += write_other_feeds(out_dir, config, made.catalog.entries(made.subscription), tombstones)
-    for relative in made.gone_pages:
+    # A removed seed's page goes as the full build removes it: by name, once the feeds are written.
+    for relative in sorted(made.gone_pages):
         if (out_dir / relative).exists():
             written.append(relative)
         (out_dir / relative).unlink(missing_ok=True)

@@ -634,8 +634,6 @@ def load_noop_report(
                 if now is None or (is_strict and found.is_failed):
                     return None
                 if found.edited or found.removed:
-                    if is_json:
-                        return None  # its JSON report is not spliced: the full build makes it
                     from seedfeed.update import build_updated  # the library: only when there is something to build
 
                     return build_updated(found, now=now, is_quiet=is_quiet)

@@ -20,7 +20,7 @@ handled as the text ``snapshot._json_chunks`` lays out:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from seedfeed.snapshot import indented_json
 
@@ -124,11 +124,14 @@ def appended_items(text: bytes, span: Span, items: Iterable[object]) -> Parts:
     return [memoryview(text)[start : stop - len(_CLOSING)], _SEPARATOR, added, _CLOSING]
 
 
-def spliced_items(text: bytes, span: Span, inserts: Sequence[tuple[int, object]], count: int) -> Parts:
-    """Return a list of ``count`` objects with items inserted, each before the old item of its number.
+def spliced_items(
+    text: bytes, span: Span, inserts: Sequence[tuple[int, object]], count: int, removed: Collection[int] = ()
+) -> Parts:
+    """Return a list of ``count`` objects with items inserted and items left out, as ``append.spliced`` does lines.
 
-    ``inserts`` are in order; ``count`` puts an item after the last. The
-    old items are found by counting separators a block at a time
+    Each insert goes before the old item of its number (``count``: after
+    the last), in order; the old items numbered in ``removed`` are left out.
+    The old items are found by counting separators a block at a time
     (``after_marks``). The items kept between two places are one slice of
     the text.
     """
@@ -137,17 +140,26 @@ def spliced_items(text: bytes, span: Span, inserts: Sequence[tuple[int, object]]
     view = memoryview(text)
     start, stop = span
     end = stop - len(_CLOSING)
+    places = sorted({number for number, _item in inserts} | {number for number in removed if number < count})
+    by_place: dict[int, list[object]] = {}
+    for place, item in inserts:
+        by_place.setdefault(place, []).append(item)
     pieces: Parts = []  # items, or runs of old items, to be joined by separators
     offset, number = start + len(_OPENING), 0  # old item ``number`` starts at ``offset``
-    for place, item in inserts:
+    for place in places:
         if number < place:
             first = offset
             offset = _item_after(text, offset, end, place - number)
             number = place
             pieces.append(view[first : offset - len(_SEPARATOR)])
-        pieces.append(indented_json(item, 2).encode("utf-8"))
+        pieces += [indented_json(item, 2).encode("utf-8") for item in by_place.get(place, ())]
+        if place in removed and number < count:
+            offset = _item_after(text, offset, end, 1)
+            number += 1
     if number < count:
         pieces.append(view[offset:end])
+    if not pieces:
+        return [b"[]"]
     parts: Parts = [_OPENING]
     for index, piece in enumerate(pieces):
         if index:

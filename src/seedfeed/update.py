@@ -51,7 +51,8 @@ from seedfeed.append import (
     stored_heads,
     written_paths,
 )
-from seedfeed.build import Draft, entry_catalog, summary_line
+from seedfeed.archive import FEED_NAME, archive_path
+from seedfeed.build import Draft, entry_catalog, feed_tombstones, summary_line
 from seedfeed.cache import DIGEST_SIZE, ParseCache
 from seedfeed.catalog import EntryHead
 from seedfeed.config import FeedConfig
@@ -59,10 +60,19 @@ from seedfeed.convert import make_entry_id
 from seedfeed.errors import SeedError
 from seedfeed.fsutil import StagedFile
 from seedfeed.ledger import Ledger, LedgerLine, LedgerRecord, LedgerTombstone, read_lines, replace_lines
-from seedfeed.model import Entry
+from seedfeed.model import Entry, Notice
 from seedfeed.parallel import Staging, parse_seed_files
 from seedfeed.seeds import SEED_SUFFIX, SeedPaths
-from seedfeed.snapshot import AppendPlan, PrintedReport, entry_line, save_appended_snapshot
+from seedfeed.snapshot import (
+    AppendPlan,
+    PrintedReport,
+    entry_json,
+    entry_line,
+    notice_json,
+    save_appended_snapshot,
+    tombstone_json,
+)
+from seedfeed.spliced_json import joined_fields, json_fields, kept_value, list_count, spliced_items, value_json
 from seedfeed.writers.html import page_file
 
 
@@ -105,7 +115,18 @@ _Found = tuple[dict[str, LedgerLine], list[int]]
 
 def _is_updatable(plan: AppendPlan, base: AppendBase, config: FeedConfig) -> bool:
     """Return whether this folder's edited (or removed) seeds may be built on their own, before they are read."""
-    lines, warnings = plan.sections["lines"], plan.sections["warnings"]
+    warnings = plan.sections["warnings"]
+    if "json" in plan.sections:
+        # The --json report: its entries and notices, an object each, are spliced as lines are (spliced_json.py).
+        text = plan.sections["json"]
+        fields = json_fields(text)
+        if fields is None or list_count(text, fields["notices"]) != len(base.notices):
+            return False
+        listed = list_count(text, fields["entries"])
+    else:
+        # The report lists every entry and every notice, a line each (neither holds a newline).
+        lines = plan.sections["lines"]
+        listed = lines.count(b"\n") + 1 if lines else 0
     return (
         not plan.new
         and bool(plan.edited) != bool(plan.removed)
@@ -114,8 +135,7 @@ def _is_updatable(plan: AppendPlan, base: AppendBase, config: FeedConfig) -> boo
         and base.size == config.max_entries
         and len(base.arrivals) == len(base.order) == len(base.order_ids)
         and len(base.digests) == DIGEST_SIZE * len(base.order)
-        # The report lists every entry and every notice, a line each (neither holds a newline).
-        and (lines.count(b"\n") + 1 if lines else 0) == len(base.order)
+        and listed == len(base.order)
         and (warnings.count(b"\n") + 1 if warnings else 0) == len(base.notices)
     )
 
@@ -342,8 +362,11 @@ def _report(
     removed = sorted(made.positions)
     moved = [(record.arrival, head) for record, head in zip(made.records, made.heads, strict=True)]
     order, before = reordered(base, removed, moved)
-    count, lines = len(base.order), plan.sections["lines"]
-    warnings, notices = _notices(plan.sections["warnings"], base.notices, made)
+    count = len(base.order)
+    notice_inserts, notice_removed, notices = _notice_changes(base.notices, made)
+    warnings = spliced(
+        plan.sections["warnings"], [(k, f"warning: {n}") for k, n in notice_inserts], len(base.notices), notice_removed
+    )
     published, updated = len(order.ids), len(made.heads)
     gone_ids = {record.id for record in made.gone}
     next_base = replace(
@@ -360,6 +383,13 @@ def _report(
         notices=notices,
     )
     del order
+    is_json = "json" in plan.sections
+    if is_json:
+        reports = _json_reports(plan, base, made, config, before, removed, (notice_inserts, notice_removed))
+        section: dict[str, Iterable[bytes | memoryview]] = {"json": reports[1]}
+    else:
+        lines = plan.sections["lines"]
+        section = {"lines": spliced(lines, [(k, entry_line("unchanged", head)) for k, head in before], count, removed)}
     save_appended_snapshot(
         plan,
         pickle.dumps(next_base, protocol=pickle.HIGHEST_PROTOCOL),
@@ -369,17 +399,16 @@ def _report(
             archived_paths(config, made.archived),
         ),
         now=now,
-        sections={
-            "errors": [plan.sections["errors"]],
-            "warnings": warnings,
-            "lines": spliced(lines, [(k, entry_line("unchanged", head)) for k, head in before], count, removed),
-        },
+        sections={"errors": [plan.sections["errors"]], "warnings": warnings, **section},
         summary=summary_line(
             published=published, new=0, updated=0, removed=0, unchanged=published, rejected=base.rejected
         ),
+        forms=["json" if is_json else "text"],
     )
-    printed = b""
-    if not is_quiet:
+    printed = json = b""
+    if is_json:
+        json = b"".join(reports[0])
+    elif not is_quiet:
         printed = b"".join(spliced(lines, [(k, entry_line("updated", head)) for k, head in before], count, removed))
     return PrintedReport(
         errors=plan.sections["errors"],
@@ -393,22 +422,78 @@ def _report(
             unchanged=published - updated,
             rejected=base.rejected,
         ),
-        json="",
+        json=json,
         is_failed=plan.is_failed,
         answered_by="update",
     )
 
 
-def _notices(text: bytes, numbers: array[int], made: _Made) -> tuple[list[bytes | memoryview], array[int]]:
-    """Return the report's warnings with the edited seeds' notices in their place, and the next base's ``notices``.
+def _json_reports(
+    plan: AppendPlan,
+    base: AppendBase,
+    made: _Made,
+    config: FeedConfig,
+    before: Sequence[tuple[int, EntryHead]],
+    removed: Sequence[int],
+    notices: tuple[Sequence[tuple[int, Notice]], Sequence[int]],
+) -> tuple[list[bytes | memoryview], list[bytes | memoryview]]:
+    """Return the ``--json`` report this build prints, and the one a rebuild with nothing to do would print.
 
-    ``text`` is the warnings, a line per notice, and ``numbers`` the arrival
-    number of each line's seed: a build lists every entry's notices by
-    arrival (``snapshot.noop_report``), so each edited seed's lines go
-    where its arrival number's lines were, or would be.
+    Both are the stored report (the last build's rebuild's) with the edited
+    entries moved to their place and the removed ones left out, the changed
+    seeds' notices in their place (by arrival, in both: a build lists every
+    entry's notices so), and the values that changed made again: counts,
+    removed ids, tombstones, documents, what was written.
+    """
+    text = plan.sections["json"]
+    fields = json_fields(text)
+    if fields is None:  # never: checked before anything was built (_is_updatable)
+        raise ValueError("the stored JSON report is not laid out as a report")
+    count = len(base.order)
+    published, updated, gone = count - len(made.gone), len(made.heads), len(made.gone)
+    inserts, left_out = notices
+    common = {
+        **{key: kept_value(text, span) for key, span in fields.items()},
+        "published": value_json(published),
+        "tombstones": value_json([tombstone_json(t) for t in feed_tombstones(made.tombstones, config)]),
+        "documents": value_json([*(archive_path(number) for number in range(1, made.full_pages + 1)), FEED_NAME]),
+        "notices": spliced_items(
+            text, fields["notices"], [(k, notice_json(n)) for k, n in inserts], len(base.notices), left_out
+        ),
+    }
+    printed = {
+        **common,
+        "updated": value_json(updated),
+        "removed": value_json(gone),
+        "unchanged": value_json(published - updated),
+        "removed_ids": value_json([record.id for record in sorted(made.gone, key=lambda r: (r.arrival, r.id))]),
+        "written": value_json(made.written),
+        "entries": spliced_items(
+            text, fields["entries"], [(k, entry_json(h, "updated")) for k, h in before], count, removed
+        ),
+    }
+    rebuilt = {
+        **common,
+        "unchanged": value_json(published),
+        "entries": spliced_items(
+            text, fields["entries"], [(k, entry_json(h, "unchanged")) for k, h in before], count, removed
+        ),
+    }
+    return joined_fields(printed), joined_fields(rebuilt)
+
+
+def _notice_changes(numbers: array[int], made: _Made) -> tuple[list[tuple[int, Notice]], list[int], array[int]]:
+    """Return where the changed seeds' notices go among the report's (``spliced``), and the next base's ``notices``.
+
+    ``numbers`` is the arrival number of the seed of each notice of the
+    report: a build lists every entry's notices by arrival
+    (``snapshot.noop_report``), so each edited seed's notices go where its
+    arrival number's were, or would be, and a removed seed's leave. Returns
+    the notices inserted (before the old notice of each number), the old
+    notices' numbers left out, and the arrival number of each notice after.
     """
     removed: list[int] = []
-    inserts: list[tuple[int, str]] = []
+    inserts: list[tuple[int, Notice]] = []
     after = array("q")
     position = 0
     changed: list[tuple[LedgerRecord, EntryHead | None]] = [*zip(made.records, made.heads, strict=True)]
@@ -416,11 +501,11 @@ def _notices(text: bytes, numbers: array[int], made: _Made) -> tuple[list[bytes 
     for record, head in sorted(changed, key=lambda pair: pair[0].arrival):
         start = bisect_left(numbers, record.arrival)
         end = bisect_right(numbers, record.arrival, start)
-        notes = [f"warning: {notice}" for notice in head.notices()] if head is not None else []
+        notes = head.notices() if head is not None else []
         removed += range(start, end)
         inserts += [(end, note) for note in notes]
         after += numbers[position:start]
         after += array("q", [record.arrival] * len(notes))
         position = end
     after += numbers[position:]
-    return spliced(text, inserts, len(numbers), removed), after
+    return inserts, removed, after
