@@ -983,9 +983,17 @@ def _words(number: int) -> str:
 
 
 def play(
-    site: Site, monkeypatch: pytest.MonkeyPatch, steps: list[tuple[str, int]], *, tombstone_days: int, is_settled: bool
+    site: Site,
+    monkeypatch: pytest.MonkeyPatch,
+    steps: list[tuple[str, int]],
+    *,
+    tombstone_days: int,
+    is_settled: bool,
+    flags: tuple[str, ...] = (),
 ) -> list[tuple[str, str | None]]:
     """Play a history of operations over a folder, each build compared with the full build; return what answered each.
+
+    Every build is run with ``flags``.
 
     Each build's entry: what changed since the build before ("edits" of seeds it
     built, and nothing else; "removals" of seeds it built, and nothing else;
@@ -998,7 +1006,7 @@ def play(
     versions = {
         name: (index, 0) for index, name in zip(range(2000, 2006), site.add_generated(range(2000, 2006)), strict=True)
     }
-    assert site.run().answered is None
+    assert site.run(*flags).answered is None
     monkeypatch.setattr(snapshot, "SETTLE_NS", SETTLED if is_settled else MARGIN)
     serial = 2006
     built = set(versions)  # the seeds of the last build
@@ -1039,7 +1047,7 @@ def play(
             kind = "other" if set(versions) != built else "edits" if edited & built else "nothing"
             if set(versions) < built and not edited & set(versions):
                 kind = "removals"
-            run = site.run()
+            run = site.run(*flags)
             assert run.code == 0
             if kind == "nothing":
                 assert run.answered in ("noop", None)
@@ -1058,15 +1066,19 @@ def play(
 
 @settings(max_examples=15)
 # A seed added and removed again before a build: only the edit is left to build.
-@example(is_settled=False, tombstone_days=0, steps=[("add", 0), ("edit", 0), ("delete", 6)])
+@example(is_settled=False, tombstone_days=0, steps=[("add", 0), ("edit", 0), ("delete", 6)], is_json=False)
 # A removal whose tombstone expires at once: no days kept, and the clock set back behind the last build.
 @example(
-    is_settled=False, tombstone_days=0, steps=[("edit", 0), ("delete", 0), ("earlier", 0), ("build", 0), ("add", 0)]
+    is_settled=False,
+    tombstone_days=0,
+    steps=[("edit", 0), ("delete", 0), ("earlier", 0), ("build", 0), ("add", 0)],
+    is_json=True,
 )
 @given(
     is_settled=st.booleans(),
     tombstone_days=st.sampled_from([0, 3, 30]),
     steps=st.lists(OPERATIONS, min_size=1, max_size=10),
+    is_json=st.booleans(),
 )
 def test_update_any_history_of_edits_builds_as_the_full_build(
     tmp_path: Path,
@@ -1075,9 +1087,11 @@ def test_update_any_history_of_edits_builds_as_the_full_build(
     is_settled: bool,
     tombstone_days: int,
     steps: list[tuple[str, int]],
+    is_json: bool,
 ) -> None:
     site = Site(Path(tempfile.mkdtemp(dir=tmp_path)), monkeypatch, capsys)
-    play(site, monkeypatch, steps, tombstone_days=tombstone_days, is_settled=is_settled)
+    flags = ("--json",) if is_json else ()
+    play(site, monkeypatch, steps, tombstone_days=tombstone_days, is_settled=is_settled, flags=flags)
 
 
 HISTORY = [
@@ -1105,9 +1119,12 @@ HISTORY = [
 ]
 
 
+@pytest.mark.parametrize("flags", [(), ("--json",)], ids=["text", "json"])
 @pytest.mark.parametrize("is_settled", [True, False], ids=["settled", "real-margin"])
-def test_update_answers_histories_of_edits(site: Site, monkeypatch: pytest.MonkeyPatch, is_settled: bool) -> None:
-    answers = play(site, monkeypatch, HISTORY, tombstone_days=30, is_settled=is_settled)
+def test_update_answers_histories_of_edits(
+    site: Site, monkeypatch: pytest.MonkeyPatch, is_settled: bool, flags: tuple[str, ...]
+) -> None:
+    answers = play(site, monkeypatch, HISTORY, tombstone_days=30, is_settled=is_settled, flags=flags)
     edits_only = [answered for kind, answered in answers if kind == "edits"]
     assert len(edits_only) == 7
     assert "update" in edits_only
