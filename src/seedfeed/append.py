@@ -66,6 +66,8 @@ from seedfeed.snapshot import (
     tombstone_json,
 )
 from seedfeed.spliced_json import (
+    Parts,
+    Span,
     after_marks,
     appended_items,
     joined_fields,
@@ -651,18 +653,8 @@ def _json_reports(
     this build lists them, and by arrival), and the values that changed
     made again: counts, tombstones, documents, what was written.
     """
-    text = plan.sections["json"]
-    fields = json_fields(text)
-    if fields is None:  # never: checked before anything was built (_is_appendable)
-        raise ValueError("the stored JSON report is not laid out as a report")
+    text, fields, common = json_common(plan, made, config)
     published, new, count = len(base.order) + len(made.heads), len(made.heads), len(base.order)
-    kept = {key: kept_value(text, span) for key, span in fields.items()}
-    documents = [*(archive_path(number) for number in range(1, made.full_pages + 1)), FEED_NAME]
-    common = {
-        **kept,
-        "tombstones": value_json([tombstone_json(t) for t in feed_tombstones(made.tombstones, config)]),
-        "documents": value_json(documents),
-    }
     printed = {
         **common,
         "published": value_json(published),
@@ -680,6 +672,25 @@ def _json_reports(
         "entries": spliced_items(text, fields["entries"], [(k, entry_json(h, "unchanged")) for k, h in before], count),
     }
     return joined_fields(printed), joined_fields(rebuilt)
+
+
+def json_common(plan: AppendPlan, made: Built, config: FeedConfig) -> tuple[bytes, dict[str, Span], dict[str, Parts]]:
+    """Return the stored JSON report, where its values are, and what both reports a build of a few seeds makes share.
+
+    That is every stored value, with the tombstones and documents made
+    again (the build may have let a tombstone expire, or filled a page).
+    """
+    text = plan.sections["json"]
+    fields = json_fields(text)
+    if fields is None:  # never: checked before anything was built
+        raise ValueError("the stored JSON report is not laid out as a report")
+    documents = [*(archive_path(number) for number in range(1, made.full_pages + 1)), FEED_NAME]
+    common = {
+        **{key: kept_value(text, span) for key, span in fields.items()},
+        "tombstones": value_json([tombstone_json(t) for t in feed_tombstones(made.tombstones, config)]),
+        "documents": value_json(documents),
+    }
+    return text, fields, common
 
 
 class ReportOrder(NamedTuple):

@@ -43,6 +43,7 @@ from seedfeed.append import (
     Staged,
     archived_paths,
     build_few,
+    json_common,
     page_heads,
     plan_catalog,
     reordered,
@@ -51,8 +52,7 @@ from seedfeed.append import (
     stored_heads,
     written_paths,
 )
-from seedfeed.archive import FEED_NAME, archive_path
-from seedfeed.build import Draft, entry_catalog, feed_tombstones, summary_line
+from seedfeed.build import Draft, entry_catalog, summary_line
 from seedfeed.cache import DIGEST_SIZE, ParseCache
 from seedfeed.catalog import EntryHead
 from seedfeed.config import FeedConfig
@@ -70,9 +70,8 @@ from seedfeed.snapshot import (
     entry_line,
     notice_json,
     save_appended_snapshot,
-    tombstone_json,
 )
-from seedfeed.spliced_json import joined_fields, json_fields, kept_value, list_count, spliced_items, value_json
+from seedfeed.spliced_json import joined_fields, json_fields, list_count, spliced_items, value_json
 from seedfeed.writers.html import page_file
 
 
@@ -445,18 +444,13 @@ def _json_reports(
     entry's notices so), and the values that changed made again: counts,
     removed ids, tombstones, documents, what was written.
     """
-    text = plan.sections["json"]
-    fields = json_fields(text)
-    if fields is None:  # never: checked before anything was built (_is_updatable)
-        raise ValueError("the stored JSON report is not laid out as a report")
+    text, fields, stored = json_common(plan, made, config)
     count = len(base.order)
     published, updated, gone = count - len(made.gone), len(made.heads), len(made.gone)
     inserts, left_out = notices
     common = {
-        **{key: kept_value(text, span) for key, span in fields.items()},
+        **stored,
         "published": value_json(published),
-        "tombstones": value_json([tombstone_json(t) for t in feed_tombstones(made.tombstones, config)]),
-        "documents": value_json([*(archive_path(number) for number in range(1, made.full_pages + 1)), FEED_NAME]),
         "notices": spliced_items(
             text, fields["notices"], [(k, notice_json(n)) for k, n in inserts], len(base.notices), left_out
         ),
