@@ -620,11 +620,12 @@ def _report(
         ),
         forms=["json" if is_json else "text"],
     )
-    printed = json = b""
+    printed: bytes | list[bytes | memoryview] = b""
+    json: bytes | list[bytes | memoryview] = b""
     if is_json:
-        json = b"".join(reports[0])
+        json = reports[0]
     elif not is_quiet:
-        printed = b"".join(spliced(lines, [(k, entry_line("new", head)) for k, head in before], count))
+        printed = spliced(lines, [(k, entry_line("new", head)) for k, head in before], count)
     return PrintedReport(
         errors=errors,
         warnings=b"" if is_quiet else b"".join(joined_parts(warnings, [f"warning: {n}" for n in made.notices])),

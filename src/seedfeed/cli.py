@@ -56,8 +56,10 @@ class SeedfeedGroup(click.Group):
             raise click.ClickException(str(exc)) from exc
 
 
-def _text(part: str | bytes) -> str:
-    """Return a report's part as text (a snapshot's parts are its UTF-8 bytes)."""
+def _text(part: str | bytes | list[bytes | memoryview]) -> str:
+    """Return a report's part as text (a snapshot's parts are its UTF-8 bytes, or pieces of them)."""
+    if isinstance(part, list):
+        part = b"".join(part)
     return part.decode("utf-8") if isinstance(part, bytes) else part
 
 

@@ -48,9 +48,16 @@ def main() -> None:
     click_main()
 
 
-def _put(stream: TextIO, part: str | bytes) -> None:
+def _put(stream: TextIO, part: str | bytes | list[bytes | memoryview]) -> None:
     """Write a part of a report and a newline: UTF-8 bytes as they are where the stream writes UTF-8."""
     binary = getattr(stream, "buffer", None)
+    if isinstance(part, list):
+        if binary is not None and codecs.lookup(stream.encoding).name == "utf-8":
+            stream.flush()
+            binary.writelines(part)  # the pieces of a spliced report, never joined
+            binary.write(b"\n")
+            return
+        part = b"".join(part)
     if isinstance(part, bytes):
         if binary is not None and codecs.lookup(stream.encoding).name == "utf-8":
             stream.flush()

@@ -147,6 +147,10 @@ class FinishedBuild(NamedTuple):
     forms: Collection[str] = REPORT_FORMS
 
 
+# A part of a printed report as the pieces of its UTF-8 bytes, printed one after another.
+Parts = list[bytes | memoryview]
+
+
 class PrintedReport(NamedTuple):
     """What ``seedfeed build`` prints for a report, as the text it writes: the same stored or fresh.
 
@@ -154,14 +158,15 @@ class PrintedReport(NamedTuple):
     empty when there are none or the command's flags do not print them: as
     text, or as its UTF-8 bytes when it was read so (a snapshot's sections,
     megabytes at a hundred thousand entries, are printed without being
-    decoded and encoded again).
+    decoded and encoded again), or as pieces of those bytes (the report of a
+    build of a few seeds, spliced: never joined).
     """
 
     errors: str | bytes  # stderr: one "rejected: ..." line per rejected seed, by path
     warnings: str | bytes  # stderr: one "warning: ..." line per notice, unless --quiet
-    lines: str | bytes  # stdout: one line per published entry, newest first, unless --quiet or --json
+    lines: str | bytes | Parts  # stdout: one line per published entry, newest first, unless --quiet or --json
     summary: str  # stdout: the closing line, without the feed's path (unless --json)
-    json: str | bytes  # stdout: the --json object as printed
+    json: str | bytes | Parts  # stdout: the --json object as printed
     is_failed: bool  # a seed was rejected: exit code 1
     # What made it: "build" (a build), "noop" (the snapshot of a build with nothing
     # to do), "append" (a build of only the new seeds, ``append.py``).

@@ -404,11 +404,12 @@ def _report(
         ),
         forms=["json" if is_json else "text"],
     )
-    printed = json = b""
+    printed: bytes | list[bytes | memoryview] = b""
+    json: bytes | list[bytes | memoryview] = b""
     if is_json:
-        json = b"".join(reports[0])
+        json = reports[0]
     elif not is_quiet:
-        printed = b"".join(spliced(lines, [(k, entry_line("updated", head)) for k, head in before], count, removed))
+        printed = spliced(lines, [(k, entry_line("updated", head)) for k, head in before], count, removed)
     return PrintedReport(
         errors=plan.sections["errors"],
         warnings=b"" if is_quiet else b"".join(warnings),
