@@ -602,13 +602,14 @@ def _report(
     # A rebuild lists notices by arrival (snapshot.noop_report); this build, as a build does, the new seeds' by stem.
     arrived = [notice for head in made.heads for notice in head.notices()]
     by_arrival = [f"warning: {notice}" for notice in arrived]
-    is_json = "json" in plan.sections
-    if is_json:
-        reports = _json_reports(plan, base, made, config, before, arrived)
-        section: dict[str, Iterable[bytes | memoryview]] = {"json": reports[1]}
-    else:
-        lines = plan.sections["lines"]
-        section = {"lines": spliced(lines, [(k, entry_line("unchanged", head)) for k, head in before], count)}
+    section, printed, json = stdout_parts(
+        plan,
+        before,
+        count,
+        change="new",
+        is_quiet=is_quiet,
+        json=lambda: _json_reports(plan, base, made, config, before, arrived),
+    )
     save_appended_snapshot(
         plan,
         pickle.dumps(next_base, protocol=pickle.HIGHEST_PROTOCOL),
@@ -618,14 +619,8 @@ def _report(
         summary=summary_line(
             published=published, new=0, updated=0, removed=0, unchanged=published, rejected=base.rejected
         ),
-        forms=["json" if is_json else "text"],
+        forms=["json" if "json" in section else "text"],
     )
-    printed: bytes | list[bytes | memoryview] = b""
-    json: bytes | list[bytes | memoryview] = b""
-    if is_json:
-        json = reports[0]
-    elif not is_quiet:
-        printed = spliced(lines, [(k, entry_line("new", head)) for k, head in before], count)
     return PrintedReport(
         errors=errors,
         warnings=b"" if is_quiet else b"".join(joined_parts(warnings, [f"warning: {n}" for n in made.notices])),
@@ -637,6 +632,36 @@ def _report(
         is_failed=plan.is_failed,
         answered_by="append",
     )
+
+
+def stdout_parts(
+    plan: AppendPlan,
+    before: Sequence[tuple[int, EntryHead]],
+    count: int,
+    *,
+    change: str,
+    is_quiet: bool,
+    json: Callable[[], tuple[Parts, Parts]],
+    removed: Collection[int] = (),
+) -> tuple[dict[str, Iterable[bytes | memoryview]], bytes | Parts, bytes | Parts]:
+    """Return the stdout part of a build of a few seeds' report, in the form the snapshot holds.
+
+    That is the next snapshot's section of it (as a rebuild prints it), and
+    what this build prints: its entry lines, or its JSON (``json()`` makes
+    both JSON reports, this build's and the rebuild's). The lines are the
+    stored ones with the built entries' lines (``change``, their places in
+    ``before``) put in and the old lines numbered in ``removed`` left out.
+    """
+    if "json" in plan.sections:
+        printed, rebuilt = json()
+        return {"json": rebuilt}, b"", printed
+    lines = plan.sections["lines"]
+    section: dict[str, Iterable[bytes | memoryview]] = {
+        "lines": spliced(lines, [(k, entry_line("unchanged", head)) for k, head in before], count, removed)
+    }
+    if is_quiet:
+        return section, b"", b""
+    return section, spliced(lines, [(k, entry_line(change, head)) for k, head in before], count, removed), b""
 
 
 def _json_reports(

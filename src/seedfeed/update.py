@@ -49,6 +49,7 @@ from seedfeed.append import (
     reordered,
     report_position,
     spliced,
+    stdout_parts,
     stored_heads,
     written_paths,
 )
@@ -67,7 +68,6 @@ from seedfeed.snapshot import (
     AppendPlan,
     PrintedReport,
     entry_json,
-    entry_line,
     notice_json,
     save_appended_snapshot,
 )
@@ -382,13 +382,15 @@ def _report(
         notices=notices,
     )
     del order
-    is_json = "json" in plan.sections
-    if is_json:
-        reports = _json_reports(plan, base, made, config, before, removed, (notice_inserts, notice_removed))
-        section: dict[str, Iterable[bytes | memoryview]] = {"json": reports[1]}
-    else:
-        lines = plan.sections["lines"]
-        section = {"lines": spliced(lines, [(k, entry_line("unchanged", head)) for k, head in before], count, removed)}
+    section, printed, json = stdout_parts(
+        plan,
+        before,
+        count,
+        change="updated",
+        is_quiet=is_quiet,
+        json=lambda: _json_reports(plan, base, made, config, before, removed, (notice_inserts, notice_removed)),
+        removed=removed,
+    )
     save_appended_snapshot(
         plan,
         pickle.dumps(next_base, protocol=pickle.HIGHEST_PROTOCOL),
@@ -402,14 +404,8 @@ def _report(
         summary=summary_line(
             published=published, new=0, updated=0, removed=0, unchanged=published, rejected=base.rejected
         ),
-        forms=["json" if is_json else "text"],
+        forms=["json" if "json" in section else "text"],
     )
-    printed: bytes | list[bytes | memoryview] = b""
-    json: bytes | list[bytes | memoryview] = b""
-    if is_json:
-        json = reports[0]
-    elif not is_quiet:
-        printed = spliced(lines, [(k, entry_line("updated", head)) for k, head in before], count, removed)
     return PrintedReport(
         errors=plan.sections["errors"],
         warnings=b"" if is_quiet else b"".join(warnings),
