@@ -224,6 +224,28 @@ def test_site_store_keeps_the_index_rows_of_the_index_alone(seeds: Path, tmp_pat
     _check_against_reference(seeds, out, report)
 
 
+def test_site_store_drops_the_rows_of_removed_seeds(seeds: Path, tmp_path: Path) -> None:
+    """A removed seed's rows leave the store, its archive row and its index row; every other seed's stay."""
+    out = tmp_path / "out"
+    build(seeds, out, now=START, jobs=1)
+    index = _article_stems(_published(out)["index.html"])
+    archived_only = sorted({p.stem for p in seeds.glob("*.txt")} - set(index))
+    gone = [index[0], archived_only[0]]  # one with an index row, one without
+    for stem in gone:
+        (seeds / f"{stem}.txt").unlink()
+    report = build(seeds, out, now=START + timedelta(hours=1), jobs=1)
+    assert len(report.removed) == 2
+    store = load_cache(out, cache_key(seeds, load_config(seeds))).store
+    stored = set(store.get_all("rows"))
+    store.close()
+    left = {p.stem for p in seeds.glob("*.txt")}
+    assert {key for key in stored if not key.startswith(INDEX_ROW)} == left
+    shown = _article_stems(_published(out)["index.html"])
+    assert {key for key in stored if key.startswith(INDEX_ROW)} <= {INDEX_ROW + stem for stem in shown}
+    assert not {INDEX_ROW + stem for stem in gone} & stored
+    _check_against_reference(seeds, out, report)
+
+
 def _article_stems(data: bytes) -> list[str]:
     page = lxml.html.fromstring(data)
     return [posixpath.basename(href).removesuffix(".html") for href in _article_links(page)]

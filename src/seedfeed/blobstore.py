@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 BLOBS_FILE = "blobs.sqlite"
@@ -164,12 +164,12 @@ class BlobStore:
             self._give_up()
             raise
 
-    def write(self, table: str, rows: Mapping[str, tuple[bytes, bytes]], keep: Iterable[str] | None = None) -> None:
+    def write(self, table: str, rows: Mapping[str, tuple[bytes, bytes]], keep: Container[str] | None = None) -> None:
         """Store ``name -> (digest, data)`` rows in one transaction; with ``keep``, drop every other name."""
         self.write_rows(table, ((name, digest, data) for name, (digest, data) in rows.items()), keep)
 
     def write_rows(
-        self, table: str, rows: Iterable[tuple[str, bytes, bytes]], keep: Iterable[str] | None = None
+        self, table: str, rows: Iterable[tuple[str, bytes, bytes]], keep: Container[str] | None = None
     ) -> None:
         """Store ``(name, digest, data)`` rows in one transaction, taken one at a time; with ``keep``, drop the rest.
 
@@ -212,7 +212,7 @@ class BlobStore:
         except sqlite3.Error:
             self._give_up()
 
-    def drop_prefixed(self, table: str, prefix: str, keep: Iterable[str]) -> None:
+    def drop_prefixed(self, table: str, prefix: str, keep: Container[str]) -> None:
         """Drop the rows whose names start with ``prefix`` (one character), but those named in ``keep``.
 
         The names of one prefix are a range of the table's key: SQLite walks
@@ -238,11 +238,13 @@ class BlobStore:
             self._db = None
 
 
-def _delete_others(db: sqlite3.Connection, table: str, found: Iterable[tuple[str]], keep: Iterable[str]) -> None:
-    """Delete the rows of the names ``found`` (a query's rows of one name each) that ``keep`` does not hold."""
-    kept = set(keep)
-    names = [name for (name,) in found]  # read whole before deleting: the query walks the table
-    db.executemany(
-        f"DELETE FROM {table} WHERE name = ?",  # noqa: S608  # table names are ours
-        ((name,) for name in names if name not in kept),
-    )
+def _delete_others(db: sqlite3.Connection, table: str, found: Iterable[tuple[str]], keep: Container[str]) -> None:
+    """Delete the rows of the names ``found`` (a query's rows of one name each) that ``keep`` does not hold.
+
+    ``keep`` is asked once per row (a set, or a view that answers without
+    listing every name). Only the names to delete are listed, read whole
+    before deleting (the query walks the table): a list of every name would
+    be megabytes at 100,000 rows.
+    """
+    doomed = [(name,) for (name,) in found if name not in keep]
+    db.executemany(f"DELETE FROM {table} WHERE name = ?", doomed)  # noqa: S608  # table names are ours

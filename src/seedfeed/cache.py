@@ -40,7 +40,7 @@ import pickle
 import sqlite3
 import struct
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -495,13 +495,12 @@ class ParseCache:
         """
         if not self._is_pruned:
             return
-        keys = {name[: -len(SEED_SUFFIX)] for name in self.seeds}
-        keys.update([INDEX_ROW + stem for stem in keys])
+        keys = _RowKeys(self.seeds)
         if self.store.is_persistent:
             self.flush_pending()
             self.store.write("rows", {}, keys)
         else:
-            for key in set(self._pending["rows"]) - keys:
+            for key in [key for key in self._pending["rows"] if key not in keys]:
                 del self._pending["rows"][key]
 
     def put(self, name: str, record: CachedSeed, article: Article | None = None) -> None:
@@ -587,7 +586,7 @@ class ParseCache:
             written = sorted(grouped if buckets is None else buckets)
             rows = _bucket_rows(written, grouped, records)
             # Every bucket written: any other row is another build's.
-            self.store.write_rows(table, rows, keep=[*written, _LEDGER_ROW] if buckets is None else None)
+            self.store.write_rows(table, rows, keep={*written, _LEDGER_ROW} if buckets is None else None)
             self._dirty[table] = set()
         if self._is_ledger_dirty:
             data = pickle.dumps(self.ledger, protocol=pickle.HIGHEST_PROTOCOL)
@@ -668,6 +667,20 @@ def _shared(record: CachedSeed) -> CachedSeed:
     """
     first_seen = fixed_offset(record.first_seen)
     return record if first_seen is record.first_seen else record._replace(first_seen=first_seen)
+
+
+class _RowKeys(Container[str]):
+    """The keys of the listing-page rows of a set of seeds (``ParseCache.index_rows``), asked one at a time.
+
+    Pruning asks it once per stored row: the set of every key would be two
+    strings per seed, tens of megabytes for a moment at 100,000 seeds.
+    """
+
+    def __init__(self, seeds: Container[str]) -> None:
+        self._seeds = seeds  # file names
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key.removeprefix(INDEX_ROW) + SEED_SUFFIX in self._seeds
 
 
 class _Read(NamedTuple):
