@@ -360,3 +360,27 @@ def test_cold_build_streaming_prepared_entries_to_the_store_is_byte_identical(
     (seeds / LEDGER_NAME).write_bytes(ledger)
     fresh = build(seeds, tmp_path / "fresh", now=later, jobs=1, use_cache=False)
     assert _published(tmp_path / "streamed") == _published(tmp_path / "fresh")
+
+
+def test_report_entries_after_the_build_come_from_the_store_then_from_the_seeds(
+    tmp_path: Path, make_seeds: Callable[[dict[str, str | bytes]], Path]
+) -> None:
+    """The cache lets its records go once saved; a report's entries are still read, and made again if lost."""
+    seeds = make_seeds({p.name: p.read_bytes() for p in _corpus_seeds(6)} | {"no_year.txt": NO_YEAR})
+    out = tmp_path / "out"
+    report = build(seeds, out, now=START, jobs=1)
+    ledger = (seeds / LEDGER_NAME).read_bytes()
+    (seeds / LEDGER_NAME).unlink()
+    fresh = build(seeds, tmp_path / "fresh", now=START, jobs=1, use_cache=False)
+    assert (seeds / LEDGER_NAME).read_bytes() == ledger
+    expected = fresh.entries
+    assert len(expected) == 7
+    # Read from the store by the heads' digests.
+    assert report.entries == expected
+    # The store gone too: each entry is parsed again, its year still from the ledger's first-seen time.
+    shutil.rmtree(out / CACHE_DIR)
+    assert report.catalog is not None
+    report.catalog._loaded.clear()
+    assert report.entries == expected
+    # "18 Oktober" before a first-seen time of March 2024.
+    assert next(e for e in report.entries if e.stem == "no_year").published.year == START.year - 1

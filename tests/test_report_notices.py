@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 from seedfeed.build import BuildReport, build
 from seedfeed.ledger import LEDGER_NAME, Ledger, load_ledger
-from seedfeed.snapshot import _notices_by_arrival, _notices_counted, noop_report
+from seedfeed.snapshot import _arrival_order, _notices_by_arrival, _notices_counted, noop_report
 
 NOW = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
 # No byline and no year: two notices each, and the year comes from first-seen.
@@ -61,3 +63,12 @@ def test_notices_not_the_catalogs_in_its_order_are_counted_instead(
     assert _notices_by_arrival(extra, after, ledger_path) is None
     assert noop_report(report, before=after, after=after, ledger_path=ledger_path, now=NOW) is not None
     assert noop_report(extra, before=after, after=after, ledger_path=ledger_path, now=NOW) is None
+
+
+def test_arrival_order_is_by_number_then_stem() -> None:
+    # Numbers alone when each is once (a ledger's), with the stems to break ties otherwise.
+    heads = [SimpleNamespace(stem=stem) for stem in ("d", "c", "b", "a")]
+    assert _arrival_order(array("q", [4, 2, 3, 1]), heads) == [3, 1, 2, 0]  # type: ignore[arg-type]
+    assert _arrival_order(array("q", [2, 1, 2, 1]), heads) == [3, 1, 2, 0]  # type: ignore[arg-type]
+    assert _arrival_order(array("q", [5, 5, 5, 5]), heads) == [3, 2, 1, 0]  # type: ignore[arg-type]
+    assert _arrival_order(array("q"), []) == []

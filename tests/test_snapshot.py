@@ -374,6 +374,36 @@ def test_snapshot_help_and_noop_import_no_library(runs: Runs) -> None:
     assert _probe("build", str(runs.seeds), "--out", str(runs.out), "--quiet") == {"code": 0, "heavy": []}
 
 
+def test_snapshot_output_state_made_by_folder_is_the_whole_scans(tmp_path: Path) -> None:
+    # The state's output part is made a folder at a time, its names joined around their prefix:
+    # the same bytes as the scan of every path, whatever the folders hold.
+    out = tmp_path / "public"
+    for relative in (
+        "feed.atom",
+        "index.html",
+        "articles/a.html",
+        "articles/ä b.html",
+        "archive/1.atom",
+        "archive/x/y.html",
+        "archive/x/z/deep.html",
+        ".cache/hidden.db",  # a hidden folder is no output
+        ".index.html.tmp",  # a hidden file is
+    ):
+        (out / relative).parent.mkdir(parents=True, exist_ok=True)
+        (out / relative).write_text(relative, encoding="utf-8")
+    (out / "empty").mkdir()
+    (out / "archive" / "empty").mkdir()
+    whole = snapshot._scan_outputs(out)
+    assert whole is not None
+    assert "archive/x/z/deep.html" in whole.names
+    assert not any(name.startswith(".cache") for name in whole.names)
+    assert snapshot._output_bytes(out) == snapshot._scan_bytes(whole)
+    # Only the folder's own files: one folder without any subfolder.
+    assert snapshot._output_bytes(out / "articles") == snapshot._scan_bytes(snapshot._scan_outputs(out / "articles"))
+    assert snapshot._output_bytes(out / "empty") == (b"", b"")
+    assert snapshot._output_bytes(tmp_path / "gone") is None
+
+
 def test_snapshot_patched_scan_of_written_outputs_is_the_scan_of_the_folder(tmp_path: Path) -> None:
     # The append path patches the output folder's scan with what it wrote instead of scanning again.
     out = tmp_path / "public"

@@ -299,12 +299,18 @@ def entry_catalog(
 
     def load(head: EntryHead) -> Entry:
         name = head.stem + SEED_SUFFIX  # a seed's stem is its file name without the suffix
+        # By the head's digest once the cache has let its records go (a report's entries, after the build).
         entry = parse_cache.entry(name)
+        if entry is None:
+            entry = parse_cache.stored_entry(name, head.digest)
         if entry is None:
             # The store lost it: made again, the same, from the article and the head's dates.
             dates = EntryDates(published=head.published, updated=head.updated, provenance=head.date_source)
-            entry = to_entry(cached_article(parse_cache, paths[name], config), dates, config)
-            parse_cache.put_entry(name, head, entry)
+            record = records.get(head.stem)
+            first_seen = record.first_seen if record is not None else None
+            entry = to_entry(cached_article(parse_cache, paths[name], config, first_seen), dates, config)
+            if name in parse_cache.seeds:
+                parse_cache.put_entry(name, head, entry)
         return entry
 
     return EntryCatalog(heads, load)
@@ -543,6 +549,9 @@ def build(
             if use_cache:
                 parse_cache.keep_stencils(stencils_made())
                 save_cache(out_dir, parse_cache)
+                # Saved: the records of every seed and output (60 MB at 100,000 seeds) are not
+                # held while the report and the snapshot are made.
+                parse_cache.release_records()
             parse_cache.store.close()
             notices.extend(catalog_notices(catalog))
             report = BuildReport(

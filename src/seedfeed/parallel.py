@@ -370,20 +370,32 @@ def parse_seed_files(
     return SeedScan(outcomes=[result for result in results if result is not None], newest_change_ns=newest)
 
 
-def cached_article(parse_cache: ParseCache, path: Path, config: FeedConfig) -> Article:
+def cached_article(
+    parse_cache: ParseCache, path: Path, config: FeedConfig, first_seen: datetime | None = None
+) -> Article:
     """Return the article of a seed the cache has a record of, parsing it again if the store lost it.
 
-    Raises SeedError when the seed must be parsed again and cannot be, and
-    KeyError for a seed the cache has no record of.
+    ``first_seen`` stands in for the record once the cache has let its
+    records go (``ParseCache.release_records``); the article parsed again is
+    then returned, not kept. Raises SeedError when the seed must be parsed
+    again and cannot be, and KeyError for a seed the cache has no record of
+    without ``first_seen``.
     """
     article = parse_cache.article(path.name)
     if article is not None:
         return article
-    record = parse_cache.seeds[path.name]
-    outcome = parse_one(ParseJob(path=path, first_seen=record.first_seen, known_digest=None), config)
+    record = parse_cache.seeds.get(path.name)
+    if record is not None:
+        known = record.first_seen
+    elif first_seen is not None:
+        known = first_seen
+    else:
+        raise KeyError(path.name)
+    outcome = parse_one(ParseJob(path=path, first_seen=known, known_digest=None), config)
     if outcome.error is not None:
         raise outcome.error
     if outcome.article is None or outcome.stat is None or outcome.digest is None:  # never without an error
         raise SeedError(path, None, "could not be read")
-    parse_cache.put(path.name, record._replace(stat=outcome.stat, digest=outcome.digest), outcome.article)
+    if record is not None:
+        parse_cache.put(path.name, record._replace(stat=outcome.stat, digest=outcome.digest), outcome.article)
     return outcome.article

@@ -383,9 +383,9 @@ def noop_report(
         # of its name, or its own time; a rebuild parses with the new record's.
         if record is None or record.first_seen != (old.first_seen if old is not None else now):
             return None
-    heads = sorted(report.heads, key=lambda head: (after.records[head.stem].arrival, head.stem))
     notices = _notices_by_arrival(report, after, ledger_path)
     if notices is None:
+        heads = sorted(report.heads, key=lambda head: (after.records[head.stem].arrival, head.stem))
         notices = _notices_counted(report, heads, ledger_path)
     if notices is None:
         return None
@@ -428,8 +428,22 @@ def _notices_by_arrival(report: BuildReport, after: Ledger, ledger_path: Path) -
     starts.append(position)
     records = after.records
     heads = catalog.heads
-    order = sorted(range(len(heads)), key=lambda index: (records[heads[index].stem].arrival, heads[index].stem))
+    order = _arrival_order(array("q", [records[head.stem].arrival for head in heads]), heads)
     return [notice for index in order for notice in own[starts[index] : starts[index + 1]]]
+
+
+def _arrival_order(arrivals: array[int], heads: Sequence[EntryHead]) -> list[int]:
+    """Return the indexes of ``heads`` by their arrival numbers (``arrivals``, by index), then by stem.
+
+    Sorted by the numbers alone, no tuple per head, when no two are the
+    same (a ledger numbers each arrival once); by both otherwise.
+    """
+    from itertools import pairwise  # the fast path never gets here
+
+    order = sorted(range(len(heads)), key=arrivals.__getitem__)
+    if any(arrivals[a] == arrivals[b] for a, b in pairwise(order)):
+        order.sort(key=lambda index: (arrivals[index], heads[index].stem))
+    return order
 
 
 def _notices_counted(report: BuildReport, heads: Sequence[EntryHead], ledger_path: Path) -> list[Notice] | None:
@@ -1022,12 +1036,12 @@ def _state(
     hashing them, and no two states can collide. Parts, not joined: they are
     written one after another, and megabytes need not be copied to be joined.
     """
-    outputs = _scan_outputs(out_dir)
+    outputs = _output_bytes(out_dir)
     if outputs is None:
         return None
     return [
         *_prefixed(_head_parts(seeds_dir, names, config_bytes=config_bytes, seeds=seeds, ledger=ledger)),
-        *_prefixed(list(_scan_bytes(outputs))),
+        *_prefixed(list(outputs)),
     ]
 
 
@@ -1047,8 +1061,8 @@ def _state_head(
 
 def _state_outputs(out_dir: Path) -> bytes | None:
     """Return the last part of ``_state``: the output folder's files; None when the folder is gone."""
-    outputs = _scan_outputs(out_dir)
-    return None if outputs is None else b"".join(_prefixed(list(_scan_bytes(outputs))))
+    outputs = _output_bytes(out_dir)
+    return None if outputs is None else b"".join(_prefixed(list(outputs)))
 
 
 def _prefixed(parts: list[bytes]) -> list[bytes]:
@@ -1144,29 +1158,69 @@ def _scan_outputs(out_dir: Path) -> _Scan | None:
     """
     names: list[str] = []
     numbers: array[int] | list[int] = array("q")
-    folders = [("", str(out_dir))]
     try:
-        while folders:
-            prefix, folder = folders.pop()
-            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                files: list[str] = []
-                found: list[str] = []
-                with os.scandir(fd) as entries:
-                    for entry in entries:
-                        if not entry.is_dir(follow_symlinks=False):
-                            files.append(entry.name)
-                        elif not entry.name.startswith("."):
-                            found.append(entry.name)
-                files.sort()
-                folders += [(f"{prefix}{name}/", f"{folder}/{name}") for name in sorted(found)]
-                numbers = _stat_numbers(fd, files, numbers)
-                names += [prefix + name for name in files]
-            finally:
-                os.close(fd)
+        for prefix, files, found in _output_folders(out_dir):
+            if isinstance(numbers, array) and isinstance(found, array):
+                numbers += found
+            else:  # an inode past 2**63: plain ints from here on, as _stat_numbers makes them
+                numbers = [*numbers, *found]
+            names += [prefix + name for name in files]
     except FileNotFoundError:
         return None
     return _Scan(names=names, numbers=numbers)
+
+
+def _output_bytes(out_dir: Path) -> tuple[bytes, bytes] | None:
+    """Return ``_scan_bytes(_scan_outputs(out_dir))``, made a folder at a time; None when the folder is gone.
+
+    The scan's list of every output's path (a string per page, some 10 MB
+    at 100,000 pages) is never made: a folder's names are joined with its
+    prefix between them.
+    """
+    numbers: list[bytes] = []
+    names: list[bytes] = []
+    try:
+        for prefix, files, found in _output_folders(out_dir):
+            if not isinstance(found, array):
+                return _whole_output_bytes(out_dir)  # an inode past 2**63: the scan's list, written whole
+            numbers.append(found.tobytes())
+            if files:
+                joined = prefix + f"\0{prefix}".join(files)
+                names.append(joined.encode("utf-8", "surrogateescape"))
+    except FileNotFoundError:
+        return None
+    return b"".join(numbers), b"\0".join(names)
+
+
+def _whole_output_bytes(out_dir: Path) -> tuple[bytes, bytes] | None:
+    """Return the output scan's bytes through the whole scan (numbers past 2**63 are written as a list)."""
+    outputs = _scan_outputs(out_dir)
+    return None if outputs is None else _scan_bytes(outputs)
+
+
+def _output_folders(out_dir: Path) -> Iterator[tuple[str, list[str], array[int] | list[int]]]:
+    """Yield each folder of the output scan, in its order: its prefix, its files' names (sorted), their stat numbers.
+
+    Raises FileNotFoundError when the output folder (or one of its folders) goes away.
+    """
+    folders = [("", str(out_dir))]
+    while folders:
+        prefix, folder = folders.pop()
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            files: list[str] = []
+            found: list[str] = []
+            with os.scandir(fd) as entries:
+                for entry in entries:
+                    if not entry.is_dir(follow_symlinks=False):
+                        files.append(entry.name)
+                    elif not entry.name.startswith("."):
+                        found.append(entry.name)
+            files.sort()
+            folders += [(f"{prefix}{name}/", f"{folder}/{name}") for name in sorted(found)]
+            yield prefix, files, _stat_numbers(fd, files, array("q"))
+        finally:
+            os.close(fd)
 
 
 def save_appended_snapshot(
