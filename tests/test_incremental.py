@@ -23,9 +23,9 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import REFERENCE_SEED, TESTS, check_atom
+from seedfeed import blobstore, parallel
 from seedfeed import cache as cache_module
 from seedfeed import outputs as outputs_module
-from seedfeed import parallel
 from seedfeed.build import BuildReport, build
 from seedfeed.cache import CACHE_DIR, cache_key, cache_path, load_cache
 from seedfeed.cli import main
@@ -215,6 +215,40 @@ def test_corrupt_cache_is_rebuilt_silently(twins: Twins, damage: Callable[[Path]
     assert report.count("unchanged") == 10
     assert not any("cache" in n.message for n in report.notices)
     assert _cached_names(twins.cached, key) == 10
+
+
+def test_cache_locked_by_another_program_is_kept_for_the_next_build(
+    twins: Twins, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store another program holds locked is not damaged: the build goes on without it and leaves it be."""
+    twins.step(START)
+    key = cache_key(twins.seeds, load_config(twins.seeds))
+    edited = twins.seeds / REFERENCE_SEED.name
+    edited.write_text(REFERENCE_SEED.read_text(encoding="utf-8").replace("Lavrov", "Lavrov Sergeyevich"), "utf-8")
+    monkeypatch.setattr(blobstore, "BUSY_SECONDS", 0.05)
+    read: list[str] = []
+    original = parallel.read_seed_bytes
+
+    def spy(path: Path, *, max_bytes: int) -> tuple[bytes, os.stat_result]:
+        read.append(path.name)
+        return original(path, max_bytes=max_bytes)
+
+    monkeypatch.setattr(parallel, "read_seed_bytes", spy)
+    with closing(sqlite3.connect(cache_path(twins.cached))) as other:
+        other.execute("BEGIN EXCLUSIVE")  # as an sqlite3 shell writing, or a backup, holds it
+        report = twins.step(START + timedelta(hours=1))  # the same bytes as a build without any cache
+        assert report.count("updated") == 1
+        assert len(read) >= 11  # every seed read: the store could not be
+        other.rollback()
+    # Kept as it was: every seed's record, from the first build.
+    assert cache_path(twins.cached).exists()
+    assert _cached_names(twins.cached, key) == 10
+    read.clear()
+    report = twins.step(START + timedelta(hours=2))
+    assert report.count("unchanged") == 10
+    # The cached build read only what changed since the store's build (the edited seed) and the rejected seed;
+    # the build without cache, every seed.
+    assert sorted(read[: len(read) - 11]) == sorted([REFERENCE_SEED.name, "bad.txt"])
 
 
 def _cached_names(out: Path, key: cache_module.CacheKey) -> int:

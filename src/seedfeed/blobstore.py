@@ -28,6 +28,10 @@ BLOBS_FILE = "blobs.sqlite"
 # light records and its output records, in buckets of many; ledger: what
 # reading the ledger file gave, by the digest of its bytes (``cache.py``).
 _TABLES = ("articles", "entries", "rows", "light", "outputs", "ledger", "stencils")
+# How long a build waits for a store another program holds locked before it goes on without it.
+BUSY_SECONDS = 5.0
+# SQLite's primary result codes of a lock held elsewhere: SQLITE_BUSY, SQLITE_LOCKED.
+_BUSY_CODES = (5, 6)
 # Below SQLite's oldest limit of host parameters per statement (999).
 _NAMES_PER_QUERY = 900
 
@@ -55,7 +59,7 @@ class BlobStore:
             return self._db
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self._path, isolation_level=None)
+            db = sqlite3.connect(self._path, isolation_level=None, timeout=BUSY_SECONDS)
             # A disposable cache: a crash may lose the last writes, never corrupt what stays.
             db.execute("PRAGMA synchronous=OFF")
             # Only a build holding the build lock opens the store: keeping SQLite's
@@ -74,17 +78,23 @@ class BlobStore:
                 for table in _TABLES:
                     db.execute(f"DELETE FROM {table}")  # noqa: S608  # table names are ours
                 db.execute("COMMIT")
-        except sqlite3.Error:
-            self._give_up()
+        except sqlite3.Error as exc:
+            self._give_up(exc)
             return None
         self._db = db
         return db
 
-    def _give_up(self) -> None:
-        # A damaged store is removed, so the next build starts an empty one.
+    def _give_up(self, error: sqlite3.Error) -> None:
+        """Stop using the store for this build: it behaves as an empty one that keeps nothing.
+
+        A damaged store is removed, so the next build starts an empty one. A
+        store another program holds locked (an ``sqlite3`` shell, a backup)
+        is left as it is: it is sound, and the next build uses it again
+        rather than parsing every seed anew.
+        """
         self.close()
         self._is_broken = True
-        if self._path is not None:
+        if self._path is not None and not is_busy(error):
             with contextlib.suppress(OSError):
                 self._path.unlink(missing_ok=True)
 
@@ -102,8 +112,8 @@ class BlobStore:
             return None
         try:
             return self._select(db, table, name, digest)
-        except sqlite3.Error:
-            self._give_up()
+        except sqlite3.Error as exc:
+            self._give_up(exc)
             return None
 
     @staticmethod
@@ -132,8 +142,8 @@ class BlobStore:
                 query = f"SELECT name, digest, data FROM {table} WHERE name IN ({marks})"  # noqa: S608  # ours
                 for name, digest, data in db.execute(query, chunk):
                     found[name] = (bytes(digest), bytes(data))
-        except sqlite3.Error:
-            self._give_up()
+        except sqlite3.Error as exc:
+            self._give_up(exc)
             return {}
         return found
 
@@ -144,8 +154,8 @@ class BlobStore:
             return {}
         try:
             rows = db.execute(f"SELECT name, digest, data FROM {table}").fetchall()  # noqa: S608  # ours
-        except sqlite3.Error:
-            self._give_up()
+        except sqlite3.Error as exc:
+            self._give_up(exc)
             return {}
         return {name: (bytes(digest), bytes(data)) for name, digest, data in rows}
 
@@ -160,8 +170,8 @@ class BlobStore:
         try:
             for name, digest, data in db.execute(f"SELECT name, digest, data FROM {table}"):  # noqa: S608  # ours
                 yield name, bytes(digest), bytes(data)
-        except sqlite3.Error:
-            self._give_up()
+        except sqlite3.Error as exc:
+            self._give_up(exc)
             raise
 
     def write(self, table: str, rows: Mapping[str, tuple[bytes, bytes]], keep: Container[str] | None = None) -> None:
@@ -185,8 +195,8 @@ class BlobStore:
             if keep is not None:
                 _delete_others(db, table, db.execute(f"SELECT name FROM {table}"), keep)  # noqa: S608
             db.execute("COMMIT")
-        except sqlite3.Error:
-            self._give_up()
+        except sqlite3.Error as exc:
+            self._give_up(exc)
 
     def write_parts(self, table: str, name: str, digest: bytes, parts: Sequence[bytes | memoryview]) -> None:
         """Store one row whose data is ``parts`` joined, written part by part: the whole is never held.
@@ -209,8 +219,8 @@ class BlobStore:
                 for part in parts:
                     blob.write(part)
             db.execute("COMMIT")
-        except sqlite3.Error:
-            self._give_up()
+        except sqlite3.Error as exc:
+            self._give_up(exc)
 
     def drop_prefixed(self, table: str, prefix: str, keep: Container[str]) -> None:
         """Drop the rows whose names start with ``prefix`` (one character), but those named in ``keep``.
@@ -226,8 +236,8 @@ class BlobStore:
             query = f"SELECT name FROM {table} WHERE name >= ? AND name < ?"  # noqa: S608  # table names are ours
             _delete_others(db, table, db.execute(query, (prefix, chr(ord(prefix) + 1))), keep)
             db.execute("COMMIT")
-        except sqlite3.Error:
-            self._give_up()
+        except sqlite3.Error as exc:
+            self._give_up(exc)
 
     def close(self) -> None:
         """Close the database, if it was opened; later reads open it once each."""
@@ -248,3 +258,9 @@ def _delete_others(db: sqlite3.Connection, table: str, found: Iterable[tuple[str
     """
     doomed = [(name,) for (name,) in found if name not in keep]
     db.executemany(f"DELETE FROM {table} WHERE name = ?", doomed)  # noqa: S608  # table names are ours
+
+
+def is_busy(error: sqlite3.Error) -> bool:
+    """Return whether an SQLite error says another connection holds the database locked (not that it is damaged)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in _BUSY_CODES
