@@ -42,7 +42,7 @@ import seedfeed.build
 import seedfeed.cli
 import seedfeed.websub
 from conftest import FEED_TOML, REPO, TESTS, A, check_atom
-from seedfeed import entry, snapshot
+from seedfeed import entry, parallel, snapshot
 from seedfeed.build import BuildReport
 from seedfeed.build import build as full_build
 from seedfeed.cache import CACHE_DIR
@@ -801,6 +801,8 @@ def _add_two(site: Site) -> None:
 
 
 def _add_33(site: Site) -> None:
+    # A folder of 44 seeds then: 32 new ones may be appended (snapshot.append_limit), not 33.
+    assert snapshot.append_limit(11 + 33) == 32
     site.add_generated(range(100, 133))
 
 
@@ -896,7 +898,7 @@ FALLBACKS = {
     # The first archive page is born in a full build, with its folder (later ones are appended: below).
     "first-archive-page-exactly-full": Fallback(_add_one, count=4),
     "first-archive-page": Fallback(_add_two, count=4),
-    "more-than-32-new-seeds": Fallback(_add_33, max_entries=50),
+    "more-new-seeds-than-the-limit": Fallback(_add_33, max_entries=50),
     "old-seed-edited": Fallback(_edit_old),
     "old-seed-edited-same-size": Fallback(_edit_old_same_size),
     "old-seed-touched": Fallback(_touch_old),
@@ -937,6 +939,31 @@ def test_append_falls_back_to_the_full_build(site: Site, case: Fallback) -> None
     if "--strict" in case.flags:
         assert run.report.is_withheld
         assert run.after == run.before
+
+
+@pytest.mark.parametrize("flags", [(), ("--json",)], ids=["text", "json"])
+@pytest.mark.usefixtures("settled")
+def test_append_of_a_batch_of_a_tenth_of_a_large_folder(
+    site: Site, monkeypatch: pytest.MonkeyPatch, flags: tuple[str, ...]
+) -> None:
+    """A morning's batch, more than 32 new seeds, is appended alone in a folder ten times its size; one more is not."""
+    site.write_config(feed_toml(max_entries=50))
+    site.add_generated(range(360))
+    assert site.run(*flags).answered is None
+    # Parsed over two processes, as a batch of hundreds is.
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_SEEDS", 2)
+    monkeypatch.setattr(parallel, "_can_fork", lambda: True)
+    assert snapshot.append_limit(400) == 40
+    names = site.add_generated(range(1000, 1040))
+    run = site.run(*flags)  # and the twin's full build: the same bytes, the same report
+    assert run.answered == "append"
+    assert run.new_stems == {Path(name).stem for name in names}
+    assert run.report.count("new") == 40
+    # Filled: archive page 8 (arrivals 351 to 400), which the 40 new seeds completed.
+    assert (site.out / "archive" / "8.atom").is_file()
+    assert snapshot.append_limit(441) == 44
+    site.add_generated(range(2000, 2045))
+    assert site.run(*flags).answered is None
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from collections.abc import Callable
@@ -402,6 +403,32 @@ def test_snapshot_output_state_made_by_folder_is_the_whole_scans(tmp_path: Path)
     assert snapshot._output_bytes(out / "articles") == snapshot._scan_bytes(snapshot._scan_outputs(out / "articles"))
     assert snapshot._output_bytes(out / "empty") == (b"", b"")
     assert snapshot._output_bytes(tmp_path / "gone") is None
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_snapshot_patched_scan_after_batches_in_several_folders_is_the_scan(tmp_path: Path, seed: int) -> None:
+    # Batches of pages written, rewritten and removed across folders, in any order (where each
+    # folder's files start is remembered between them): the patched scan is a new scan's.
+    chooser = random.Random(seed)  # noqa: S311  # a test's reproducible choices
+    out = tmp_path / "public"
+    folders = ["", "archive/", "articles/", "archive/x/", "zz/"]
+    for folder in folders:
+        for name in ("b.html", "m.html", "y.html"):
+            (out / folder).mkdir(parents=True, exist_ok=True)
+            (out / folder / name).write_text(folder + name, encoding="utf-8")
+    scan = snapshot._scan_outputs(out)
+    assert scan is not None
+    written: list[str] = []
+    for _ in range(40):
+        folder = chooser.choice(folders)
+        relative = f"{folder}{chooser.choice('abmnyz')}{chooser.randrange(3)}.html"
+        path = out / relative
+        if path.exists() and chooser.random() < 0.3:
+            path.unlink()
+        else:
+            path.write_text(relative * chooser.randrange(1, 4), encoding="utf-8")
+        written.append(relative)
+    assert snapshot._patched(scan, out, written) == snapshot._scan_outputs(out)
 
 
 def test_snapshot_patched_scan_of_written_outputs_is_the_scan_of_the_folder(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ Anything it is not sure of goes to the full build, before a byte is
 written: a new seed that is rejected or names its own id (it may claim
 another's), the first archive page, tombstones' ids coming back, ``complete``
 feeds, a WebSub hub to tell, a ledger not laid out as this code writes it,
-a parse cache that is gone, more than ``snapshot.APPEND_MAX`` new seeds.
+a parse cache that is gone, more new seeds than ``snapshot.append_limit`` allows.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from seedfeed.fsutil import StagedFile, discard_staged, write_if_changed
 from seedfeed.ledger import Ledger, LedgerRecord, LedgerTombstone, insert_records
 from seedfeed.model import Entry, Notice
 from seedfeed.outputs import write_site
-from seedfeed.parallel import Staging, parse_seed_files
+from seedfeed.parallel import Staging, default_jobs, parse_seed_files
 from seedfeed.seeds import SEED_SUFFIX, SeedPaths
 from seedfeed.snapshot import (
     AppendPlan,
@@ -370,6 +370,8 @@ def _prepare(
         lambda _name: now,
         parse_cache=parse_cache,
         paths=paths,
+        # A batch of hundreds (a morning's scrape) over the cores, as a full build parses.
+        workers=default_jobs(),
         staging=Staging(out_dir=out_dir, is_site="html" in config.formats),
         pages=staged,
     )
@@ -755,7 +757,11 @@ def reordered(
         order.arrivals.insert(position, arrival)
         order.digests[DIGEST_SIZE * position : DIGEST_SIZE * position] = head.digest
     before: list[tuple[int, EntryHead]] = []
-    finals = sorted((order.ids.index(head.id), head) for _arrival, head in inserted)
+    # Each inserted entry's final place, found as it was placed (a search, not a pass over every id).
+    finals = sorted(
+        (report_position(order.keys, order.ids, -head.published.timestamp(), head.id), head)
+        for _arrival, head in inserted
+    )
     for rank, (position, head) in enumerate(finals):
         old = position - rank
         for gone in removed:

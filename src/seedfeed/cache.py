@@ -58,13 +58,14 @@ CACHE_DIR = ".seedfeed-cache"
 # The light half's own file before format 5: removed when a cache is saved.
 _OLD_CACHE_FILE = "parse.pickle"
 # Bump when the layout of the cache changes.
-FORMAT = 6
+FORMAT = 7
 DIGEST_SIZE = 32
 # Before a stem, the key of its row as index.html shows it (a stem, a file's, holds no "/").
 INDEX_ROW = "/"
-# Light records and output records go in this many buckets (a one-seed
-# rebuild rewrites one of each: a few hundred records at 100,000 seeds).
-_BUCKETS = 256
+# Light records and output records go in this many buckets: a rebuild of a few
+# seeds rewrites a bucket of each per seed, some 25 records at 100,000 seeds
+# (a batch of a hundred new seeds, a hundred buckets, not every record).
+_BUCKETS = 4096
 # The light table's row for the ledger's stat, beside the buckets.
 _LEDGER_ROW = "ledger"
 # The ledger table's rows: what reading the ledger file gave (``ledger.ledger_state``), and its checksum.
@@ -182,7 +183,7 @@ def _written(inputs: bytes, found: os.stat_result) -> WrittenOutput:
 
 def _bucket(name: str) -> str:
     """Return the bucket of a record's name: the same in every process."""
-    return format(zlib.crc32(name.encode("utf-8", "surrogateescape")) % _BUCKETS, "02x")
+    return format(zlib.crc32(name.encode("utf-8", "surrogateescape")) % _BUCKETS, "03x")
 
 
 def _checksum(data: bytes) -> bytes:
