@@ -12,6 +12,8 @@ For each corpus size N the runner times, as separate processes:
   cron job or a CI step finds it): a build then also records the no-op
   snapshot, which a build right after the change does not (seedfeed only;
   for Hugo it is ``new``);
+- ``batch``: a rebuild after a batch of new seeds (``--batch``, 100 unless
+  told) arrived at once, as a morning's scrape lands;
 
 each ``--runs`` times (median, min and max), with the peak resident set of
 the build's process tree (the largest single process, from ``wait4``). A
@@ -44,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate_corpus import FEED_TOML, GENERATOR_VERSION, make_seed, seed_name, write_corpus
 
 REPO = Path(__file__).resolve().parent.parent
-SCENARIOS = ("cold", "noop", "new", "edit", "remove", "cron")
+SCENARIOS = ("cold", "noop", "new", "edit", "remove", "cron", "batch")
 # How long the cron scenario waits after adding a seed: more than seedfeed's settling margin (2 s).
 CRON_WAIT = 3.0
 
@@ -202,6 +204,11 @@ class Corpus:
         if hugo:
             self.write_hugo_page(index)
 
+    def add_seeds(self, count: int, *, hugo: bool) -> None:
+        """Add ``count`` new seeds at once."""
+        for _ in range(count):
+            self.add_seed(hugo=hugo)
+
     def edit_seed(self, run: int, *, hugo: bool) -> None:
         """Edit one seed, a different one on each run."""
         index = (run * 7919) % self.size
@@ -244,7 +251,13 @@ def measure(
 
 
 def bench_size(
-    corpus: Corpus, runs: int, *, hugo: str | None, build_args: Sequence[str], scenarios: Sequence[str]
+    corpus: Corpus,
+    runs: int,
+    *,
+    hugo: str | None,
+    build_args: Sequence[str],
+    scenarios: Sequence[str],
+    batch: int = 100,
 ) -> dict[str, dict[str, dict[str, float]]]:
     """Time every scenario on one corpus; return summaries by scenario and tool."""
     env = dict(os.environ)
@@ -287,6 +300,8 @@ def bench_size(
             time.sleep(CRON_WAIT)
 
         record("cron", "seedfeed", measure(runs, add_and_wait, seedfeed, env))
+    if "batch" in scenarios:
+        record("batch", "seedfeed", measure(runs, lambda _run: corpus.add_seeds(batch, hugo=False), seedfeed, env))
     corpus.restore()
 
     if hugo is not None:
@@ -309,6 +324,8 @@ def bench_size(
             record("edit", "hugo", measure(runs, lambda run: corpus.edit_seed(run, hugo=True), command))
         if "remove" in scenarios:
             record("remove", "hugo", measure(runs, lambda run: corpus.remove_seed(run, hugo=True), command))
+        if "batch" in scenarios:
+            record("batch", "hugo", measure(runs, lambda _run: corpus.add_seeds(batch, hugo=True), command))
         corpus.restore()
     return results
 
@@ -356,6 +373,7 @@ def main() -> None:
         default=[],
         help="extra argument for seedfeed build (repeatable), e.g. --build-arg=--jobs=2",
     )
+    parser.add_argument("--batch", type=int, default=100, help="new seeds of the batch scenario (default 100)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args()
     sizes = args.size or [1000, 10000]
@@ -374,7 +392,9 @@ def main() -> None:
         print(f"N = {size:,}", file=sys.stderr)
         corpus = Corpus(args.work, size)
         corpus.ensure(with_hugo=hugo is not None)
-        results = bench_size(corpus, args.runs, hugo=hugo, build_args=args.build_arg, scenarios=scenarios)
+        results = bench_size(
+            corpus, args.runs, hugo=hugo, build_args=args.build_arg, scenarios=scenarios, batch=args.batch
+        )
         report["sizes"][str(size)] = results  # type: ignore[index]  # built here as a dict
         markdown.append(render_markdown(size, results))
     print("\n".join(markdown))
