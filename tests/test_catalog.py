@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from conftest import REFERENCE_SEED
 from seedfeed.article import parse_article
-from seedfeed.cache import _is_same, digest_inputs
+from seedfeed.cache import _is_same, _shared_notes, digest_inputs
 from seedfeed.catalog import EntryHead, SeedFacts
 from seedfeed.config import load_config
 from seedfeed.convert import dates_of, to_entry
@@ -80,3 +80,24 @@ def test_a_cached_time_stands_for_another_only_with_the_same_fields_and_a_zone_a
     assert not _is_same(seven, seven.astimezone(UTC))  # the same moment at another wall time
     assert not _is_same(seven, seven.replace(fold=1))
     assert not _is_same(seven, seven + timedelta(seconds=1))
+
+
+def test_shared_notes_keep_their_values_with_one_path_string_and_interned_messages() -> None:
+    # As a worker's pickle gives them: equal strings, each its own object.
+    path = "/site/seeds/a.txt"
+    message = "language 'en' (detected) differs from the feed's 'id'"
+    notes = ((path + "", None, message[:10] + message[10:]), ("".join(path), 2, "".join(message)))
+    assert notes[0][0] is not notes[1][0]
+    assert notes[0][2] is not notes[1][2]
+    shared = _shared_notes(notes)
+    assert shared == notes
+    assert shared[0][0] is shared[1][0]
+    assert shared[0][2] is shared[1][2]
+    # A head of another seed with the same message shares it too; already shared notes are returned as they are.
+    other = _shared_notes((("/site/seeds/b.txt", None, "".join(message)),))
+    assert other[0][2] is shared[0][2]
+    assert _shared_notes(shared) is shared
+    assert _shared_notes(()) == ()
+    # Notes of another file (a caption's source) keep their own path.
+    mixed = _shared_notes(((path, 1, "x"), ("/elsewhere.txt", 2, "y")))
+    assert [note[0] for note in mixed] == [path, "/elsewhere.txt"]

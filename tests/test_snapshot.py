@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -266,6 +267,7 @@ def test_snapshot_not_used_with_no_cache_or_strict_over_a_rejection(runs: Runs) 
     assert runs.snapshot.is_file()
     _result, built = runs.run("--no-cache")
     assert built
+    assert not runs.snapshot.exists()  # a build without the cache leaves none of it
     strict, built = runs.run("--strict", "--json")
     assert built
     assert strict.exit_code == 1
@@ -309,17 +311,61 @@ def test_snapshot_not_recorded_for_a_seed_renamed_with_its_id(runs: Runs) -> Non
     runs.assert_noop_matches_full()
 
 
-def test_snapshot_not_recorded_for_seeds_changed_just_before_the_build(
+def _unsettled(path: Path) -> dict[str, str]:
+    data = path.read_bytes()
+    length = int.from_bytes(data[-8:], "little")
+    header = json.loads(data[-8 - length : -8])
+    unsettled = header["unsettled"]
+    assert isinstance(unsettled, dict)
+    return unsettled
+
+
+def test_snapshot_of_seeds_changed_just_before_the_build_checks_their_bytes(
     make_seeds: Callable[[dict[str, str | bytes]], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The real margin: these seeds were written a moment ago, perhaps after
-    # the build read them, so nothing may vouch for them yet.
-    seeds = make_seeds({"a_dated.txt": DATED})
+    # The real margin: these seeds were written a moment ago, perhaps after the build read them.
+    # Their stat vouches for nothing yet: the snapshot has the next build compare their bytes
+    # with those this build read, as long as they are that recent.
+    seeds = make_seeds({"a_dated.txt": DATED, "b_late.txt": LATE})
     runs = Runs(seeds, tmp_path / "public", monkeypatch)
     result, built = runs.run()
     assert built
     assert result.exit_code == 0
-    assert not runs.snapshot.exists()
+    assert set(_unsettled(runs.snapshot)) == {"a_dated.txt", "b_late.txt"}
+    again, built = runs.run()
+    assert not built  # the bytes are those the build read: answered
+    assert again.stdout.count("unchanged ") == 2
+    full = runs.full()  # what a full build prints now: the same
+    assert (again.stdout_bytes, again.stderr_bytes, again.exit_code) == (
+        full.stdout_bytes,
+        full.stderr_bytes,
+        full.exit_code,
+    )
+
+
+def test_snapshot_of_a_seed_rewritten_while_the_build_ran_is_not_trusted(
+    make_seeds: Callable[[dict[str, str | bytes]], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rewritten after the build read it, before the snapshot's scan: the scan's stat is the new file's,
+    # the build's report the old text's. The bytes the build read tell them apart.
+    seeds = make_seeds({"a_dated.txt": DATED, "b_late.txt": LATE})
+    runs = Runs(seeds, tmp_path / "public", monkeypatch)
+    original = seedfeed.build.parse_seeds
+
+    def read_then_rewritten(*args: Any, **kwargs: Any) -> Any:
+        found = original(*args, **kwargs)
+        (seeds / "a_dated.txt").write_text(DATED.replace("perdagangan", "perikanan"), encoding="utf-8")
+        return found
+
+    monkeypatch.setattr(seedfeed.build, "parse_seeds", read_then_rewritten)
+    _result, built = runs.run()
+    assert built
+    monkeypatch.setattr(seedfeed.build, "parse_seeds", original)
+    assert "a_dated.txt" in _unsettled(runs.snapshot)
+    again, built = runs.run()
+    assert built  # the snapshot's seed is not the one on disk: a full build, which sees the edit
+    assert again.stdout.count("updated ") == 1
+    assert "perikanan" in (runs.out / "articles" / "a_dated.html").read_text(encoding="utf-8")
 
 
 def test_snapshot_not_recorded_for_a_library_build_with_its_own_config(

@@ -55,7 +55,7 @@ from seedfeed.model import Article, Entry, Notice, Provenance, Tombstone
 from seedfeed.outputs import write_pages, write_rendered, write_site
 from seedfeed.parallel import Staging, cached_article, default_jobs, parse_seed_files
 from seedfeed.seeds import SEED_SUFFIX, SeedPaths, list_seed_names
-from seedfeed.snapshot import REPORT_FORMS, FinishedBuild, save_snapshot
+from seedfeed.snapshot import REPORT_FORMS, FinishedBuild, save_snapshot, settled_ns
 from seedfeed.writers.atom import ATOM_TYPE, FeedLink, feed_updated, render_atom
 from seedfeed.writers.common import FEED_NAMES
 from seedfeed.writers.html import stencils_made, use_stencils
@@ -328,6 +328,16 @@ def catalog_notices(catalog: EntryCatalog) -> Iterator[Notice]:
             yield from head.notices(note_paths)
 
 
+def recent_digests(parse_cache: ParseCache, now: datetime) -> dict[str, str]:
+    """Return the hex digests of the bytes a build read of the seeds its stat saw changed too near ``now``.
+
+    A seed may have changed again after it was read: the snapshot that
+    vouches for it has the next build compare these bytes (``snapshot.FinishedBuild.recent``).
+    """
+    settled = settled_ns(now)
+    return {name: record.digest.hex() for name, record in parse_cache.seeds.items() if record.stat.ctime_ns > settled}
+
+
 def _unsourced(ledger: Ledger) -> Ledger:
     """Return the ledger without the file it was read from (its bytes), once nothing is written back from it."""
     return ledger if ledger.source is None else replace(ledger, source=None)
@@ -546,6 +556,8 @@ def build(
                 written.extend(remove_files_not_in(out_dir, ARTICLES_DIR, ".html", site))
                 # Archive pages past the ledger's count (a lost ledger numbers anew) go too.
                 written.extend(remove_files_not_in(out_dir, ARCHIVE_DIR, ".html", site))
+            # Before the records go: the snapshot has the next build check these seeds by their bytes.
+            recent = recent_digests(parse_cache, now) if newest_seed_change > settled_ns(now) else None
             if use_cache:
                 parse_cache.keep_stencils(stencils_made())
                 save_cache(out_dir, parse_cache)
@@ -585,6 +597,8 @@ def build(
                 now=now,
                 newest_seed_change_ns=newest_seed_change,
                 forms=report_forms,
+                recent=recent,
+                is_cached=use_cache,
             ),
         )
 

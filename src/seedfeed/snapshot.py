@@ -68,14 +68,18 @@ thing, except where the build's own writes and its clock come in:
 
 Races. The snapshot is taken at the end of a build, but the build read its
 inputs at the start: a seed edited in between would be recorded with its
-new stat beside a report of its old text. So a snapshot is recorded only when
-every seed (and the ledger, unless the build wrote it) was last changed at
-least :data:`SETTLE_NS` before the build's ``now``, by its ctime, which no
-program can set back; and when the seeds listed at the end are the seeds the
-report accounts for (a seed deleted during the build leaves no ctime). A build
-right after an edit therefore records nothing, and the next one does. This
-trusts the clock not to be stepped back by more than that margin, and nothing
-but seedfeed to write the output folder during a build.
+new stat beside a report of its old text. So a seed's stat vouches for it
+only when it was last changed at least :data:`SETTLE_NS` before the build's
+``now``, by its ctime, which no program can set back. A seed changed later
+than that is recorded with the digest of the bytes the build read
+(``unsettled``, at most :data:`UNSETTLED_MAX` of them), and the next build
+reads it again and compares, until it settles: a build right after an
+arrival (watch mode, a steady feed of new seeds) still leaves a snapshot.
+The ledger, unless the build wrote it, must have settled; and the seeds
+listed at the end must be the seeds the report accounts for (a seed deleted
+during the build leaves no ctime). This trusts the clock not to be stepped
+back by more than that margin, and nothing but seedfeed to write the output
+folder during a build.
 """
 
 from __future__ import annotations
@@ -138,13 +142,29 @@ class FinishedBuild(NamedTuple):
     after: Ledger  # the ledger it wrote
     now: datetime  # the build's time
     # The latest ctime of a seed the build saw (0: unknown): a seed that
-    # changed too near ``now`` spares the scan.
+    # changed too near ``now`` spares the scan, unless ``recent`` vouches for it.
     newest_seed_change_ns: int = 0
     # The forms of the report recorded (``REPORT_FORMS``): the command records
     # the one it printed, since rendering the JSON report of ten thousand
     # entries costs a third of a rebuild; a later command asking for a form
     # not recorded takes the full build, which records it.
     forms: Collection[str] = REPORT_FORMS
+    # The hex digests of the bytes the build read of the seeds it saw changed
+    # too near ``now`` (``recent_digests``): the snapshot has the next build
+    # check those seeds by their bytes until they settle, as an append does.
+    recent: Mapping[str, str] | None = None
+    # False: a build without the parse cache (``--no-cache``), which leaves none of it, this snapshot included.
+    is_cached: bool = True
+
+
+# At most this many seeds are checked by their bytes (``unsettled``); a build that saw more changed
+# too near its time records no snapshot (a folder just copied in: the next build records it).
+UNSETTLED_MAX = 1000
+
+
+def settled_ns(now: datetime) -> int:
+    """Return the time (ns since the epoch) after which a change is too near ``now`` to trust a stat."""
+    return (now - _EPOCH) // timedelta(microseconds=1) * 1000 - SETTLE_NS
 
 
 # A part of a printed report as the pieces of its UTF-8 bytes, printed one after another.
@@ -500,7 +520,7 @@ def save_snapshot(report: BuildReport, build: FinishedBuild) -> BuildReport:
 
 def _render_snapshot(report: BuildReport, build: FinishedBuild) -> Iterator[bytes | memoryview] | None:
     """Return the snapshot file's bytes as parts made as they are read; None when this state must not be snapshotted."""
-    seeds_dir, out_dir, config, ledger_path, before, after, now, newest_seed_change_ns, forms = build
+    seeds_dir, out_dir, config, ledger_path, before, after, now, newest_seed_change_ns, forms, recent, is_cached = build
     import tomllib  # the fast path never gets here
 
     from seedfeed.config import CONFIG_NAME, parse_config
@@ -508,10 +528,10 @@ def _render_snapshot(report: BuildReport, build: FinishedBuild) -> Iterator[byte
     from seedfeed.ledger import LEDGER_NAME
     from seedfeed.seeds import SEED_SUFFIX, list_seed_names
 
-    if ledger_path != seeds_dir / LEDGER_NAME:
-        return None  # a preview's own ledger: the command never builds with it
-    settled = (now - _EPOCH) // timedelta(microseconds=1) * 1000 - SETTLE_NS
-    if newest_seed_change_ns > settled:
+    if ledger_path != seeds_dir / LEDGER_NAME or not is_cached:
+        return None  # a preview's own ledger, which the command never builds with; or no cache kept
+    settled = settled_ns(now)
+    if newest_seed_change_ns > settled and not recent:
         return None  # a seed the build saw changed too near its start: no scan needed to say so
     # The cheap refusals first: a build right after a new or edited seed (the
     # common case of a changing build) pays one scan of the seeds, no more.
@@ -521,8 +541,15 @@ def _render_snapshot(report: BuildReport, build: FinishedBuild) -> Iterator[byte
     ledger_stat = _stat_row(ledger_path)
     if ledger_path.name not in report.written and ledger_stat is not None and ledger_path.stat().st_ctime_ns > settled:
         return None  # changed too near the build's start: perhaps after it read it
-    if any(ctime > settled for ctime in scanned.ctimes):
-        return None  # changed too near the build's start: perhaps after it read them
+    # Changed too near the build's start, perhaps after it read them: the next build reads them
+    # again and compares their bytes with those this build read (none known: no snapshot).
+    unsettled: dict[str, str] = {}
+    for name, ctime in zip(scanned.names, scanned.ctimes, strict=True):
+        if ctime > settled:
+            digest = recent.get(name) if recent else None
+            if digest is None or len(unsettled) >= UNSETTLED_MAX:
+                return None
+            unsettled[name] = digest
     accounted = sorted([*report.changes, *(error.path.stem for error in report.rejected)])
     if accounted != sorted(name.removesuffix(SEED_SUFFIX) for name in scanned.names):
         return None  # a seed came or went during the build
@@ -543,11 +570,19 @@ def _render_snapshot(report: BuildReport, build: FinishedBuild) -> Iterator[byte
     from seedfeed.append import append_base
 
     # Made when its turn comes, once the state and the report are written: not held with them.
-    return _snapshot_parts(noop, names, state, forms, (append_base(noop, after, config) for _ in (0,)))
+    return _snapshot_parts(
+        noop, names, state, forms, (append_base(noop, after, config) for _ in (0,)), unsettled=unsettled
+    )
 
 
 def _snapshot_parts(
-    noop: BuildReport, names: dict[str, str], state: list[bytes], forms: Collection[str], base: Iterable[bytes]
+    noop: BuildReport,
+    names: dict[str, str],
+    state: list[bytes],
+    forms: Collection[str],
+    base: Iterable[bytes],
+    *,
+    unsettled: Mapping[str, str],
 ) -> Iterator[bytes | memoryview]:
     """Yield the snapshot file of a build: the state, each printed section, the append base (``base``), the header."""
     makers: dict[str, Callable[[], Iterator[str]]] = {
@@ -569,7 +604,7 @@ def _snapshot_parts(
         summary=noop.summary(),
         is_failed=bool(noop.rejected),
         forms=recorded,
-        unsettled={},
+        unsettled=unsettled,
     )
 
 
@@ -1256,7 +1291,7 @@ def save_appended_snapshot(
     """
     seeds_dir, out_dir = plan.seeds_dir, plan.out_dir
     seeds = plan.seeds
-    settled = (now - _EPOCH) // timedelta(microseconds=1) * 1000 - SETTLE_NS
+    settled = settled_ns(now)
     # Seeds changed too near the build's time are checked by their bytes: the new ones, as this build read
     # them, and those the last snapshot so checked, until they settle.
     unsettled = {
