@@ -170,11 +170,8 @@ def test_incremental_edit_that_keeps_size_and_puts_the_mtime_back_is_published(t
     assert "Lavrof" in (twins.cached / "articles" / f"{edited.stem}.html").read_text(encoding="utf-8")
 
 
-def test_incremental_build_reads_only_changed_seeds(twins: Twins, monkeypatch: pytest.MonkeyPatch) -> None:
-    twins.step(START)
-    seeds = twins.seeds
-    new = _corpus_seeds(9)[8]
-    shutil.copy(new, seeds / new.name)
+def _spy_on_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Return the list of the names of the seeds read from now on, as they are read."""
     read: list[str] = []
     original = parallel.read_seed_bytes
 
@@ -183,6 +180,15 @@ def test_incremental_build_reads_only_changed_seeds(twins: Twins, monkeypatch: p
         return original(path, max_bytes=max_bytes)
 
     monkeypatch.setattr(parallel, "read_seed_bytes", spy)
+    return read
+
+
+def test_incremental_build_reads_only_changed_seeds(twins: Twins, monkeypatch: pytest.MonkeyPatch) -> None:
+    twins.step(START)
+    seeds = twins.seeds
+    new = _corpus_seeds(9)[8]
+    shutil.copy(new, seeds / new.name)
+    read = _spy_on_reads(monkeypatch)
     build(seeds, twins.cached, now=START + timedelta(hours=1), jobs=1)
     # The rejected seed is not cached: it is read again, and rejected again.
     assert sorted(read) == sorted([new.name, "bad.txt"])
@@ -226,14 +232,7 @@ def test_cache_locked_by_another_program_is_kept_for_the_next_build(
     edited = twins.seeds / REFERENCE_SEED.name
     edited.write_text(REFERENCE_SEED.read_text(encoding="utf-8").replace("Lavrov", "Lavrov Sergeyevich"), "utf-8")
     monkeypatch.setattr(blobstore, "BUSY_SECONDS", 0.05)
-    read: list[str] = []
-    original = parallel.read_seed_bytes
-
-    def spy(path: Path, *, max_bytes: int) -> tuple[bytes, os.stat_result]:
-        read.append(path.name)
-        return original(path, max_bytes=max_bytes)
-
-    monkeypatch.setattr(parallel, "read_seed_bytes", spy)
+    read = _spy_on_reads(monkeypatch)
     with closing(sqlite3.connect(cache_path(twins.cached))) as other:
         other.execute("BEGIN EXCLUSIVE")  # as an sqlite3 shell writing, or a backup, holds it
         report = twins.step(START + timedelta(hours=1))  # the same bytes as a build without any cache
