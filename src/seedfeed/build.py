@@ -557,7 +557,7 @@ def build(
                 # Archive pages past the ledger's count (a lost ledger numbers anew) go too.
                 written.extend(remove_files_not_in(out_dir, ARCHIVE_DIR, ".html", site))
             # Before the records go: the snapshot has the next build check these seeds by their bytes.
-            recent = recent_digests(parse_cache, now) if newest_seed_change > settled_ns(now) else None
+            recent = recent_digests(parse_cache, now) if use_cache and newest_seed_change > settled_ns(now) else None
             if use_cache:
                 parse_cache.keep_stencils(stencils_made())
                 save_cache(out_dir, parse_cache)
