@@ -24,11 +24,12 @@ from click.testing import CliRunner, Result
 
 import seedfeed.build
 from conftest import REPO, check_atom
-from seedfeed import cli, serve, snapshot, watch
+from seedfeed import cli, entry, progress, serve, snapshot, watch
 from seedfeed.cache import CACHE_DIR, cache_key, digest_bytes, load_cache
 from seedfeed.cli import main
 from seedfeed.config import load_config
 from seedfeed.ledger import LEDGER_NAME
+from seedfeed.progress import ProgressBar
 
 # Dated, with a byline: no notices.
 DATED = (
@@ -513,3 +514,41 @@ def test_snapshot_build_keeps_its_page_stencils_in_the_parse_cache(runs: Runs) -
     kept = load_cache(runs.out, cache_key(runs.seeds, load_config(runs.seeds))).stencils()
     assert {key[0] for key in kept} >= {"article.html", "index_entry.html"}
     assert set(kept) <= set(html.stencils_made())
+
+
+def _new_seeds(seeds: Path, count: int) -> None:
+    for number in range(count):
+        text = f"Banjir di kota {number}\nBanjir melanda kota {number} pada 3 Desember 2023 setelah hujan deras.\n"
+        (seeds / f"z_new_{number}.txt").write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize("flags", [[], ["--json"]], ids=["text", "json"])
+def test_snapshot_batch_appended_shows_the_progress_bar_on_a_terminal(
+    runs: Runs, monkeypatch: pytest.MonkeyPatch, flags: list[str]
+) -> None:
+    # A batch of new seeds built alone may take seconds: the bar the full build shows
+    # (here at once, and on a terminal), never under --json.
+    runs.run(*flags)
+    monkeypatch.setattr(ProgressBar, "DELAY", 0.0)
+    monkeypatch.setattr(cli, "is_terminal", lambda _stream: True)
+    _new_seeds(runs.seeds, 5)
+    result, built = runs.run(*flags)
+    assert not built  # appended
+    assert result.exit_code == 0
+    assert ("Reading seeds" in result.stderr) is (not flags)
+
+
+def test_snapshot_batch_appended_by_the_executable_shows_the_progress_bar(
+    runs: Runs, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runs.run()
+    monkeypatch.setattr(ProgressBar, "DELAY", 0.0)
+    monkeypatch.setattr(progress, "is_terminal", lambda _stream: True)
+    monkeypatch.setattr(entry, "answered", None)
+    _new_seeds(runs.seeds, 5)
+    monkeypatch.setattr(sys, "argv", ["seedfeed", "build", str(runs.seeds), "--out", str(runs.out)])
+    entry.main()
+    assert entry.answered == "append"
+    captured = capsys.readouterr()
+    assert "Reading seeds" in captured.err
+    assert captured.out.count("new ") == 5

@@ -246,10 +246,13 @@ def page_heads(
     return None if heads is None else order_entries(heads)
 
 
-def build_appended(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> PrintedReport | None:
+def build_appended(
+    plan: AppendPlan, *, now: datetime, is_quiet: bool, progress: Callable[[int, int], None] | None = None
+) -> PrintedReport | None:
     """Build the plan's new seeds onto what the last build left, at ``now``; return what it prints.
 
     None when the full build must run instead: nothing was written then.
+    ``progress(done, total)`` is told how many new seeds are read.
     Call under the build lock. Raises OutputError when a file cannot be written.
     """
 
@@ -259,7 +262,7 @@ def build_appended(plan: AppendPlan, *, now: datetime, is_quiet: bool) -> Printe
     def prepare(
         base: AppendBase, config: FeedConfig, parse_cache: ParseCache, ledger: bytes, _context: None, staged: Staged
     ) -> _Made | None:
-        return _prepare(plan, base, config, parse_cache, ledger, now=now, staged=staged)
+        return _prepare(plan, base, config, parse_cache, ledger, now=now, staged=staged, progress=progress)
 
     built = build_few(plan, plan.new, select, prepare)
     if built is None:
@@ -359,10 +362,19 @@ def _prepare(
     *,
     now: datetime,
     staged: dict[str, tuple[bytes, StagedFile | None]],
+    progress: Callable[[int, int], None] | None = None,
 ) -> _Made | None:
     """Parse the new seeds and make everything the build writes; None when the full build must decide."""
     seeds_dir, out_dir = plan.seeds_dir, plan.out_dir
     paths = SeedPaths(seeds_dir)
+    done = 0
+
+    def tick(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, len(plan.new))
+
     scan = parse_seed_files(
         seeds_dir,
         plan.new,
@@ -372,6 +384,7 @@ def _prepare(
         paths=paths,
         # A batch of hundreds (a morning's scrape) over the cores, as a full build parses.
         workers=default_jobs(),
+        progress=tick,
         staging=Staging(out_dir=out_dir, is_site="html" in config.formats),
         pages=staged,
     )

@@ -11,20 +11,18 @@ import gc
 import json
 import os
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from seedfeed import __version__
 from seedfeed.errors import SeedfeedError
+from seedfeed.progress import ProgressBar, is_terminal
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-    from click._termui_impl import ProgressBar  # the type click.progressbar returns
 
     from seedfeed.snapshot import PrintedParts, PrintedReport
 
@@ -79,42 +77,6 @@ def main() -> None:
          published), a check found a problem, or a fatal error
       2  usage error
     """
-
-
-def _is_terminal(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except ValueError:  # a closed stream
-        return False
-
-
-class _ProgressBar:
-    """A progress bar on stderr for reading seeds, shown only once it has taken a while."""
-
-    # A build that is done sooner shows no bar at all.
-    DELAY = 1.0
-
-    def __init__(self, *, is_shown: bool) -> None:
-        self.is_shown = is_shown
-        self.started = time.monotonic()
-        self.bar: ProgressBar[int] | None = None
-        self.done = 0
-
-    def __call__(self, done: int, total: int) -> None:
-        """Show that ``done`` of ``total`` seeds are read."""
-        if not self.is_shown:
-            return
-        if self.bar is None:
-            if time.monotonic() - self.started < self.DELAY or done >= total:
-                return
-            self.bar = click.progressbar(length=total, label="Reading seeds", file=sys.stderr)
-        self.bar.update(done - self.done)
-        self.done = done
-
-    def close(self) -> None:
-        """Finish the bar's line, if one was shown."""
-        if self.bar is not None:
-            self.bar.render_finish()
 
 
 # The seeds folder and the output folder mean the same in every command that takes them.
@@ -200,15 +162,20 @@ def build_command(
     if not no_cache and not is_asked:
         # A build with nothing to do repeats its last report without loading the library.
         # Or, when only new seeds came, a build of just them (append.py).
-        noop = load_noop_report(
-            seeds_dir,
-            out_dir,
-            is_strict=strict,
-            is_json=as_json,
-            is_quiet=quiet,
-            lock_timeout=lock_timeout,
-            now=now,
-        )
+        appending = ProgressBar(is_shown=not as_json and is_terminal(sys.stderr))
+        try:
+            noop = load_noop_report(
+                seeds_dir,
+                out_dir,
+                is_strict=strict,
+                is_json=as_json,
+                is_quiet=quiet,
+                lock_timeout=lock_timeout,
+                now=now,
+                progress=appending,
+            )
+        finally:
+            appending.close()
         if noop is not None:
             _print_report(noop, out_dir)
             if noop.is_failed:
@@ -216,7 +183,7 @@ def build_command(
             return
     from seedfeed.build import build  # heavy: see the imports above
 
-    progress = _ProgressBar(is_shown=not as_json and _is_terminal(sys.stderr))
+    progress = ProgressBar(is_shown=not as_json and is_terminal(sys.stderr))
     try:
         report = build(
             seeds_dir,

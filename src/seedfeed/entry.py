@@ -131,10 +131,13 @@ def _answer(seeds_dir: Path, out_dir: Path, flags: frozenset[str]) -> bool:
     """Print the snapshot's report and exit as the build would; False when there is no usable snapshot."""
     global unanswered, answered
     from seedfeed.errors import SeedfeedError
+    from seedfeed.progress import ProgressBar, is_terminal
     from seedfeed.snapshot import load_noop_report
 
     # Whole seconds, taken before the check, as the command line takes it (cli.build_command).
     now = datetime.now(UTC).replace(microsecond=0)
+    # A batch of new seeds built alone may take seconds: the bar the full build shows, as late.
+    progress = ProgressBar(is_shown="json" not in flags and is_terminal(sys.stderr))
     try:
         printed = load_noop_report(
             seeds_dir,
@@ -144,9 +147,12 @@ def _answer(seeds_dir: Path, out_dir: Path, flags: frozenset[str]) -> bool:
             is_quiet="quiet" in flags,
             lock_timeout=DEFAULT_WAIT,
             now=now,
+            progress=progress,
         )
     except SeedfeedError:
         return False  # the command line proper tries again and reports it as it reports errors
+    finally:
+        progress.close()
     if printed is None:
         unanswered = (seeds_dir, out_dir, now)
         return False

@@ -659,13 +659,15 @@ def load_noop_report(
     is_quiet: bool,
     lock_timeout: float,
     now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> PrintedReport | None:
     """Return what a build would print, when nothing it reads changed since the snapshot; else None.
 
     With ``now``, a folder where since then only new seeds arrived, or
     only some were edited, or only some removed, is built here, at that
     time, by building just those (``append.py``, ``update.py``), and what
-    that build prints is returned (``answered_by`` says which).
+    that build prints is returned (``answered_by`` says which);
+    ``progress(done, total)`` is told how many new seeds are read.
 
     Reads the snapshot under the seeds folder's build lock, as a build
     would; raises LockError when the lock is not free within
@@ -693,7 +695,7 @@ def load_noop_report(
                     return build_updated(found, now=now, is_quiet=is_quiet)
                 from seedfeed.append import build_appended
 
-                return build_appended(found, now=now, is_quiet=is_quiet)
+                return build_appended(found, now=now, is_quiet=is_quiet, progress=progress)
     finally:
         if was_enabled:
             gc.enable()
