@@ -10,8 +10,17 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from seedfeed.build import BuildReport, build
+from seedfeed.catalog import HeadNotices
 from seedfeed.ledger import LEDGER_NAME, Ledger, load_ledger
-from seedfeed.snapshot import _arrival_order, _notices_by_arrival, _notices_counted, noop_report
+from seedfeed.snapshot import (
+    _arrival_order,
+    _notices_by_arrival,
+    _notices_counted,
+    _notices_json,
+    _warning_lines,
+    noop_report,
+    notice_json,
+)
 
 NOW = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
 # No byline and no year: two notices each, and the year comes from first-seen.
@@ -41,8 +50,12 @@ def test_full_build_notices_are_listed_by_arrival_as_counting_them_would(
     heads = sorted(report.heads, key=lambda head: (after.records[head.stem].arrival, head.stem))
     assert by_arrival is not None
     assert by_arrival == _notices_counted(report, heads, ledger_path)
-    # Every entry's notice, none twice, the report's own objects, in another order than the build's.
-    assert sorted(map(id, by_arrival)) == sorted(id(n) for n in report.notices if n.path != ledger_path)
+    # Every entry's notice, none twice, from the heads' notes (no notice made), in another order than the build's.
+    assert isinstance(report.notices, HeadNotices)
+    assert isinstance(by_arrival, HeadNotices)
+    notes = [note for head in report.heads for note in head.notes]
+    assert sorted(map(repr, by_arrival.plain())) == sorted(map(repr, notes))
+    assert list(by_arrival.plain()) != list(report.notices.plain())[1:]
     assert by_arrival[-1].path.name == "a_late.txt"
     assert report.notices[1].path.name == "a_late.txt"
     assert len(by_arrival) >= 11
@@ -72,3 +85,24 @@ def test_arrival_order_is_by_number_then_stem() -> None:
     assert _arrival_order(array("q", [2, 1, 2, 1]), heads) == [3, 1, 2, 0]  # type: ignore[arg-type]
     assert _arrival_order(array("q", [5, 5, 5, 5]), heads) == [3, 2, 1, 0]  # type: ignore[arg-type]
     assert _arrival_order(array("q"), []) == []
+
+
+def test_head_notices_print_as_notices_do(make_seeds: Callable[[dict[str, str | bytes]], Path], tmp_path: Path) -> None:
+    """The report's lines and JSON items, made from the notes' strings, are those of the Notice objects."""
+    files: dict[str, str | bytes] = {"a_late.txt": LATE, "m_dated.txt": DATED}
+    files |= {f"z{n}.txt": UNDATED.format(n=n, day=n + 1) for n in range(3)}
+    seeds = make_seeds(files)
+    (seeds / LEDGER_NAME).write_text("{not json", encoding="utf-8")  # a notice of the build's own, first
+    report, _after, _ledger_path = _report_of(seeds, tmp_path / "out")
+    assert isinstance(report.notices, HeadNotices)
+    made = tuple(report.notices)
+    assert len(made) == len(report.notices) >= 8
+    assert any(n.line is None for n in made)
+    assert any(n.line is not None for n in made)
+    assert list(_warning_lines(report)) == [f"warning: {n}" for n in made]
+    assert list(_notices_json(report.notices)) == [notice_json(n) for n in made]
+    assert [report.notices[i] for i in range(-len(made), len(made))] == [*made, *made]
+    assert report.notices[2:4] == made[2:4]
+    assert report.notices == made
+    assert made == report.notices
+    assert report.notices != made[1:]

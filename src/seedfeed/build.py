@@ -7,7 +7,7 @@ it is recorded only for events (a seed first seen, edited or removed).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -24,7 +24,7 @@ from seedfeed.cache import (
     paused_gc,
     save_cache,
 )
-from seedfeed.catalog import EntryCatalog, EntryHead, SeedFacts
+from seedfeed.catalog import EntryCatalog, EntryHead, HeadNotices, SeedFacts
 from seedfeed.config import FeedConfig, load_config
 from seedfeed.convert import ARTICLES_DIR, EntryDates, dates_of, make_entry_id, to_entry
 from seedfeed.errors import LedgerError, SeedError
@@ -71,7 +71,7 @@ class BuildReport:
     changes: dict[str, Change]
     removed: tuple[str, ...]  # ids of entries whose seed disappeared
     rejected: tuple[SeedError, ...]
-    notices: tuple[Notice, ...]
+    notices: Sequence[Notice]  # a full build's: a HeadNotices, made from its heads as it is read
     written: tuple[str, ...]  # output files whose bytes changed, relative to the output folder
     tombstones: tuple[Tombstone, ...] = ()
     out_dir: Path = field(default_factory=Path)
@@ -265,9 +265,9 @@ def entry_catalog(
 
     A head the cache has, with the dates the ledger now gives, stands for its
     entry; otherwise (a new or edited seed) the entry is made from its
-    article. Each head's notices are appended to ``notices``, if given
-    (``catalog_notices`` gives them later, the same). ``paths`` maps the
-    seeds' file names to their paths.
+    article. Each head's notices are appended to ``notices``, if given (a
+    full build's report reads them from the heads: ``catalog.HeadNotices``).
+    ``paths`` maps the seeds' file names to their paths.
     """
     heads: list[EntryHead] = []
     note_paths: dict[str, Path] = {}
@@ -314,18 +314,6 @@ def entry_catalog(
         return entry
 
     return EntryCatalog(heads, load)
-
-
-def catalog_notices(catalog: EntryCatalog) -> Iterator[Notice]:
-    """Yield the notices of a catalog's entries, in its order, as ``entry_catalog`` appends them.
-
-    A full build makes them once its outputs are written: at 100,000 seeds
-    they are some 30 MB, which the ledger's writing would otherwise find held.
-    """
-    note_paths: dict[str, Path] = {}
-    for head in catalog.heads:
-        if head.notes:
-            yield from head.notices(note_paths)
 
 
 def recent_digests(parse_cache: ParseCache, now: datetime) -> dict[str, str]:
@@ -565,13 +553,13 @@ def build(
                 # held while the report and the snapshot are made.
                 parse_cache.release_records()
             parse_cache.store.close()
-            notices.extend(catalog_notices(catalog))
             report = BuildReport(
                 heads=ordered,
                 changes=dict(changes),
                 removed=removed,
                 rejected=tuple(sorted(rejected, key=lambda e: str(e.path))),
-                notices=tuple(notices),
+                # The entries' notices made from their heads as the report is read: not held.
+                notices=HeadNotices(notices, catalog.heads),
                 written=tuple(written),
                 tombstones=tombstones,
                 out_dir=out_dir,

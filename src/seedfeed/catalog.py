@@ -18,10 +18,10 @@ and tuples do that in C.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, overload
 
 from seedfeed.model import Article, Entry, Notice, Provenance
 
@@ -182,3 +182,86 @@ def head_matches(head: EntryHead | None, published: datetime, updated: datetime,
         and head.updated == max(updated, published)
         and head.date_source == provenance
     )
+
+
+# A note as a plain tuple: its file's path as ``str(Path)`` writes it, its line, its message.
+Note = tuple[str, int | None, str]
+
+
+class HeadNotices(Sequence[Notice]):
+    """A build's notices: its own (the ledger's) first, then each entry's, made from its head's notes when read.
+
+    A full build at 100,000 seeds has some 130,000 notices: as ``Notice``
+    objects, each with its file's ``Path``, about 30 MB held from the end of
+    the build until the process ends, for a report that reads them once or
+    twice, in order. Printed or put in the JSON report, they are written
+    from the notes' own strings (``plain``): ``str(Path(text))`` is ``text``
+    for a path ``str(Path)`` wrote, so the bytes are the same.
+    """
+
+    __slots__ = ("_heads", "_length", "_own")
+
+    def __init__(self, own: Iterable[Notice], heads: Sequence[EntryHead]) -> None:
+        self._own = tuple(own)
+        self._heads = heads
+        self._length = len(self._own) + sum(len(head.notes) for head in heads)
+
+    @property
+    def own(self) -> tuple[Notice, ...]:
+        """Return the notices that are no entry's (a corrupt ledger's)."""
+        return self._own
+
+    @property
+    def heads(self) -> Sequence[EntryHead]:
+        """Return the heads whose notes follow the build's own notices, in their order."""
+        return self._heads
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[Notice]:
+        yield from self._own
+        paths: dict[str, Path] = {}
+        for head in self._heads:
+            if head.notes:
+                yield from head.notices(paths)
+                # The folder's Path stays shared; the file's goes with its notices.
+                paths = {key: value for key, value in paths.items() if key.endswith("/")}
+
+    def plain(self) -> Iterator[Note]:
+        """Yield each notice as (path, line, message), its path as ``str(notice.path)`` gives it."""
+        for notice in self._own:
+            yield str(notice.path), notice.line, notice.message
+        for head in self._heads:
+            yield from head.notes
+
+    @overload
+    def __getitem__(self, index: int) -> Notice: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Notice]: ...
+
+    def __getitem__(self, index: int | slice) -> Notice | Sequence[Notice]:
+        if isinstance(index, slice):
+            return tuple(self)[index]
+        position = index + self._length if index < 0 else index
+        if not 0 <= position < self._length:
+            raise IndexError(index)
+        if position < len(self._own):
+            return self._own[position]
+        position -= len(self._own)
+        for head in self._heads:
+            if position < len(head.notes):
+                return head.notices()[position]
+            position -= len(head.notes)
+        raise IndexError(index)  # never: the length counts every note
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to any sequence of the same notices
+
+    def __repr__(self) -> str:
+        return f"HeadNotices({list(self)!r})"

@@ -211,7 +211,7 @@ def report_json(report: BuildReport, *, is_lazy: bool = False) -> dict[str, obje
         "tombstones": lazy(map(tombstone_json, report.tombstones)),
         "documents": lazy(report.documents),
         "rejected": lazy({"path": str(e.path), "line": e.line, "problem": e.problem} for e in report.rejected),
-        "notices": lazy(map(notice_json, report.notices)),
+        "notices": lazy(_notices_json(report.notices)),
         "written": lazy(report.written),
         "entries": lazy(entry_json(e, changes.get(e.stem)) for e in report.heads),
     }
@@ -225,6 +225,15 @@ def tombstone_json(tombstone: Tombstone) -> dict[str, object]:
 def notice_json(notice: Notice) -> dict[str, object]:
     """Return a notice as the JSON report lists it."""
     return {"path": str(notice.path), "line": notice.line, "message": notice.message}
+
+
+def _notices_json(notices: Sequence[Notice]) -> Iterator[dict[str, object]]:
+    """Yield a report's notices as the JSON report lists them (a full build's from its heads' notes)."""
+    from seedfeed.catalog import HeadNotices  # the fast path never gets here
+
+    if isinstance(notices, HeadNotices):
+        return ({"path": path, "line": line, "message": message} for path, line, message in notices.plain())
+    return map(notice_json, notices)
 
 
 def entry_json(head: EntryHead, change: str | None) -> dict[str, object]:
@@ -293,7 +302,16 @@ def _error_lines(report: BuildReport) -> Iterator[str]:
 
 
 def _warning_lines(report: BuildReport) -> Iterator[str]:
-    return (f"warning: {notice}" for notice in report.notices)
+    from seedfeed.catalog import HeadNotices  # the fast path never gets here
+
+    notices = report.notices
+    if isinstance(notices, HeadNotices):
+        # As str(Notice) writes them, from the notes' strings: no Path per notice.
+        return (
+            f"warning: {path}: {message}" if line is None else f"warning: {path}:{line}: {message}"
+            for path, line, message in notices.plain()
+        )
+    return (f"warning: {notice}" for notice in notices)
 
 
 def _entry_lines(report: BuildReport) -> Iterator[str]:
@@ -403,10 +421,11 @@ def noop_report(
         # of its name, or its own time; a rebuild parses with the new record's.
         if record is None or record.first_seen != (old.first_seen if old is not None else now):
             return None
-    notices = _notices_by_arrival(report, after, ledger_path)
+    notices: Sequence[Notice] | None = _notices_by_arrival(report, after, ledger_path)
     if notices is None:
         heads = sorted(report.heads, key=lambda head: (after.records[head.stem].arrival, head.stem))
-        notices = _notices_counted(report, heads, ledger_path)
+        counted = _notices_counted(report, heads, ledger_path)
+        notices = None if counted is None else tuple(counted)
     if notices is None:
         return None
     return replace(
@@ -415,23 +434,34 @@ def noop_report(
         removed=(),
         written=(),
         changed_feeds=(),
-        notices=tuple(notices),
+        notices=notices,
     )
 
 
-def _notices_by_arrival(report: BuildReport, after: Ledger, ledger_path: Path) -> list[Notice] | None:
+def _notices_by_arrival(report: BuildReport, after: Ledger, ledger_path: Path) -> Sequence[Notice] | None:
     """Return the report's notices of its entries by the entries' arrival; None unless they are its catalog's.
 
-    A full build's report lists the notes of its catalog's heads in the
-    catalog's order, after the ledger's own: checked notice by notice, then
-    the same notice objects are put in arrival order. No table of every
-    notice is made, nor a new notice (at 100,000 seeds, tens of megabytes
-    where a build holds the most).
+    A full build's report holds the notes of its catalog's heads, in the
+    catalog's order, after the ledger's own (``HeadNotices``): the same
+    heads are put in arrival order, and no notice is made (at 100,000
+    seeds, tens of megabytes where a build holds the most). A report whose
+    notices are listed otherwise is checked notice by notice against the
+    heads' notes, and the same notice objects are put in arrival order.
     """
+    from seedfeed.catalog import HeadNotices  # the fast path never gets here
+
     catalog = report.catalog
     if catalog is None:
         return None
-    own = [notice for notice in report.notices if notice.path != ledger_path]
+    records = after.records
+    heads = catalog.heads
+    notices = report.notices
+    if isinstance(notices, HeadNotices) and notices.heads is heads:
+        if any(notice.path != ledger_path for notice in notices.own):
+            return None  # a notice of another origin
+        order = _arrival_order(array("q", [records[head.stem].arrival for head in heads]), heads)
+        return HeadNotices((), [heads[index] for index in order])
+    own = [notice for notice in notices if notice.path != ledger_path]
     starts = array("q")  # where each head's notices start in ``own``, in the catalog's order
     position = 0
     for head in catalog.heads:
@@ -446,8 +476,6 @@ def _notices_by_arrival(report: BuildReport, after: Ledger, ledger_path: Path) -
     if position != len(own):
         return None
     starts.append(position)
-    records = after.records
-    heads = catalog.heads
     order = _arrival_order(array("q", [records[head.stem].arrival for head in heads]), heads)
     return [notice for index in order for notice in own[starts[index] : starts[index + 1]]]
 
