@@ -98,6 +98,23 @@ def test_remove_several_seeds_and_their_notices(site: Site) -> None:
     assert site.run().answered == "noop"
 
 
+def test_remove_more_than_32_seeds_in_a_large_enough_folder(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A retraction of many articles at once, over many archive pages, built alone (``snapshot.update_limit``)."""
+    start(site, config=feed_toml(max_entries=5))
+    for batch in (range(30), range(30, 60)):
+        site.add_generated(batch)
+        assert site.run().answered == "append"
+    monkeypatch.setattr(snapshot, "UPDATE_SHARE", 1)  # 71 seeds allow 71, as 14,200 would allow by default
+    gone = arrivals(site)[1::2][:34]
+    for stem in gone:
+        (site.seeds / f"{stem}.txt").unlink()
+    run = site.run()  # and the twin's full build: the same bytes, the same report
+    assert run.answered == "update"
+    assert len(run.report.removed) == 34
+    assert not any((site.out / "articles" / f"{stem}.html").exists() for stem in gone)
+    assert site.run().answered == "noop"
+
+
 def test_remove_a_seed_with_a_front_matter_id_announces_that_id(site: Site) -> None:
     start(site)
     site.write("with_id.txt", WITH_ID)

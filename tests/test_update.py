@@ -288,6 +288,38 @@ def test_update_edited_seeds_give_the_full_builds_bytes_and_report(site: Site, c
     assert_then_noop_and_append(site, run)
 
 
+@pytest.mark.parametrize("flags", [(), ("--json",)], ids=["text", "json"])
+@pytest.mark.usefixtures("settled")
+def test_update_a_bulk_correction_over_many_archive_pages(
+    site: Site, monkeypatch: pytest.MonkeyPatch, flags: tuple[str, ...]
+) -> None:
+    """More edits than 32, on most of the archive pages at once: built alone when the folder is large enough."""
+    start(site, config=feed_toml(max_entries=5), flags=flags)
+    for batch in (range(30), range(30, 60)):
+        site.add_generated(batch)
+        assert site.run(*flags).answered == "append"
+    assert site.run(*flags).answered == "noop"
+    # A folder of 71 seeds allows 32 (snapshot.update_limit); here as one a hundred times larger would.
+    assert snapshot.update_limit(71) == 32
+    monkeypatch.setattr(snapshot, "UPDATE_SHARE", 1)
+    stems = by_arrival(site)
+    edited = stems[::2][:34]  # every other arrival: 34 seeds, on 14 archive pages
+    for stem in edited:
+        add_to_lead(seed_path(site, stem))
+    run = site.run(*flags)  # and the twin's full build: the same bytes, the same report
+    assert run.answered == "update"
+    assert run.edited_stems == set(edited)
+    if not flags:
+        assert_update_report(run, set(edited))
+    for stem in edited[:3]:
+        assert NOTE in (site.out / "articles" / f"{stem}.html").read_text(encoding="utf-8")
+    # One more than the limit: the full build.
+    monkeypatch.setattr(snapshot, "UPDATE_SHARE", 200)
+    for stem in stems[1::2][:33]:
+        add_to_lead(seed_path(site, stem))
+    assert site.run(*flags).answered is None
+
+
 @pytest.mark.parametrize("position", [0, 4, 10], ids=["oldest", "last-of-archive-1", "newest"])
 @pytest.mark.usefixtures("settled")
 def test_update_a_new_title_shows_everywhere(site: Site, position: int) -> None:

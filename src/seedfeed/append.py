@@ -228,20 +228,34 @@ def stored_heads(
     return heads
 
 
+def page_indices(base: AppendBase, numbers: Iterable[int]) -> dict[int, list[int]]:
+    """Return, for each full archive page of these numbers, the places in the report's order of its entries.
+
+    A page's entries are the published entries of its arrival numbers: found
+    for every page in one pass over the arrival numbers, not one per page (a
+    correction of a hundred articles may touch a hundred pages).
+    """
+    found: dict[int, list[int]] = {number: [] for number in numbers}
+    size = base.size
+    for index, arrival in enumerate(base.arrivals):
+        places = found.get((arrival - 1) // size + 1)
+        if places is not None:
+            places.append(index)
+    return found
+
+
 def page_heads(
     base: AppendBase,
     config: FeedConfig,
     parse_cache: ParseCache,
-    number: int,
+    indices: Sequence[int],
     fresh: Mapping[str, EntryHead | None],
     loaded: dict[str, Entry],
 ) -> tuple[EntryHead, ...] | None:
-    """Return the entries of full archive page ``number``, in order (``stored_heads``); None if the store lost one.
+    """Return the entries of a full archive page, in order (``stored_heads``); None if the store lost one.
 
-    A page's entries are the published entries of its arrival numbers.
+    ``indices`` are their places in the report's order (``page_indices``).
     """
-    low, high = (number - 1) * base.size, number * base.size
-    indices = [index for index, arrival in enumerate(base.arrivals) if low < arrival <= high]
     heads = stored_heads(base, config, parse_cache, indices, fresh, loaded)
     return None if heads is None else order_entries(heads)
 

@@ -930,8 +930,19 @@ def _compare(
     return text, summary, is_failed
 
 
-# At most this many edited or removed seeds are built alone (update.py); more are a full build's.
-UPDATE_MAX = 32
+# Edited or removed seeds built alone (update.py): up to a two-hundredth of the folder, at least
+# UPDATE_MIN and at most UPDATE_MAX. Each costs the update path its archive page, read and written
+# again (a full build writes none): at 100,000 seeds, 500 edits take about what a full build does.
+UPDATE_MIN = 32
+UPDATE_MAX = 500
+UPDATE_SHARE = 200
+
+
+def update_limit(count: int) -> int:
+    """Return how many edited (or removed) seeds a folder of ``count`` seeds may have built alone."""
+    return min(UPDATE_MAX, max(UPDATE_MIN, count // UPDATE_SHARE))
+
+
 # New seeds built alone (append.py): up to a tenth of the folder, at least APPEND_MIN and at most
 # APPEND_MAX. Appending costs each new seed its own parse and splices, a full build a pass over
 # every seed: at 100,000 seeds a thousand new ones append in under 3 s, a full build takes 7 s.
@@ -970,8 +981,8 @@ def _changed_seeds(state: bytes, head: bytes, seeds: _Scan) -> _Changed | None:
         return None  # another configuration, code, folder or ledger (or a stat that overflowed)
     outputs = b"".join(_prefixed(stored[4:]))
     if now[3] == stored[3]:
-        edited = _changed_rows(stored[2], seeds.numbers.tobytes())
-        if not edited or len(edited) > UPDATE_MAX:
+        edited = _changed_rows(stored[2], seeds.numbers.tobytes(), update_limit(len(seeds.names)))
+        if not edited:
             return None
         return _Changed([], [seeds.names[row] for row in edited], [], outputs)
     count = len(stored[2]) // (_ROW * _NUMBER_SIZE)
@@ -989,7 +1000,7 @@ def _changed_seeds(state: bytes, head: bytes, seeds: _Scan) -> _Changed | None:
         # Seeds that are gone, every other there with the same stat.
         present = set(seeds.names)
         removed = [name for name in names if name not in present]
-        if len(removed) > UPDATE_MAX or len(names) - len(removed) != len(seeds.names):
+        if len(removed) > update_limit(len(names)) or len(names) - len(removed) != len(seeds.names):
             return None
         if _without_rows(numbers, names, removed) != seeds.numbers:
             return None
@@ -1020,8 +1031,8 @@ def _without_rows(numbers: array[int], names: list[str], left_out: Sequence[str]
 _ROWS_COMPARED = 256
 
 
-def _changed_rows(stored: bytes, now: bytes) -> list[int] | None:
-    """Return the numbers of the rows that differ between two scans of the same files; None past ``UPDATE_MAX``.
+def _changed_rows(stored: bytes, now: bytes, limit: int) -> list[int] | None:
+    """Return the numbers of the rows that differ between two scans of the same files; None past ``limit``.
 
     Compared a block of rows at a time (bytes compare in C), and row by row
     only in a block that differs: at a hundred thousand seeds, well under a
@@ -1039,7 +1050,7 @@ def _changed_rows(stored: bytes, now: bytes) -> list[int] | None:
         for offset in range(start, min(end, len(now)), row):
             if now[offset : offset + row] != stored[offset : offset + row]:
                 changed.append(offset // row)
-        if len(changed) > UPDATE_MAX:
+        if len(changed) > limit:
             return None
     return changed
 

@@ -45,6 +45,7 @@ from seedfeed.append import (
     build_few,
     json_common,
     page_heads,
+    page_indices,
     plan_catalog,
     reordered,
     report_position,
@@ -62,7 +63,7 @@ from seedfeed.errors import SeedError
 from seedfeed.fsutil import StagedFile
 from seedfeed.ledger import Ledger, LedgerLine, LedgerRecord, LedgerTombstone, read_lines, replace_lines
 from seedfeed.model import Entry, Notice
-from seedfeed.parallel import Staging, parse_seed_files
+from seedfeed.parallel import Staging, default_jobs, parse_seed_files
 from seedfeed.seeds import SEED_SUFFIX, SeedPaths
 from seedfeed.snapshot import (
     AppendPlan,
@@ -181,6 +182,7 @@ def _prepare(
         lambda name: lines[name[:-suffix]].record.first_seen,
         parse_cache=parse_cache,
         paths=paths,
+        workers=default_jobs(),  # a bulk correction of hundreds over the cores, as a full build parses
         staging=Staging(out_dir=out_dir, is_site="html" in config.formats),
         pages=staged,
     )
@@ -345,8 +347,8 @@ def _archived(
     ``fresh``: the heads this build made, by stem, which stand for the stored ones (None: removed).
     """
     archived: dict[int, tuple[EntryHead, ...]] = {}
-    for number in pages:
-        heads = page_heads(base, config, parse_cache, number, fresh, loaded)
+    for number, indices in page_indices(base, pages).items():
+        heads = page_heads(base, config, parse_cache, indices, fresh, loaded)
         if heads is None:
             return None
         archived[number] = heads
