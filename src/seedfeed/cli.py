@@ -162,8 +162,7 @@ def build_command(
     if not no_cache and not is_asked:
         # A build with nothing to do repeats its last report without loading the library.
         # Or, when only new seeds came, a build of just them (append.py).
-        appending = ProgressBar(is_shown=not as_json and is_terminal(sys.stderr))
-        try:
+        with ProgressBar(is_shown=not as_json and is_terminal(sys.stderr)) as appending:
             noop = load_noop_report(
                 seeds_dir,
                 out_dir,
@@ -174,8 +173,6 @@ def build_command(
                 now=now,
                 progress=appending,
             )
-        finally:
-            appending.close()
         if noop is not None:
             _print_report(noop, out_dir)
             if noop.is_failed:
@@ -183,8 +180,7 @@ def build_command(
             return
     from seedfeed.build import build  # heavy: see the imports above
 
-    progress = ProgressBar(is_shown=not as_json and is_terminal(sys.stderr))
-    try:
+    with ProgressBar(is_shown=not as_json and is_terminal(sys.stderr)) as progress:
         report = build(
             seeds_dir,
             out_dir,
@@ -196,8 +192,6 @@ def build_command(
             progress=progress,
             report_forms=("json",) if as_json else ("text",),
         )
-    finally:
-        progress.close()
     _print_parts(printed_parts(report, is_json=as_json, is_quiet=quiet), out_dir)
     if report.hub and report.changed_feeds:
         from seedfeed.config import CONFIG_NAME

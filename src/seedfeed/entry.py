@@ -137,22 +137,20 @@ def _answer(seeds_dir: Path, out_dir: Path, flags: frozenset[str]) -> bool:
     # Whole seconds, taken before the check, as the command line takes it (cli.build_command).
     now = datetime.now(UTC).replace(microsecond=0)
     # A batch of new seeds built alone may take seconds: the bar the full build shows, as late.
-    progress = ProgressBar(is_shown="json" not in flags and is_terminal(sys.stderr))
     try:
-        printed = load_noop_report(
-            seeds_dir,
-            out_dir,
-            is_strict="strict" in flags,
-            is_json="json" in flags,
-            is_quiet="quiet" in flags,
-            lock_timeout=DEFAULT_WAIT,
-            now=now,
-            progress=progress,
-        )
+        with ProgressBar(is_shown="json" not in flags and is_terminal(sys.stderr)) as progress:
+            printed = load_noop_report(
+                seeds_dir,
+                out_dir,
+                is_strict="strict" in flags,
+                is_json="json" in flags,
+                is_quiet="quiet" in flags,
+                lock_timeout=DEFAULT_WAIT,
+                now=now,
+                progress=progress,
+            )
     except SeedfeedError:
         return False  # the command line proper tries again and reports it as it reports errors
-    finally:
-        progress.close()
     if printed is None:
         unanswered = (seeds_dir, out_dir, now)
         return False

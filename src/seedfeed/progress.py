@@ -54,3 +54,9 @@ class ProgressBar:
         """Finish the bar's line, if one was shown."""
         if self.bar is not None:
             self.bar.render_finish()
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
