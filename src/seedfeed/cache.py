@@ -670,9 +670,11 @@ def _shared_notes(notes: tuple[tuple[str, int | None, str], ...]) -> tuple[tuple
     if not notes:
         return notes
     path = notes[0][0]
-    shared = tuple((path if other == path else other, line, sys.intern(message)) for other, line, message in notes)
-    is_same = all(a[0] is b[0] and a[2] is b[2] for a, b in zip(shared, notes, strict=True))
-    return notes if is_same else shared
+    intern = sys.intern
+    # Saved records were shared when they were made: checked without a tuple made.
+    if all((other is path or other != path) and intern(message) is message for other, _line, message in notes):
+        return notes
+    return tuple((path if other == path else other, line, intern(message)) for other, line, message in notes)
 
 
 # Each provenance as one object: pickled once per bucket, not once per record.

@@ -256,9 +256,11 @@ def commit_staged(root: Path, staged: Sequence[StagedFile]) -> None:
         _flush(root, [tmp for _path, tmp in targets])
         left.reverse()
         for path, tmp in targets:
-            Path(tmp).replace(path)
+            # os.replace on the strings: Path.replace makes two Path objects per page, 10,000 in a cold build.
+            os.replace(tmp, path)  # noqa: PTH105
             left.pop()
-        for folder in sorted({path.parent for path, _tmp in targets}):
+        # The folders resolved for the targets are their parents: no Path made per page to find them.
+        for folder in sorted(set(folders.values())):
             _fsync_dir(folder)
     except OSError as exc:
         raise OutputError(f"{root}: cannot be written: {exc.strerror or exc}") from exc
