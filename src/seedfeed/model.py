@@ -50,8 +50,15 @@ class Notice:
     message: str
 
     def __str__(self) -> str:
-        where = str(self.path) if self.line is None else f"{self.path}:{self.line}"
-        return f"{where}: {self.message}"
+        return located(str(self.path), self.line, self.message)
+
+
+def located(path: str, line: int | None, message: str) -> str:
+    """Return a message about a file, or a line of it, as a notice prints: ``path[:line]: message``.
+
+    Also what a report prints from notes kept as plain strings (``catalog.HeadNotices``).
+    """
+    return f"{path}: {message}" if line is None else f"{path}:{line}: {message}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -303,14 +303,12 @@ def _error_lines(report: BuildReport) -> Iterator[str]:
 
 def _warning_lines(report: BuildReport) -> Iterator[str]:
     from seedfeed.catalog import HeadNotices  # the fast path never gets here
+    from seedfeed.model import located
 
     notices = report.notices
     if isinstance(notices, HeadNotices):
         # As str(Notice) writes them, from the notes' strings: no Path per notice.
-        return (
-            f"warning: {path}: {message}" if line is None else f"warning: {path}:{line}: {message}"
-            for path, line, message in notices.plain()
-        )
+        return (f"warning: {located(*note)}" for note in notices.plain())
     return (f"warning: {notice}" for notice in notices)
 
 
