@@ -274,7 +274,7 @@ def test_parse_many_gives_the_same_outcomes_with_two_workers(
     files["bad.txt"] = BAD_SEED.read_bytes()
     seeds = make_seeds(files)
     config = load_config(seeds)
-    jobs = [ParseJob(path=p, first_seen=START, known_digest=None) for p in list_seeds(seeds)]
+    jobs = [ParseJob(folder=p.parent, name=p.name, first_seen=START, known_digest=None) for p in list_seeds(seeds)]
     pools: list[int] = []
 
     class CountingPool(concurrent.futures.ProcessPoolExecutor):

@@ -395,7 +395,6 @@ def _prepare(
         config,
         lambda _name: now,
         parse_cache=parse_cache,
-        paths=paths,
         # A batch of hundreds (a morning's scrape) over the cores, as a full build parses.
         workers=default_jobs(),
         progress=tick,

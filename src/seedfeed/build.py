@@ -23,6 +23,7 @@ from seedfeed.cache import (
     load_cache,
     paused_gc,
     save_cache,
+    stat_ctime_ns,
 )
 from seedfeed.catalog import EntryCatalog, EntryHead, HeadNotices, SeedFacts
 from seedfeed.config import FeedConfig, load_config
@@ -151,7 +152,6 @@ def parse_seeds(
     now: datetime,
     *,
     parse_cache: ParseCache,
-    paths: Mapping[str, Path] | None = None,
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
     staging: Staging | None = None,
@@ -180,7 +180,6 @@ def parse_seeds(
         config,
         first_seen,
         parse_cache=parse_cache,
-        paths=paths,
         workers=jobs,
         progress=progress,
         staging=staging,
@@ -323,7 +322,8 @@ def recent_digests(parse_cache: ParseCache, now: datetime) -> dict[str, str]:
     vouches for it has the next build compare these bytes (``snapshot.FinishedBuild.recent``).
     """
     settled = settled_ns(now)
-    return {name: record.digest.hex() for name, record in parse_cache.seeds.items() if record.stat.ctime_ns > settled}
+    seeds = parse_cache.seeds
+    return {name: record.digest.hex() for name, record in seeds.items() if stat_ctime_ns(record.stat) > settled}
 
 
 def _unsourced(ledger: Ledger) -> Ledger:
@@ -414,7 +414,6 @@ def build(
                 ledger,
                 now,
                 parse_cache=parse_cache,
-                paths=paths,
                 jobs=jobs or default_jobs(),
                 progress=tick,
                 staging=staging,

@@ -59,7 +59,7 @@ CACHE_DIR = ".seedfeed-cache"
 # The light half's own file before format 5: removed when a cache is saved.
 _OLD_CACHE_FILE = "parse.pickle"
 # Bump when the layout of the cache changes.
-FORMAT = 7
+FORMAT = 8
 DIGEST_SIZE = 32
 # Before a stem, the key of its row as index.html shows it (a stem, a file's, holds no "/").
 INDEX_ROW = "/"
@@ -96,10 +96,30 @@ class FileStat(NamedTuple):
         return cls(size=result.st_size, mtime_ns=result.st_mtime_ns, inode=result.st_ino, ctime_ns=result.st_ctime_ns)
 
 
+# A seed's stat as its record keeps it: size, mtime_ns, inode, ctime_ns.
+_SEED_STAT = struct.Struct("<qqQq")
+
+
+def seed_stat(result: os.stat_result) -> bytes:
+    """Return what a stat says about a seed, packed: equal bytes mean an unchanged file.
+
+    Packed rather than a ``FileStat``: a record per seed holds it for a
+    whole build, and a tuple of four large ints is 200 bytes where these
+    are 65 (13 MB at a hundred thousand seeds), and unpickles slower.
+    """
+    return _SEED_STAT.pack(result.st_size, result.st_mtime_ns, result.st_ino, result.st_ctime_ns)
+
+
+def stat_ctime_ns(stat: bytes) -> int:
+    """Return the ctime (ns) of a stat packed by ``seed_stat``."""
+    ctime_ns: int = _SEED_STAT.unpack(stat)[3]
+    return ctime_ns
+
+
 class CachedSeed(NamedTuple):
     """One seed's parse, light: what it depended on, its facts, and the head of its entry."""
 
-    stat: FileStat
+    stat: bytes  # ``seed_stat``
     digest: bytes  # blake2b of the file's bytes
     first_seen: datetime
     facts: SeedFacts

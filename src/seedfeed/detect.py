@@ -21,7 +21,7 @@ from functools import cache
 from itertools import count
 from typing import Any, Protocol, cast
 
-from seedfeed.langquick import UnsureError, default_quick_model
+from seedfeed.langquick import UnsureError, default_quick_model, is_model_cached
 
 # Below this many letters a guess is a coin toss: the feed's language stands in.
 MIN_LETTERS = 24
@@ -85,12 +85,13 @@ def _identifier() -> _Identifier:
 
 
 def preload() -> None:
-    """Load the language model now: a process about to fork workers shares it with them.
-
-    Each worker would otherwise load (or, the first time on a machine,
-    derive) the model on its own.
-    """
+    """Load the language model now, with numpy: this process will score many texts."""
     _identifier()
+
+
+def is_model_ready() -> bool:
+    """Return whether loading the model only reads its cache (no derivation), without importing numpy."""
+    return is_model_cached()
 
 
 def _chinese_script(text: str) -> str:

@@ -295,6 +295,16 @@ def cache_dir() -> Path:
     return base / "seedfeed"
 
 
+def is_model_cached(folder: Path | None = None) -> bool:
+    """Return whether langmodel's cache (default: ``cache_dir()``) holds the derived model, without numpy."""
+    try:
+        stem = _model_key()
+    except (OSError, ValueError):
+        return False
+    folder = cache_dir() if folder is None else folder
+    return (folder / f"{stem}.npz").is_file() and (folder / f"{stem}-weights.npy").is_file()
+
+
 @cache
 def default_quick_model() -> QuickModel | None:
     """Return the model from langmodel's default cache, or None when it is not there or not understood."""

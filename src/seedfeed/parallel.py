@@ -18,17 +18,18 @@ import pickle
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
 from seedfeed.article import parse_article
-from seedfeed.cache import CachedSeed, FileStat, ParseCache, digest_bytes, digest_inputs, paused_gc
+from seedfeed.cache import CachedSeed, ParseCache, digest_bytes, digest_inputs, paused_gc, seed_stat
 from seedfeed.catalog import EntryHead, SeedFacts
 from seedfeed.config import FeedConfig
 from seedfeed.convert import dates_of, to_entry
+from seedfeed.detect import is_model_ready
 from seedfeed.detect import preload as preload_language_model
 from seedfeed.errors import SeedError
 from seedfeed.fsutil import StagedFile, load_libc, stage_file
@@ -45,11 +46,22 @@ _PR_SET_PDEATHSIG = 1
 
 @dataclass(frozen=True, slots=True)
 class ParseJob:
-    """One seed to read, and parse unless its bytes are what the cache knows."""
+    """One seed to read, and parse unless its bytes are what the cache knows.
 
-    path: Path
+    The seed is named by its folder (one object for every job) and its file
+    name: a cold build of a hundred thousand seeds holds its jobs while they
+    are parsed, and a Path per seed would be tens of megabytes there.
+    """
+
+    folder: Path
+    name: str  # the seed's file name in ``folder``
     first_seen: datetime
     known_digest: bytes | None  # None: nothing cached to reuse
+
+    @property
+    def path(self) -> Path:
+        """Return the seed file's path (made on each call: asked for once per parse)."""
+        return self.folder / self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +91,7 @@ class Prepared(NamedTuple):
 class ParseOutcome:
     """What reading and parsing one seed gave."""
 
-    stat: FileStat | None  # None: the file could not be read
+    stat: bytes | None  # ``cache.seed_stat``; None: the file could not be read
     digest: bytes | None  # None: the file could not be read
     article: Article | None  # None: rejected, unchanged (digest == known_digest), or prepared
     error: SeedError | None  # None: read, and parsed or unchanged
@@ -106,25 +118,26 @@ def parse_one(
     With ``staging``, a parsed seed's entry is made, pickled and its page
     staged here (``Prepared``) instead of its article being returned.
     """
+    path = job.path
     try:
-        data, stat = read_seed_bytes(job.path, max_bytes=config.max_seed_bytes)
+        data, stat = read_seed_bytes(path, max_bytes=config.max_seed_bytes)
     except SeedError as exc:
         return ParseOutcome(stat=None, digest=None, article=None, error=exc)
     digest = digest_bytes(data)
     if digest == job.known_digest:
-        return ParseOutcome(stat=FileStat.of(stat), digest=digest, article=None, error=None)
+        return ParseOutcome(stat=seed_stat(stat), digest=digest, article=None, error=None)
     try:
-        seed = decode_seed(data, source=job.path, max_bytes=config.max_seed_bytes)
+        seed = decode_seed(data, source=path, max_bytes=config.max_seed_bytes)
         article = parse_article(seed, config, first_seen=job.first_seen)
     except SeedError as exc:
-        return ParseOutcome(stat=FileStat.of(stat), digest=digest, article=None, error=exc)
+        return ParseOutcome(stat=seed_stat(stat), digest=digest, article=None, error=exc)
     facts = SeedFacts.of(article)
     prepared = None
     if staging is not None:
         prepared = prepare(article, facts, job.first_seen, config, staging, {} if folders is None else folders)
     if prepared is None:
-        return ParseOutcome(stat=FileStat.of(stat), digest=digest, article=article, error=None, facts=facts)
-    return ParseOutcome(stat=FileStat.of(stat), digest=digest, article=None, error=None, facts=facts, prepared=prepared)
+        return ParseOutcome(stat=seed_stat(stat), digest=digest, article=article, error=None, facts=facts)
+    return ParseOutcome(stat=seed_stat(stat), digest=digest, article=None, error=None, facts=facts, prepared=prepared)
 
 
 def prepare(
@@ -173,6 +186,7 @@ def _start_worker(config: FeedConfig, staging: Staging | None, parent: int) -> N
     _worker_config = config
     _worker_staging = staging
     _worker_folders.clear()
+    preload_language_model()
 
 
 def _die_with(parent: int) -> None:
@@ -247,8 +261,11 @@ def iter_parse(
             if progress is not None:
                 progress(1)
         return
-    # Loaded once here, the model is the workers' too (forked, its weights memory-mapped).
-    preload_language_model()
+    # Each worker loads the language model as it starts (its weights memory-mapped, their pages
+    # shared): the build's own process, which holds every seed's record, never imports numpy
+    # (15 MB). A model not yet derived on this machine is derived here once, before the fork.
+    if not is_model_ready():
+        preload_language_model()
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -279,7 +296,6 @@ def parse_seed_files(
     first_seen: Callable[[str], datetime],
     *,
     parse_cache: ParseCache,
-    paths: Mapping[str, Path] | None = None,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
     staging: Staging | None = None,
@@ -288,8 +304,7 @@ def parse_seed_files(
     """Return each seed's facts, or the error that rejects it, in the order of ``names``.
 
     ``names`` are file names in ``seeds_dir``; ``first_seen`` gives a seed's
-    first-seen time by file name, and ``paths`` its Path (made here when not
-    given). A seed whose stat and first-seen time match its cached parse is
+    first-seen time by file name. A seed whose stat and first-seen time match its cached parse is
     not read; one whose bytes match is not parsed. The cache learns every
     new parse (its article is there for the asking) and forgets seeds that
     are gone; an empty cache that is never saved makes every seed parsed.
@@ -303,9 +318,9 @@ def parse_seed_files(
     positions: list[int] = []
     newest = 0
     get = parse_cache.seeds.get
-    # Each seed stat-ed by name through the folder's descriptor, and compared as
-    # a plain tuple: this loop runs over every seed on every build, so it makes
-    # no Path and no record per seed.
+    # Each seed stat-ed by name through the folder's descriptor, and compared
+    # packed: this loop runs over every seed on every build, so it makes no
+    # Path and no record per seed.
     folder = os.open(seeds_dir, os.O_RDONLY | os.O_DIRECTORY)
     try:
         for index, name in enumerate(names):
@@ -320,16 +335,14 @@ def parse_seed_files(
             cached = get(name)
             # A parse made with another first-seen time may have inferred another year.
             if cached is not None and cached.first_seen == first_seen(name):
-                if (
-                    found is not None
-                    and (found.st_size, found.st_mtime_ns, found.st_ino, found.st_ctime_ns) == cached.stat
-                ):
+                if found is not None and seed_stat(found) == cached.stat:
                     results[index] = cached.facts
                     continue
                 reusable[index] = cached
             jobs.append(
                 ParseJob(
-                    path=paths[name] if paths is not None else seeds_dir / name,
+                    folder=seeds_dir,
+                    name=name,
                     first_seen=first_seen(name),
                     known_digest=reusable[index].digest if index in reusable else None,
                 )
@@ -365,7 +378,8 @@ def parse_seed_files(
                     pages[prepared.head.stem] = (prepared.head.digest, prepared.page)
             else:
                 parse_cache.put(name, record, outcome.article)
-        results[index] = record.facts
+        # The facts the cache keeps, which share more than the ones unpickled (``cache._compact``).
+        results[index] = parse_cache.seeds[name].facts
     parse_cache.keep_only(set(names))
     return SeedScan(outcomes=[result for result in results if result is not None], newest_change_ns=newest)
 
@@ -391,7 +405,7 @@ def cached_article(
         known = first_seen
     else:
         raise KeyError(path.name)
-    outcome = parse_one(ParseJob(path=path, first_seen=known, known_digest=None), config)
+    outcome = parse_one(ParseJob(folder=path.parent, name=path.name, first_seen=known, known_digest=None), config)
     if outcome.error is not None:
         raise outcome.error
     if outcome.article is None or outcome.stat is None or outcome.digest is None:  # never without an error

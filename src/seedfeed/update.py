@@ -181,7 +181,6 @@ def _prepare(
         # Parsed as a build parses a known seed: with its record's first-seen time (which may give a year).
         lambda name: lines[name[:-suffix]].record.first_seen,
         parse_cache=parse_cache,
-        paths=paths,
         workers=default_jobs(),  # a bulk correction of hundreds over the cores, as a full build parses
         staging=Staging(out_dir=out_dir, is_site="html" in config.formats),
         pages=staged,
