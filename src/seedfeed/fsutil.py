@@ -15,9 +15,8 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NewType
 
 from seedfeed.errors import LockError, OutputError
 
@@ -195,12 +194,10 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-@dataclass(frozen=True, slots=True)
-class StagedFile:
-    """A file's new bytes, on disk in a temporary file beside it, not yet renamed into place."""
-
-    relative: str  # the file, relative to the output folder
-    temp: str  # the temporary file holding its bytes
+# A file's new bytes, on disk in a temporary file beside it, not yet renamed into place: the
+# temporary file's path. A string, not an object holding it and the file's own path too: a
+# cold build holds one per seed until its pages are committed (14 MB at 100,000 seeds).
+StagedFile = NewType("StagedFile", str)
 
 
 def stage_file(root: Path, relative: str, data: bytes, folders: dict[str, Path]) -> StagedFile | None:
@@ -238,21 +235,23 @@ def stage_file(root: Path, relative: str, data: bytes, folders: dict[str, Path])
         os.close(fd)
     except OSError as exc:
         raise OutputError(f"{path}: cannot be written: {exc.strerror or exc}") from exc
-    return StagedFile(relative=relative, temp=tmp)
+    return StagedFile(tmp)
 
 
-def commit_staged(root: Path, staged: Sequence[StagedFile]) -> None:
+def commit_staged(root: Path, staged: Sequence[tuple[str, StagedFile]]) -> None:
     """Put staged files in place: their data flushed with one syncfs, then each renamed over its target.
 
-    Raises OutputError when a file cannot be put in place; the ones already
-    renamed stay, each whole, and the caller discards the rest.
+    ``staged`` pairs each file's path relative to ``root`` with its staged
+    bytes (``stage_file``). Raises OutputError when a file cannot be put in
+    place; the ones already renamed stay, each whole, and the caller
+    discards the rest.
     """
     if not staged:
         return
     folders: dict[str, Path] = {}
-    left = list(staged)  # not yet renamed: removed if this fails
+    left = [temp for _relative, temp in staged]  # not yet renamed: removed if this fails
     try:
-        targets = [(_renamed_target(root, item.relative, folders), item.temp) for item in staged]
+        targets = [(_renamed_target(root, relative, folders), temp) for relative, temp in staged]
         _flush(root, [tmp for _path, tmp in targets])
         left.reverse()
         for path, tmp in targets:
@@ -270,8 +269,8 @@ def commit_staged(root: Path, staged: Sequence[StagedFile]) -> None:
 
 def discard_staged(staged: Iterable[StagedFile]) -> None:
     """Remove the temporary files of staged files that will not be committed."""
-    for item in staged:
-        Path(item.temp).unlink(missing_ok=True)
+    for temp in staged:
+        Path(temp).unlink(missing_ok=True)
 
 
 def _batch_target(root: Path, relative: str, folders: dict[str, Path]) -> Path:

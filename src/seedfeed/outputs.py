@@ -99,17 +99,17 @@ def write_site(
     def write_pending() -> None:
         written.extend(write_pages(out_dir, pending, outputs))
 
-    commits: list[tuple[StagedFile, bytes]] = []  # staged page, inputs
+    commits: list[tuple[str, StagedFile, bytes]] = []  # path, staged page, inputs
     committed: list[str] = []
 
     def commit_pending() -> None:
         # In batches, as pages are written: the targets of a cold build's 100,000 staged
         # pages, resolved all at once, were some 20 MB held for a moment.
-        commit_staged(out_dir, [page for page, _inputs in commits])
-        for page, inputs in commits:
+        commit_staged(out_dir, [(relative, page) for relative, page, _inputs in commits])
+        for relative, _page, inputs in commits:
             if outputs is not None:
-                outputs.wrote(out_dir, page.relative, inputs)
-            committed.append(page.relative)
+                outputs.wrote(out_dir, relative, inputs)
+            committed.append(relative)
         commits.clear()
 
     for head in ordered:
@@ -128,7 +128,7 @@ def write_site(
                 if outputs is not None:
                     outputs.wrote(out_dir, relative, inputs)
             else:
-                commits.append((ready[1], inputs))
+                commits.append((relative, ready[1], inputs))
                 if len(commits) >= _COMMIT_BATCH:
                     commit_pending()
             continue
