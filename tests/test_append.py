@@ -1128,6 +1128,13 @@ PAGE = 8  # max_entries of the property's feed
 
 
 @settings(max_examples=20)
+# A seed edited twice within a second (its updated time a second ahead of the clock), then
+# removed: the ledger's newest event leaves with it, and the full build must date what stays.
+@example(
+    is_settled=False,
+    tombstone_days=0,
+    steps=[("add", 0), ("add", 0), ("edit", 0), ("build", 0), ("edit", 0), ("build", 0), ("resize", 0), ("delete", 0)],
+)
 # Every seed removed, then one added: the ledger left has no records.
 @example(
     is_settled=True, tombstone_days=0, steps=[("delete", 0), ("delete", 0), ("delete", 0), ("build", 0), ("add", 0)]

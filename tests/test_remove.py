@@ -11,13 +11,15 @@ and the exit code must be the same, whichever answered.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
 import lxml.html
 import pytest
 
+import seedfeed.cli
 from conftest import A, check_atom
-from seedfeed import snapshot
+from seedfeed import entry, snapshot
 from seedfeed.ledger import LEDGER_NAME, load_ledger
 from test_append import DATED_CORPUS, NEWEST, NO_YEAR, SETTLED, WITH_ID, Site, entry_id, feed_toml, start
 from test_snapshot import EMPTY
@@ -145,6 +147,36 @@ def test_remove_then_edit_then_remove_again(site: Site) -> None:
     assert set(run.report.removed) == {entry_id(stems[2]), entry_id(stems[9])}
     _ids, tombstones = subscription(site)
     assert set(tombstones) == {entry_id(stems[s]) for s in (1, 2, 9)}
+
+
+def test_remove_the_seed_that_holds_the_ledgers_newest_event(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No tombstone days: the feed keeps a tombstone only as new as the ledger's newest event.
+    start(site, config=feed_toml(extra="tombstone_days = 0\n"))
+    moment = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=5)
+
+    class Stopped(datetime):
+        """The clock the executable reads, stopped: two edits in one second."""
+
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]  # a plain datetime
+            return moment.astimezone(tz) if tz is not None else moment.replace(tzinfo=None)
+
+    monkeypatch.setattr(entry, "datetime", Stopped)
+    monkeypatch.setattr(seedfeed.cli, "datetime", Stopped)
+    stem = arrivals(site)[3]
+    path = site.seeds / f"{stem}.txt"
+    for extra in (b"\nTambahan.\n", b"\nTambahan lagi.\n"):
+        path.write_bytes(path.read_bytes() + extra)
+        assert site.run().answered == "update"
+    # The second edit in the same second: dated a second ahead of the clock, the ledger's newest event.
+    assert load_ledger(site.seeds / LEDGER_NAME).records[stem].updated == moment + timedelta(seconds=1)
+    path.unlink()
+    # That event leaves with the seed: the next newest is among every record, the full build's to find
+    # (run() compares every output with a twin built in full at the same moment).
+    run = site.run()
+    assert run.answered is None
+    assert run.report.removed == (entry_id(stem),)
+    assert subscription(site)[1] == [entry_id(stem)]
 
 
 def _remove_rejected(site: Site) -> None:

@@ -280,6 +280,10 @@ def _prepare_removal(
         positions.append(position)
     left_out = set(positions)
     removed: dict[str, EntryHead | None] = dict.fromkeys((record.stem for record in gone), None)
+    if base.latest_event is not None and base.latest_event > now and any(_event(r) >= base.latest_event for r in gone):
+        # The ledger's newest event (an edit dated a second ahead of a clock behind it) leaves with
+        # a removed seed: the next newest, which dates what the feed keeps, is among every record.
+        return None
     latest = now if base.latest_event is None else max(base.latest_event, now)
     since = latest - timedelta(days=config.tombstone_days)
     tombstones = sorted(
@@ -331,6 +335,12 @@ def _prepare_removal(
         ledger=ledger_parts,
         gone_pages=gone_pages,
     )
+
+
+def _event(record: LedgerRecord) -> datetime:
+    """Return the newest event of a record as ``Ledger.latest_event`` counts them: first seen, or an edit after it."""
+    edited = record.updated is not record.published and record.updated > record.published
+    return max(record.first_seen, record.updated) if edited else record.first_seen
 
 
 def _archived(
