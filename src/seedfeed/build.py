@@ -38,6 +38,7 @@ from seedfeed.fsutil import (
     remove_stale_temp_files,
     write_if_changed,
 )
+from seedfeed.heap import give_back, keep_large_buffers_mapped
 from seedfeed.ledger import (
     CORRUPT_SUFFIX,
     LEDGER_NAME,
@@ -69,7 +70,7 @@ class BuildReport:
     """What a build did: the published entries, every rejection and notice."""
 
     heads: tuple[EntryHead, ...]  # every published entry, newest first, without its text
-    changes: dict[str, Change]
+    changes: Mapping[str, Change]  # by stem
     removed: tuple[str, ...]  # ids of entries whose seed disappeared
     rejected: tuple[SeedError, ...]
     notices: Sequence[Notice]  # a full build's: a HeadNotices, made from its heads as it is read
@@ -374,6 +375,7 @@ def build(
     included, and the report says so (``is_withheld``).
     """
     config = config or load_config(seeds_dir)
+    keep_large_buffers_mapped()  # see heap.py: part of a large build's peak is its allocator's
     # The cyclic collector is paused for the build: it would walk every record
     # of a large folder several times over and find nothing to collect (a build
     # makes no cycles worth waiting for; reference counting frees the rest).
@@ -479,6 +481,7 @@ def build(
             # What was made per seed to reach the heads goes before the outputs are
             # written, where a build holds the most: at 100,000 seeds, megabytes.
             del names, parsed, drafts, observed, stems
+            give_back()
             tombstones = feed_tombstones(new_ledger.tombstones, config)
 
             # The ledger goes first: every output is a function of the seeds and the
@@ -500,6 +503,7 @@ def build(
                 del ledger_data
                 parse_cache.keep_ledger_state_of(digest, partial(ledger_state_parts, without_bytes(read_back)))
                 del read_back
+                give_back()
             else:
                 parse_cache.release_ledger_state()  # the file and its stored state stay as they are
             ledger, new_ledger = _unsourced(ledger), _unsourced(new_ledger)
@@ -526,6 +530,7 @@ def build(
                     size=config.max_entries,
                     documents=documents,
                 )
+                del arrivals  # planned: a table of every seed (5 MB at 100,000) not held while pages are written
                 site, site_written = write_site(
                     out_dir, config, catalog, pages=listings, outputs=parse_cache, staged=staged, ordered=ordered
                 )
@@ -551,6 +556,7 @@ def build(
                 # Saved: the records of every seed and output (60 MB at 100,000 seeds) are not
                 # held while the report and the snapshot are made.
                 parse_cache.release_records()
+                give_back()
             parse_cache.store.close()
             report = BuildReport(
                 heads=ordered,

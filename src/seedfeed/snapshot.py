@@ -106,7 +106,7 @@ if TYPE_CHECKING:
     from seedfeed.build import BuildReport
     from seedfeed.catalog import EntryHead
     from seedfeed.config import FeedConfig
-    from seedfeed.ledger import Ledger
+    from seedfeed.ledger import Change, Ledger
     from seedfeed.model import Notice, Tombstone
 
 # The parse cache's folder (seedfeed.cache.CACHE_DIR, which a test keeps equal):
@@ -428,12 +428,35 @@ def noop_report(
         return None
     return replace(
         report,
-        changes=dict.fromkeys(report.changes, "unchanged"),
+        changes=_Unchanged(report.changes),
         removed=(),
         written=(),
         changed_feeds=(),
         notices=notices,
     )
+
+
+class _Unchanged(Mapping[str, "Change"]):
+    """The changes a rebuild with nothing to do reports: each of a build's stems, unchanged.
+
+    A view of the build's own changes, not a dict of its own: a table of
+    every seed (5 MB at 100,000) made when the snapshot is, where a build
+    holds the most.
+    """
+
+    def __init__(self, stems: Mapping[str, object]) -> None:
+        self._stems = stems
+
+    def __getitem__(self, stem: str) -> Change:
+        if stem not in self._stems:
+            raise KeyError(stem)
+        return "unchanged"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stems)
+
+    def __len__(self) -> int:
+        return len(self._stems)
 
 
 def _notices_by_arrival(report: BuildReport, after: Ledger, ledger_path: Path) -> Sequence[Notice] | None:
@@ -576,8 +599,7 @@ def _render_snapshot(report: BuildReport, build: FinishedBuild) -> Iterator[byte
             if digest is None or len(unsettled) >= UNSETTLED_MAX:
                 return None
             unsettled[name] = digest
-    accounted = sorted([*report.changes, *(error.path.stem for error in report.rejected)])
-    if accounted != sorted(name.removesuffix(SEED_SUFFIX) for name in scanned.names):
+    if not _is_accounted(report, scanned.names, SEED_SUFFIX):
         return None  # a seed came or went during the build
     noop = noop_report(report, before=before, after=after, ledger_path=ledger_path, now=now)
     if noop is None:
@@ -601,10 +623,23 @@ def _render_snapshot(report: BuildReport, build: FinishedBuild) -> Iterator[byte
     )
 
 
+def _is_accounted(report: BuildReport, names: Sequence[str], suffix: str) -> bool:
+    """Return whether the report accounts for exactly the seed files ``names`` (unique), each once.
+
+    By counts and look-ups, not by comparing sorted lists of stems: those
+    were two new strings per seed when a large build holds the most.
+    """
+    changes = report.changes
+    rejected = {error.path.stem for error in report.rejected}
+    if len(changes) + len(report.rejected) != len(names) or len(rejected) != len(report.rejected):
+        return False
+    return all((stem in changes) != (stem in rejected) for name in names for stem in (name[: -len(suffix)],))
+
+
 def _snapshot_parts(
     noop: BuildReport,
     names: dict[str, str],
-    state: list[bytes],
+    state: Iterator[bytes],
     forms: Collection[str],
     base: Iterable[bytes],
     *,
@@ -635,7 +670,7 @@ def _snapshot_parts(
 
 
 def file_parts(
-    state: list[bytes],
+    state: list[bytes] | Iterator[bytes],
     sections: Mapping[str, Iterable[bytes | memoryview]],
     *,
     names: Mapping[str, str],
@@ -650,9 +685,11 @@ def file_parts(
     their stat (by name) to the hex digest of the bytes the build read: the
     check reads them again.
     """
-    state_length = sum(map(len, state))
-    for index, part in enumerate(state):
-        state[index] = b""  # written: megabytes not held while the report is made
+    state_length = 0
+    if isinstance(state, list):
+        state = _emptied(state)
+    for part in state:
+        state_length += len(part)
         yield part
     lengths: list[list[int]] = []
     for name in _SECTIONS:
@@ -674,6 +711,13 @@ def file_parts(
     }
     encoded = json.dumps(header, ensure_ascii=False).encode("utf-8")
     yield encoded + len(encoded).to_bytes(_TRAILER, "little")
+
+
+def _emptied(parts: list[bytes]) -> Iterator[bytes]:
+    """Yield each part, letting go of it in the list: megabytes not held while the rest of the file is made."""
+    for index, part in enumerate(parts):
+        parts[index] = b""
+        yield part
 
 
 def load_noop_report(
@@ -1115,20 +1159,42 @@ def _state(
     config_bytes: bytes,
     seeds: _Scan,
     ledger: list[int] | None,
-) -> list[bytes] | None:
+) -> Iterator[bytes] | None:
     """Return everything a build reads, as the snapshot stores it, in parts; None when the output folder is gone.
 
     Not a digest: the bytes themselves, compared whole, are cheaper than
     hashing them, and no two states can collide. Parts, not joined: they are
-    written one after another, and megabytes need not be copied to be joined.
+    written one after another, and megabytes need not be copied to be joined;
+    each is made as the file is written (``_state_parts``).
     """
+    if not out_dir.is_dir():
+        return None
+    return _state_parts(seeds_dir, out_dir, names, config_bytes=config_bytes, seeds=[seeds], ledger=ledger)
+
+
+def _state_parts(
+    seeds_dir: Path,
+    out_dir: Path,
+    names: dict[str, str],
+    *,
+    config_bytes: bytes,
+    seeds: list[_Scan],
+    ledger: list[int] | None,
+) -> Iterator[bytes]:
+    """Yield ``_state``'s parts as they are made, the seeds' before the output folder is scanned.
+
+    ``seeds`` holds the seeds' scan, let go of once its part is made: its
+    names (a string per seed) and then the scan of the output folder (a
+    string per page) are never held together. Raises FileNotFoundError
+    when the output folder goes away meanwhile: no snapshot is written.
+    """
+    head = _head_parts(seeds_dir, names, config_bytes=config_bytes, seeds=seeds.pop(), ledger=ledger)
+    yield from _prefixed(head)
+    del head
     outputs = _output_bytes(out_dir)
     if outputs is None:
-        return None
-    return [
-        *_prefixed(_head_parts(seeds_dir, names, config_bytes=config_bytes, seeds=seeds, ledger=ledger)),
-        *_prefixed(list(outputs)),
-    ]
+        raise FileNotFoundError(out_dir)
+    yield from _prefixed(list(outputs))
 
 
 def _head_parts(
