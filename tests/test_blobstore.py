@@ -94,3 +94,19 @@ def test_blob_store_row_written_in_parts_reads_back_as_the_parts_joined(tmp_path
     store.write_parts("ledger", "empty", b"d3", [])
     assert store.get("ledger", "empty", b"d3") == b""
     store.close()
+
+
+def test_blob_store_row_written_from_parts_made_as_they_are_read(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path / BLOBS_FILE, "key-1")
+    chunks = [b"one;", b"two;", bytes(range(256)) * 40]
+    size = sum(map(len, chunks))
+    store.write_parts("ledger", "state", b"d1", iter(chunks), size=size)
+    assert store.get("ledger", "state", b"d1") == b"".join(chunks)
+    # Parts shorter or longer than said: the row is not kept, and the one before it stays.
+    store.write_parts("ledger", "state", b"d2", iter(chunks[:2]), size=size)
+    store.write_parts("ledger", "state", b"d3", iter([*chunks, b"more"]), size=size)
+    assert store.get_all("ledger") == {"state": (b"d1", b"".join(chunks))}
+    # The store still works after either.
+    store.write_parts("ledger", "other", b"d4", iter([b"x"]), size=1)
+    assert store.get("ledger", "other", b"d4") == b"x"
+    store.close()

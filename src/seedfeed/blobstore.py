@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping
 from pathlib import Path
 
 BLOBS_FILE = "blobs.sqlite"
@@ -198,27 +198,39 @@ class BlobStore:
         except sqlite3.Error as exc:
             self._give_up(exc)
 
-    def write_parts(self, table: str, name: str, digest: bytes, parts: Sequence[bytes | memoryview]) -> None:
+    def write_parts(
+        self, table: str, name: str, digest: bytes, parts: Iterable[bytes | memoryview], size: int | None = None
+    ) -> None:
         """Store one row whose data is ``parts`` joined, written part by part: the whole is never held.
 
         The row is made with room for the data, which SQLite's incremental
         blob I/O then fills: a value passed whole is copied by SQLite, twice.
+        ``size`` is the parts' length in all (given when ``parts`` is made as
+        it is read); the row is not kept if they are not as long.
         """
         db = self._connect()
         if db is None:
             return
+        if size is None:
+            parts = list(parts)
+            size = sum(memoryview(part).nbytes for part in parts)
         try:
             db.execute("BEGIN")
             cursor = db.execute(
                 f"INSERT OR REPLACE INTO {table} (name, digest, data) VALUES (?, ?, zeroblob(?))",  # noqa: S608
-                (name, digest, sum(memoryview(part).nbytes for part in parts)),
+                (name, digest, size),
             )
             if cursor.lastrowid is None:  # never: an insert into a rowid table names its row
                 raise sqlite3.OperationalError("no row")
+            written = 0
             with db.blobopen(table, "data", cursor.lastrowid) as blob:
                 for part in parts:
-                    blob.write(part)
-            db.execute("COMMIT")
+                    blob.write(part)  # ValueError past the row's end
+                    written += memoryview(part).nbytes
+            # Parts not as long as said: the row is not kept.
+            db.execute("COMMIT" if written == size else "ROLLBACK")
+        except ValueError:  # parts longer than said: written past the row's end
+            db.execute("ROLLBACK")
         except sqlite3.Error as exc:
             self._give_up(exc)
 

@@ -47,10 +47,10 @@ from seedfeed.ledger import (
     LedgerRecord,
     LedgerTombstone,
     Observation,
-    ledger_state_parts,
     load_ledger,
     reconcile,
     render_ledger_as_read,
+    state_parts,
     without_bytes,
 )
 from seedfeed.model import Article, Entry, Notice, Provenance, Tombstone
@@ -501,7 +501,7 @@ def build(
                 # the outputs are written.
                 digest = digest_bytes(ledger_data)
                 del ledger_data
-                parse_cache.keep_ledger_state_of(digest, partial(ledger_state_parts, without_bytes(read_back)))
+                parse_cache.keep_ledger_state_of(digest, partial(state_parts, without_bytes(read_back)))
                 del read_back
                 give_back()
             else:
@@ -535,6 +535,10 @@ def build(
                     out_dir, config, catalog, pages=listings, outputs=parse_cache, staged=staged, ordered=ordered
                 )
                 written.extend(site_written)
+            # Every page staged for a published entry is committed by now: the rest (a seed whose id
+            # was refused) go, and with them the table of every seed's (4 MB at 100,000).
+            discard_staged(page for _digest, page in staged.values() if page is not None)
+            staged.clear()
             if "atom" in config.formats:
                 written.extend(write_documents(out_dir, config, documents, catalog, outputs=parse_cache))
                 # Pages no document links to any more (complete = true, a lost ledger) go.

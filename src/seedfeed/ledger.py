@@ -21,7 +21,7 @@ from itertools import accumulate, chain, compress, count, pairwise, repeat
 from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) writes, in C
 from operator import attrgetter
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from seedfeed.catalog import EntryHead, SeedFacts, fixed_offset
 from seedfeed.errors import LedgerError
@@ -689,11 +689,23 @@ class LedgerStates(Protocol):
     def ledger_state(self, data: bytes) -> bytes | None:
         """Return the state kept for a file of these bytes; None if there is none."""
 
-    def keep_ledger_state(self, data: bytes, state: Callable[[bytes | None], Sequence[bytes | memoryview]]) -> None:
-        """Keep the state reading these bytes gives: ``state(previous)`` joined, called only if it is kept.
+    def keep_ledger_state(self, data: bytes, state: Callable[[bytes | None], StateParts]) -> None:
+        """Keep the state reading these bytes gives (``state(previous)``), called only if it is kept.
 
         ``previous`` is the state last returned by ``ledger_state``, if any.
         """
+
+
+class StateParts(NamedTuple):
+    """A ledger's state (``ledger_state``) as it is made: its chunks, then its header.
+
+    The header lists where each chunk ends, so it is known only once every
+    chunk is made; the chunks (some 20 MB at 100,000 records) can be written
+    away as they come rather than held until then.
+    """
+
+    body: Iterator[bytes | memoryview]  # the chunks of records, made as they are read
+    header: Callable[[], list[bytes]]  # the parts that come before the body, once it is read whole
 
 
 # Bump when the layout of a ledger's state (ledger_state) changes: an older one is then not used.
@@ -734,7 +746,14 @@ def ledger_state(ledger: Ledger, previous: bytes | None = None) -> bytes:
 
 
 def ledger_state_parts(ledger: Ledger, previous: bytes | None = None) -> list[bytes | memoryview]:
-    """Return ``ledger_state``'s bytes in parts: its header, then a part per chunk of records.
+    """Return ``ledger_state``'s bytes in parts: its header, then a part per chunk of records."""
+    made = state_parts(ledger, previous)
+    body = list(made.body)
+    return [*made.header(), *body]
+
+
+def state_parts(ledger: Ledger, previous: bytes | None = None) -> StateParts:
+    """Return ``ledger_state``'s bytes as they are made: a part per chunk of records, then the header's parts.
 
     Stored as they are (``BlobStore.write_parts``), never joined: at 100,000
     records the state is some 20 MB, which a join would hold twice.
@@ -755,9 +774,34 @@ def ledger_state_parts(ledger: Ledger, previous: bytes | None = None) -> list[by
     chunks = source.state if source is not None else None
     if chunks is not None and (previous is None or not previous.startswith(chunks.header)):
         chunks = None  # not the state the records were taken from
-    starts = _chunk_starts(records)
-    body: list[bytes | memoryview] = []
     table: list[int] = []  # where each chunk ends in the body
+
+    def header() -> list[bytes]:
+        if len(table) != max(len(starts) - 1, 0):
+            raise RuntimeError("the state's header asked for before its body was read")
+        made = pickle.dumps(
+            (
+                _STATE_FORMAT, LEDGER_FORMAT, ledger.last_arrival, len(records),
+                tuple((t.id, t.stem, t.when) for t in ledger.tombstones),
+                source.spans[0] if source is not None and records else None, tuple(table),
+            ),
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )  # fmt: skip
+        return [_HEADER_SIZE.pack(len(made)), made]
+
+    starts = _chunk_starts(records)
+    return StateParts(body=_state_body(records, starts, lengths, chunks, previous, table), header=header)
+
+
+def _state_body(
+    records: Sequence[LedgerRecord],
+    starts: list[int],
+    lengths: array[int] | None,
+    chunks: StateChunks | None,
+    previous: bytes | None,
+    table: list[int],
+) -> Iterator[bytes | memoryview]:
+    """Yield the state's chunk of each run of records (``starts``), noting in ``table`` where each ends."""
     size = 0
     for start, stop in pairwise(starts):
         kept = chunks.chunks.get(id(records[start])) if chunks is not None else None
@@ -775,18 +819,9 @@ def ledger_state_parts(ledger: Ledger, previous: bytes | None = None) -> list[by
             chunk = pickle.dumps(
                 (rows, lengths[start:stop].tobytes() if lengths is not None else None), protocol=pickle.HIGHEST_PROTOCOL
             )
-        body.append(chunk)
         size += len(chunk)
         table.append(size)
-    header = pickle.dumps(
-        (
-            _STATE_FORMAT, LEDGER_FORMAT, ledger.last_arrival, len(records),
-            tuple((t.id, t.stem, t.when) for t in ledger.tombstones),
-            source.spans[0] if source is not None and records else None, tuple(table),
-        ),
-        protocol=pickle.HIGHEST_PROTOCOL,
-    )  # fmt: skip
-    return [_HEADER_SIZE.pack(len(header)), header, *body]
+        yield chunk
 
 
 def ledger_from_state(
@@ -885,7 +920,7 @@ def load_ledger(
         ledger = parse_ledger(data, path, known=known)
         if states is not None:
             read = ledger
-            states.keep_ledger_state(data, lambda previous: ledger_state_parts(read, previous))
+            states.keep_ledger_state(data, lambda previous: state_parts(read, previous))
     return ledger
 
 
