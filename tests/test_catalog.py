@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import REFERENCE_SEED
 from seedfeed.article import parse_article
 from seedfeed.cache import _is_same, _shared_notes, digest_inputs
-from seedfeed.catalog import EntryHead, SeedFacts
+from seedfeed.catalog import OWN_FILE, EntryHead, SeedFacts, seeds_folder
 from seedfeed.config import load_config
 from seedfeed.convert import dates_of, to_entry
 from seedfeed.seeds import read_seed
@@ -33,13 +34,13 @@ def test_notice_paths_are_the_paths_the_notes_name(texts: list[str]) -> None:
     written = [str(Path(text)) for text in texts]
     head = _head(tuple((text, index, f"note {index}") for index, text in enumerate(written)))
     shared: dict[str, Path] = {}
-    notices = head.notices(shared)
+    notices = head.notices("seeds/", shared)  # no note of the seed's own file: the folder is not used
     assert [str(n.path) for n in notices] == written
     assert [n.path for n in notices] == [Path(text) for text in written]
     assert [n.path.parts for n in notices] == [Path(text).parts for text in written]
     assert [(n.line, n.message) for n in notices] == [(i, f"note {i}") for i in range(len(written))]
     # A second head's notices share the Paths the first one made.
-    again = head.notices(shared)
+    again = head.notices("seeds/", shared)
     assert all(a.path is b.path for a, b in zip(notices, again, strict=True))
 
 
@@ -51,8 +52,17 @@ def test_head_notices_equal_the_entry_notices(seeds_dir: Path) -> None:
     entry = to_entry(article, dates_of(SeedFacts.of(article), first_seen), config)
     assert entry.notices, "the reference seed's year is inferred: a notice"
     head = EntryHead.of(entry, digest_inputs(entry))
-    assert tuple(head.notices()) == entry.notices
-    assert [str(n) for n in head.notices()] == [str(n) for n in entry.notices]
+    # The head does not hold the seed's own path (a string per seed): it is its folder's and its stem's.
+    assert {path for path, _line, _message in head.notes} == {OWN_FILE}
+    folder = seeds_folder(seeds_dir)
+    assert tuple(head.notices(folder)) == entry.notices
+    assert [str(n) for n in head.notices(folder)] == [str(n) for n in entry.notices]
+    assert list(head.full_notes(folder)) == [(str(n.path), n.line, n.message) for n in entry.notices]
+
+
+@pytest.mark.parametrize("folder", [".", "/", "seeds", "./seeds", "a/b/", "/srv/news seeds", "..", "é/ü"])
+def test_a_seeds_folder_string_joined_to_a_name_is_the_seeds_path(folder: str) -> None:
+    assert seeds_folder(Path(folder)) + "001_a.txt" == str(Path(folder) / "001_a.txt")
 
 
 def _head(notes: tuple[tuple[str, int | None, str], ...]) -> EntryHead:

@@ -10,7 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from seedfeed.build import BuildReport, build
-from seedfeed.catalog import HeadNotices
+from seedfeed.catalog import HeadNotices, seeds_folder
 from seedfeed.ledger import LEDGER_NAME, Ledger, load_ledger
 from seedfeed.snapshot import (
     _arrival_order,
@@ -53,7 +53,7 @@ def test_full_build_notices_are_listed_by_arrival_as_counting_them_would(
     # Every entry's notice, none twice, from the heads' notes (no notice made), in another order than the build's.
     assert isinstance(report.notices, HeadNotices)
     assert isinstance(by_arrival, HeadNotices)
-    notes = [note for head in report.heads for note in head.notes]
+    notes = [note for head in report.heads for note in head.full_notes(seeds_folder(seeds))]
     assert sorted(map(repr, by_arrival.plain())) == sorted(map(repr, notes))
     assert list(by_arrival.plain()) != list(report.notices.plain())[1:]
     assert by_arrival[-1].path.name == "a_late.txt"

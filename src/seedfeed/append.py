@@ -46,7 +46,7 @@ from seedfeed.build import (
     write_other_feeds,
 )
 from seedfeed.cache import DIGEST_SIZE, ParseCache, cache_key, cache_path, read_cache_slice, save_cache
-from seedfeed.catalog import EntryCatalog, EntryHead
+from seedfeed.catalog import EntryCatalog, EntryHead, seeds_folder
 from seedfeed.config import FeedConfig, load_config
 from seedfeed.convert import make_entry_id
 from seedfeed.errors import OutputError, SeedError, SeedfeedError
@@ -628,7 +628,8 @@ def _report(
     )
     del order
     # A rebuild lists notices by arrival (snapshot.noop_report); this build, as a build does, the new seeds' by stem.
-    arrived = [notice for head in made.heads for notice in head.notices()]
+    folder = seeds_folder(plan.seeds_dir)
+    arrived = [notice for head in made.heads for notice in head.notices(folder)]
     by_arrival = [f"warning: {notice}" for notice in arrived]
     section, printed, json = stdout_parts(
         plan,

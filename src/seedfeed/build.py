@@ -25,7 +25,7 @@ from seedfeed.cache import (
     save_cache,
     stat_ctime_ns,
 )
-from seedfeed.catalog import EntryCatalog, EntryHead, HeadNotices, SeedFacts
+from seedfeed.catalog import EntryCatalog, EntryHead, HeadNotices, SeedFacts, seeds_folder
 from seedfeed.config import FeedConfig, load_config
 from seedfeed.convert import ARTICLES_DIR, EntryDates, dates_of, make_entry_id, to_entry
 from seedfeed.errors import LedgerError, SeedError
@@ -295,7 +295,7 @@ def entry_catalog(
         if head.notes and notices is not None:
             # One Path per seed, made from the notes' own string (the seed's path as
             # the entry was made), shared by its notices.
-            notices.extend(head.notices(note_paths))
+            notices.extend(head.notices(seeds_folder(paths[facts.name].parent), note_paths))
 
     def load(head: EntryHead) -> Entry:
         name = head.stem + SEED_SUFFIX  # a seed's stem is its file name without the suffix
@@ -568,7 +568,7 @@ def build(
                 removed=removed,
                 rejected=tuple(sorted(rejected, key=lambda e: str(e.path))),
                 # The entries' notices made from their heads as the report is read: not held.
-                notices=HeadNotices(notices, catalog.heads),
+                notices=HeadNotices(notices, catalog.heads, seeds_dir),
                 written=tuple(written),
                 tombstones=tombstones,
                 out_dir=out_dir,

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import NamedTuple, Protocol, overload
 
 from seedfeed.model import Article, Entry, Notice, Provenance
+from seedfeed.seeds import SEED_SUFFIX
 
 
 class SeedFacts(NamedTuple):
@@ -59,7 +60,9 @@ class EntryHead(NamedTuple):
     updated: datetime
     date_source: Provenance
     digest: bytes  # of the whole entry: an output made from it changes only when this does
-    notes: tuple[tuple[str, int | None, str], ...]  # the entry's notices: path, line, message
+    # The entry's notices: path, line, message; OWN_FILE for the path of the seed's own file
+    # (``full_notes``), which a head does not hold: a string per seed, 10 MB at 100,000.
+    notes: tuple[tuple[str, int | None, str], ...]
 
     @classmethod
     def of(cls, entry: Entry, digest: bytes) -> EntryHead:
@@ -77,19 +80,43 @@ class EntryHead(NamedTuple):
             updated=fixed_offset(entry.updated),
             date_source=entry.date_source,
             digest=digest,
-            notes=tuple((str(n.path), n.line, n.message) for n in entry.notices),
+            notes=tuple((_note_path(n.path, entry.stem), n.line, n.message) for n in entry.notices),
         )
 
-    def notices(self, paths: dict[str, Path] | None = None) -> list[Notice]:
-        """Return the entry's notices; ``paths`` shares one Path per file among many notices."""
+    def full_notes(self, folder: str) -> Iterator[tuple[str, int | None, str]]:
+        """Yield the entry's notes with every path whole; ``folder`` is ``seeds_folder(the seeds' folder)``."""
+        own: str | None = None
+        for path, line, message in self.notes:
+            if path == OWN_FILE:
+                if own is None:
+                    own = folder + self.stem + SEED_SUFFIX
+                path = own
+            yield path, line, message
+
+    def notices(self, folder: str, paths: dict[str, Path] | None = None) -> list[Notice]:
+        """Return the entry's notices (``folder`` as ``full_notes``); ``paths`` shares one Path per file among many."""
         paths = {} if paths is None else paths
         notices: list[Notice] = []
-        for path, line, message in self.notes:
+        for path, line, message in self.full_notes(folder):
             known = paths.get(path)
             if known is None:
                 known = paths[path] = _path_of(path, paths)
             notices.append(Notice(path=known, line=line, message=message))
         return notices
+
+
+# A note's path when it is the seed's own file: the seed's name is its head's stem and suffix.
+OWN_FILE = ""
+
+
+def _note_path(path: Path, stem: str) -> str:
+    """Return a notice's path as a head's note keeps it: OWN_FILE for the seed's own file."""
+    return OWN_FILE if path.name == stem + SEED_SUFFIX else str(path)
+
+
+def seeds_folder(seeds_dir: Path) -> str:
+    """Return what a seed file's name follows in its path string: ``str(seeds_dir / name)`` is this and the name."""
+    return str(seeds_dir / "x")[:-1]
 
 
 def _path_of(text: str, paths: dict[str, Path]) -> Path:
@@ -199,12 +226,19 @@ class HeadNotices(Sequence[Notice]):
     for a path ``str(Path)`` wrote, so the bytes are the same.
     """
 
-    __slots__ = ("_heads", "_length", "_own")
+    __slots__ = ("_folder", "_heads", "_length", "_own", "_seeds_dir")
 
-    def __init__(self, own: Iterable[Notice], heads: Sequence[EntryHead]) -> None:
+    def __init__(self, own: Iterable[Notice], heads: Sequence[EntryHead], seeds_dir: Path) -> None:
         self._own = tuple(own)
         self._heads = heads
+        self._seeds_dir = seeds_dir
+        self._folder = seeds_folder(seeds_dir)
         self._length = len(self._own) + sum(len(head.notes) for head in heads)
+
+    @property
+    def seeds_dir(self) -> Path:
+        """Return the folder of the seeds whose heads' notes these are."""
+        return self._seeds_dir
 
     @property
     def own(self) -> tuple[Notice, ...]:
@@ -224,7 +258,7 @@ class HeadNotices(Sequence[Notice]):
         paths: dict[str, Path] = {}
         for head in self._heads:
             if head.notes:
-                yield from head.notices(paths)
+                yield from head.notices(self._folder, paths)
                 # The folder's Path stays shared; the file's goes with its notices.
                 paths = {key: value for key, value in paths.items() if key.endswith("/")}
 
@@ -232,8 +266,10 @@ class HeadNotices(Sequence[Notice]):
         """Yield each notice as (path, line, message), its path as ``str(notice.path)`` gives it."""
         for notice in self._own:
             yield str(notice.path), notice.line, notice.message
+        folder = self._folder
         for head in self._heads:
-            yield from head.notes
+            if head.notes:
+                yield from head.full_notes(folder)
 
     @overload
     def __getitem__(self, index: int) -> Notice: ...
@@ -252,7 +288,7 @@ class HeadNotices(Sequence[Notice]):
         position -= len(self._own)
         for head in self._heads:
             if position < len(head.notes):
-                return head.notices()[position]
+                return head.notices(self._folder)[position]
             position -= len(head.notes)
         raise IndexError(index)  # never: the length counts every note
 

@@ -469,7 +469,7 @@ def _notices_by_arrival(report: BuildReport, after: Ledger, ledger_path: Path) -
     notices are listed otherwise is checked notice by notice against the
     heads' notes, and the same notice objects are put in arrival order.
     """
-    from seedfeed.catalog import HeadNotices  # the fast path never gets here
+    from seedfeed.catalog import HeadNotices, seeds_folder  # the fast path never gets here
 
     catalog = report.catalog
     if catalog is None:
@@ -481,13 +481,14 @@ def _notices_by_arrival(report: BuildReport, after: Ledger, ledger_path: Path) -
         if any(notice.path != ledger_path for notice in notices.own):
             return None  # a notice of another origin
         order = _arrival_order(array("q", [records[head.stem].arrival for head in heads]), heads)
-        return HeadNotices((), [heads[index] for index in order])
+        return HeadNotices((), [heads[index] for index in order], notices.seeds_dir)
     own = [notice for notice in notices if notice.path != ledger_path]
     starts = array("q")  # where each head's notices start in ``own``, in the catalog's order
     position = 0
+    folder = seeds_folder(ledger_path.parent)
     for head in catalog.heads:
         starts.append(position)
-        for path, line, message in head.notes:
+        for path, line, message in head.full_notes(folder):
             if position == len(own):
                 return None
             notice = own[position]
@@ -522,10 +523,13 @@ def _notices_counted(report: BuildReport, heads: Sequence[EntryHead], ledger_pat
     """
     from collections import Counter  # the fast path never gets here
 
+    from seedfeed.catalog import seeds_folder
+
     # Each notice is taken off the count of the heads' notes, the ledger's own
     # aside: one left over, or one not counted, is of another origin. Compared
     # as plain tuples (a Notice hashes in Python), made one at a time.
-    expected = Counter(note for head in heads for note in head.notes)
+    folder = seeds_folder(ledger_path.parent)
+    expected = Counter(note for head in heads for note in head.full_notes(folder))
     for notice in report.notices:
         if notice.path == ledger_path:
             continue
@@ -538,7 +542,7 @@ def _notices_counted(report: BuildReport, heads: Sequence[EntryHead], ledger_pat
         return None
     del expected
     paths = {str(n.path): n.path for n in report.notices}
-    return [notice for head in heads for notice in head.notices(paths)]
+    return [notice for head in heads for notice in head.notices(folder, paths)]
 
 
 def save_snapshot(report: BuildReport, build: FinishedBuild) -> BuildReport:

@@ -56,7 +56,7 @@ from seedfeed.append import (
 )
 from seedfeed.build import Draft, entry_catalog, summary_line
 from seedfeed.cache import DIGEST_SIZE, ParseCache
-from seedfeed.catalog import EntryHead
+from seedfeed.catalog import EntryHead, seeds_folder
 from seedfeed.config import FeedConfig
 from seedfeed.convert import make_entry_id
 from seedfeed.errors import SeedError
@@ -373,7 +373,7 @@ def _report(
     moved = [(record.arrival, head) for record, head in zip(made.records, made.heads, strict=True)]
     order, before = reordered(base, removed, moved)
     count = len(base.order)
-    notice_inserts, notice_removed, notices = _notice_changes(base.notices, made)
+    notice_inserts, notice_removed, notices = _notice_changes(base.notices, made, seeds_folder(plan.seeds_dir))
     warnings = spliced(
         plan.sections["warnings"], [(k, f"warning: {n}") for k, n in notice_inserts], len(base.notices), notice_removed
     )
@@ -484,7 +484,9 @@ def _json_reports(
     return joined_fields(printed), joined_fields(rebuilt)
 
 
-def _notice_changes(numbers: array[int], made: _Made) -> tuple[list[tuple[int, Notice]], list[int], array[int]]:
+def _notice_changes(
+    numbers: array[int], made: _Made, folder: str
+) -> tuple[list[tuple[int, Notice]], list[int], array[int]]:
     """Return where the changed seeds' notices go among the report's (``spliced``), and the next base's ``notices``.
 
     ``numbers`` is the arrival number of the seed of each notice of the
@@ -503,7 +505,7 @@ def _notice_changes(numbers: array[int], made: _Made) -> tuple[list[tuple[int, N
     for record, head in sorted(changed, key=lambda pair: pair[0].arrival):
         start = bisect_left(numbers, record.arrival)
         end = bisect_right(numbers, record.arrival, start)
-        notes = head.notices() if head is not None else []
+        notes = head.notices(folder) if head is not None else []
         removed += range(start, end)
         inserts += [(end, note) for note in notes]
         after += numbers[position:start]
