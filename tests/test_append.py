@@ -1236,3 +1236,34 @@ def test_append_any_history_builds_as_the_full_build(
         pending.append(operation)
     if recorded is not None:
         assert site.run(*(("--json",) if recorded == "json" else ())).answered == "noop"
+
+
+def test_an_append_base_stored_in_parts_reads_back_whole() -> None:
+    from array import array
+
+    from seedfeed.append import AppendBase, base_parts, read_base
+    from seedfeed.ledger import LedgerTombstone
+
+    moment = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    base = AppendBase(
+        size=5,
+        last_arrival=3,
+        latest_event=moment,
+        tombstones=(LedgerTombstone(id="tag:x,2026:gone", stem="gone", when=moment),),
+        foreign={"urn:other": "b"},
+        newest=(),
+        edited=(),
+        order=array("d", [-3.0, -2.0, -1.0]),
+        order_ids=("tag:x,2026:a", "urn:other", "tag:x,2026:c"),
+        arrivals=array("q", [1, 2, 3]),
+        digests=bytes(range(96)),
+        notices=array("q", [2, 3, 3]),
+        rejected=1,
+    )
+    data = b"".join(base_parts(base))
+    assert read_base(data) == base
+    # The ids and the digests are stored apart from the rest: the digests as their own bytes.
+    assert bytes(range(96)) in data
+    assert read_base(data[:-1]) is None  # cut short
+    assert read_base(data + b"\0") is None  # something after it
+    assert read_base(b"") is None

@@ -30,7 +30,7 @@ from __future__ import annotations
 import pickle
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import NamedTuple, TypeVar
@@ -103,8 +103,11 @@ class AppendBase:
     rejected: int  # how many seeds are rejected
 
 
-def append_base(report: object, after: Ledger, config: FeedConfig) -> bytes:
-    """Return the pickled append base of a finished build's no-op report (``BuildReport``) and the ledger it wrote."""
+def append_base(report: object, after: Ledger, config: FeedConfig) -> Iterator[bytes]:
+    """Yield the append base of a finished build's no-op report (``BuildReport``) and its ledger (``base_parts``).
+
+    Made when the first part is asked for: the snapshot makes it once the report is written.
+    """
     heads: tuple[EntryHead, ...] = report.heads  # type: ignore[attr-defined]  # a BuildReport: no import cycle
     rejected: tuple[SeedError, ...] = report.rejected  # type: ignore[attr-defined]
     records = after.records
@@ -130,7 +133,50 @@ def append_base(report: object, after: Ledger, config: FeedConfig) -> bytes:
         notices=array("q", [arrivals[i] for i in by_arrival for _ in heads[i].notes]),
         rejected=len(rejected),
     )
-    return pickle.dumps(base, protocol=pickle.HIGHEST_PROTOCOL)
+    yield from base_parts(base)
+
+
+# Before each part of a stored append base: its length.
+_PART_LENGTH = 8
+
+
+def base_parts(base: AppendBase) -> Iterator[bytes]:
+    """Yield an append base as the snapshot stores it: the base without the report order's ids and digests, then those.
+
+    Each part comes after its length; the ids are pickled apart and the
+    digests are their own bytes. They are most of the base (9 MB at 100,000
+    entries): pickled with the rest, they were held once more, whole, at the
+    end of a full build, when it holds the most (``read_base`` reads them).
+    """
+    data = pickle.dumps(replace(base, order_ids=(), digests=b""), protocol=pickle.HIGHEST_PROTOCOL)
+    yield len(data).to_bytes(_PART_LENGTH, "little")
+    yield data
+    del data
+    data = pickle.dumps(base.order_ids, protocol=pickle.HIGHEST_PROTOCOL)
+    yield len(data).to_bytes(_PART_LENGTH, "little")
+    yield data
+    del data
+    yield len(base.digests).to_bytes(_PART_LENGTH, "little")
+    yield base.digests
+
+
+def read_base(data: bytes) -> AppendBase | None:
+    """Return the append base ``base_parts`` stored; None when the bytes are not one."""
+    view = memoryview(data)
+    parts: list[memoryview] = []
+    position = 0
+    while position + _PART_LENGTH <= len(view):
+        length = int.from_bytes(view[position : position + _PART_LENGTH], "little")
+        position += _PART_LENGTH
+        parts.append(view[position : position + length])
+        position += length
+    if len(parts) != 3 or position != len(view):
+        return None
+    base = pickle.loads(parts[0])  # noqa: S301  # our own file, checksummed
+    order_ids = pickle.loads(parts[1])  # noqa: S301
+    if not isinstance(base, AppendBase) or not isinstance(order_ids, tuple):
+        return None
+    return replace(base, order_ids=order_ids, digests=bytes(parts[2]))
 
 
 # Pages staged where their seeds were parsed, by stem: the entry's digest and the staged file (None: on disk).
@@ -156,9 +202,9 @@ def build_few(
     """
     staged: Staged = {}
     try:
-        base = pickle.loads(plan.sections["base"])  # noqa: S301  # our own file, checksummed
+        base = read_base(plan.sections["base"])
         config = load_config(plan.seeds_dir)
-        if not isinstance(base, AppendBase):
+        if base is None:
             return None
         ledger_data = (plan.seeds_dir / plan.names["ledger"]).read_bytes()
         selected = select(base, config, ledger_data)
@@ -641,7 +687,7 @@ def _report(
     )
     save_appended_snapshot(
         plan,
-        pickle.dumps(next_base, protocol=pickle.HIGHEST_PROTOCOL),
+        base_parts(next_base),
         written_paths(config, [head.stem for head in made.heads], archived_paths(config, made.archived)),
         now=now,
         sections={"errors": [errors], "warnings": joined_parts(warnings, by_arrival), **section},

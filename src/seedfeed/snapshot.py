@@ -114,7 +114,7 @@ if TYPE_CHECKING:
 CACHE_DIR = ".seedfeed-cache"
 SNAPSHOT_NAME = "noop"
 # Bump when the layout of the snapshot changes.
-FORMAT = 6
+FORMAT = 7
 # The header's length, after it at the end of the file.
 _TRAILER = 8
 # How long before a build's `now` its inputs must have last changed: more than
@@ -622,9 +622,7 @@ def _render_snapshot(report: BuildReport, build: FinishedBuild) -> Iterator[byte
     from seedfeed.append import append_base
 
     # Made when its turn comes, once the state and the report are written: not held with them.
-    return _snapshot_parts(
-        noop, names, state, forms, (append_base(noop, after, config) for _ in (0,)), unsettled=unsettled
-    )
+    return _snapshot_parts(noop, names, state, forms, append_base(noop, after, config), unsettled=unsettled)
 
 
 def _is_accounted(report: BuildReport, names: Sequence[str], suffix: str) -> bool:
@@ -1381,7 +1379,7 @@ def _output_folders(out_dir: Path) -> Iterator[tuple[str, list[str], array[int] 
 
 def save_appended_snapshot(
     plan: AppendPlan,
-    base: bytes,
+    base: Iterable[bytes],
     written: Sequence[str],
     *,
     now: datetime,
@@ -1391,7 +1389,7 @@ def save_appended_snapshot(
 ) -> None:
     """Write the snapshot of the folder a build of new seeds only (``append.py``) left.
 
-    ``base`` is the pickled base of the next such build, ``written`` every
+    ``base`` is the base of the next such build (``append.base_parts``), ``written`` every
     output path the build may have written, ``sections`` its report in
     ``forms`` as a rebuild prints it, ``summary`` that rebuild's summary line.
 
@@ -1429,7 +1427,7 @@ def save_appended_snapshot(
             state,
             {
                 **sections,
-                "base": (base,),
+                "base": base,
             },
             names=plan.names,
             summary=summary,

@@ -30,7 +30,6 @@ append path also refuses.
 from __future__ import annotations
 
 import heapq
-import pickle
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
@@ -42,6 +41,7 @@ from seedfeed.append import (
     Built,
     Staged,
     archived_paths,
+    base_parts,
     build_few,
     json_common,
     page_heads,
@@ -404,7 +404,7 @@ def _report(
     )
     save_appended_snapshot(
         plan,
-        pickle.dumps(next_base, protocol=pickle.HIGHEST_PROTOCOL),
+        base_parts(next_base),
         written_paths(
             config,
             [*(head.stem for head in made.heads), *(record.stem for record in made.gone)],
