@@ -38,7 +38,7 @@ from seedfeed.fsutil import (
     remove_stale_temp_files,
     write_if_changed,
 )
-from seedfeed.heap import give_back, keep_large_buffers_mapped
+from seedfeed.heap import keep_large_buffers_mapped
 from seedfeed.ledger import (
     CORRUPT_SUFFIX,
     LEDGER_NAME,
@@ -481,7 +481,6 @@ def build(
             # What was made per seed to reach the heads goes before the outputs are
             # written, where a build holds the most: at 100,000 seeds, megabytes.
             del names, parsed, drafts, observed, stems
-            give_back()
             tombstones = feed_tombstones(new_ledger.tombstones, config)
 
             # The ledger goes first: every output is a function of the seeds and the
@@ -503,7 +502,6 @@ def build(
                 del ledger_data
                 parse_cache.keep_ledger_state_of(digest, partial(state_parts, without_bytes(read_back)))
                 del read_back
-                give_back()
             else:
                 parse_cache.release_ledger_state()  # the file and its stored state stay as they are
             ledger, new_ledger = _unsourced(ledger), _unsourced(new_ledger)
@@ -560,7 +558,6 @@ def build(
                 # Saved: the records of every seed and output (60 MB at 100,000 seeds) are not
                 # held while the report and the snapshot are made.
                 parse_cache.release_records()
-                give_back()
             parse_cache.store.close()
             report = BuildReport(
                 heads=ordered,

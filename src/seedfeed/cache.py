@@ -374,14 +374,14 @@ class ParseCache:
             size = sum(map(len, head)) + spool.tell()
             spool.seek(0)
             checksum = hashlib.blake2b(digest_size=16)
-            for part in head:
-                checksum.update(part)
-            for block in iter(partial(spool.read, _SPOOL_BLOCK), b""):
-                checksum.update(block)
-            spool.seek(0)
+
+            def parts() -> Iterator[bytes]:
+                for part in chain(head, iter(partial(spool.read, _SPOOL_BLOCK), b"")):
+                    checksum.update(part)
+                    yield part
+
             # Two rows, not the checksum joined to the state: a copy of megabytes at a hundred thousand entries.
-            parts = chain(head, iter(partial(spool.read, _SPOOL_BLOCK), b""))
-            self.store.write_parts("ledger", _LEDGER_STATE_ROW, digest, parts, size=size)
+            self.store.write_parts("ledger", _LEDGER_STATE_ROW, digest, parts(), size=size)
         self.store.write("ledger", {_LEDGER_CHECKSUM_ROW: (digest, checksum.digest())})
 
     def stencils(self) -> dict[tuple[object, ...], object]:

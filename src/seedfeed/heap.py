@@ -1,4 +1,4 @@
-"""The C library's heap, told to give memory back: a large build's peak is partly its allocator's.
+"""The C library's heap, told to give large buffers back: a large build's peak is partly its allocator's.
 
 A full build of a hundred thousand seeds holds a record per seed for its
 whole run and, for moments, buffers of megabytes: the ledger's bytes, the
@@ -8,11 +8,12 @@ freed, but raises that threshold to the size of each such buffer freed: the
 buffers of the same size that follow come from the heap instead, and among
 a hundred thousand records the heap cannot shrink around them. A fixed
 threshold keeps every large buffer a mapping of its own (a few dozen of them
-per build: the cost of mapping them is nothing beside their bytes), and
-``give_back`` returns the free pages inside the heap once a build has let
-go of what it no longer needs.
+per build: the cost of mapping them is nothing beside their bytes).
+Trimming the heap (``malloc_trim``) once a build has let go of its records
+gave nothing back that this did not: what is left in the heap is pymalloc's
+arenas among the records that stay.
 
-Elsewhere than glibc both are no-ops: the build is the same, its peak higher.
+Elsewhere than glibc this is a no-op: the build is the same, its peak higher.
 """
 
 from __future__ import annotations
@@ -37,14 +38,8 @@ def keep_large_buffers_mapped() -> bool:
     return libc is not None and bool(libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD))
 
 
-def give_back() -> bool:
-    """Return the heap's free pages to the system (``malloc_trim``); return whether any were."""
-    libc = _glibc()
-    return libc is not None and bool(libc.malloc_trim(0))
-
-
 def _glibc() -> ctypes.CDLL | None:
     libc = load_libc()
-    if libc is None or not hasattr(libc, "mallopt") or not hasattr(libc, "malloc_trim"):
+    if libc is None or not hasattr(libc, "mallopt"):
         return None
     return libc
