@@ -62,7 +62,7 @@ CACHE_DIR = ".seedfeed-cache"
 # The light half's own file before format 5: removed when a cache is saved.
 _OLD_CACHE_FILE = "parse.pickle"
 # Bump when the layout of the cache changes.
-FORMAT = 8
+FORMAT = 9
 DIGEST_SIZE = 32
 # Before a stem, the key of its row as index.html shows it (a stem, a file's, holds no "/").
 INDEX_ROW = "/"
@@ -83,48 +83,31 @@ _STENCILS_ROW = "made"
 _OUTPUT_STAT = struct.Struct("<QqQ")
 
 
-class FileStat(NamedTuple):
-    """What a stat says about a file; equal stats mean an unchanged file."""
-
-    # A NamedTuple rather than a dataclass: tens of thousands are pickled on
-    # every build that changes something, and tuples pickle in C.
-
-    size: int
-    mtime_ns: int
-    inode: int
-    # Which no program can set back: an edit that kept the size and put the mtime back still shows.
-    ctime_ns: int
-
-    @classmethod
-    def of(cls, result: os.stat_result) -> FileStat:
-        """Return the parts of a stat result the cache compares."""
-        return cls(size=result.st_size, mtime_ns=result.st_mtime_ns, inode=result.st_ino, ctime_ns=result.st_ctime_ns)
+# What a stat says about a file, as the cache keeps it: size, mtime_ns, inode and ctime_ns, the
+# ctime being what no program can set back (an edit that kept the size and put the mtime back shows).
+_FILE_STAT = struct.Struct("<qqQq")
 
 
-# A seed's stat as its record keeps it: size, mtime_ns, inode, ctime_ns.
-_SEED_STAT = struct.Struct("<qqQq")
+def file_stat(result: os.stat_result) -> bytes:
+    """Return what a stat says about a file, packed: equal bytes mean an unchanged file.
 
-
-def seed_stat(result: os.stat_result) -> bytes:
-    """Return what a stat says about a seed, packed: equal bytes mean an unchanged file.
-
-    Packed rather than a ``FileStat``: a record per seed holds it for a
-    whole build, and a tuple of four large ints is 200 bytes where these
+    Packed rather than a tuple of four ints: a record per seed holds one for
+    a whole build, and a tuple of four large ints is 200 bytes where these
     are 65 (13 MB at a hundred thousand seeds), and unpickles slower.
     """
-    return _SEED_STAT.pack(result.st_size, result.st_mtime_ns, result.st_ino, result.st_ctime_ns)
+    return _FILE_STAT.pack(result.st_size, result.st_mtime_ns, result.st_ino, result.st_ctime_ns)
 
 
 def stat_ctime_ns(stat: bytes) -> int:
-    """Return the ctime (ns) of a stat packed by ``seed_stat``."""
-    ctime_ns: int = _SEED_STAT.unpack(stat)[3]
+    """Return the ctime (ns) of a stat packed by ``file_stat``."""
+    ctime_ns: int = _FILE_STAT.unpack(stat)[3]
     return ctime_ns
 
 
 class CachedSeed(NamedTuple):
     """One seed's parse, light: what it depended on, its facts, and the head of its entry."""
 
-    stat: bytes  # ``seed_stat``
+    stat: bytes  # ``file_stat``
     digest: bytes  # blake2b of the file's bytes
     first_seen: datetime
     facts: SeedFacts
@@ -241,7 +224,7 @@ class ParseCache:
         seeds: dict[str, CachedSeed] | None = None,
         outputs: dict[str, WrittenOutput] | None = None,
         *,
-        ledger: tuple[str, FileStat] | None = None,
+        ledger: tuple[str, bytes] | None = None,  # the ledger file's path and ``file_stat``
         store: BlobStore | None = None,
     ) -> None:
         self.key = key
@@ -315,14 +298,14 @@ class ParseCache:
         if self.ledger is None or self.ledger[0] != str(path):
             return False
         try:
-            return FileStat.of(path.stat()) == self.ledger[1]
+            return file_stat(path.stat()) == self.ledger[1]
         except OSError:
             return False
 
     def wrote_ledger(self, path: Path) -> None:
         """Remember the ledger file's stat after it was written (or found to hold these bytes)."""
         try:
-            known = (str(path), FileStat.of(path.stat()))
+            known = (str(path), file_stat(path.stat()))
         except OSError:
             known = None
         if known != self.ledger:

@@ -21,7 +21,7 @@ from functools import cache
 from itertools import count
 from typing import Any, Protocol, cast
 
-from seedfeed.langquick import UnsureError, default_quick_model, is_model_cached
+from seedfeed.langquick import UnsureError, default_quick_model
 
 # Below this many letters a guess is a coin toss: the feed's language stands in.
 MIN_LETTERS = 24
@@ -87,11 +87,6 @@ def _identifier() -> _Identifier:
 def preload() -> None:
     """Load the language model now, with numpy: this process will score many texts."""
     _identifier()
-
-
-def is_model_ready() -> bool:
-    """Return whether loading the model only reads its cache (no derivation), without importing numpy."""
-    return is_model_cached()
 
 
 def _chinese_script(text: str) -> str:

@@ -25,14 +25,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from seedfeed.article import parse_article
-from seedfeed.cache import CachedSeed, ParseCache, digest_bytes, digest_inputs, paused_gc, seed_stat
+from seedfeed.cache import CachedSeed, ParseCache, digest_bytes, digest_inputs, file_stat, paused_gc
 from seedfeed.catalog import EntryHead, SeedFacts
 from seedfeed.config import FeedConfig
 from seedfeed.convert import dates_of, to_entry
-from seedfeed.detect import is_model_ready
 from seedfeed.detect import preload as preload_language_model
 from seedfeed.errors import SeedError
 from seedfeed.fsutil import StagedFile, load_libc, stage_file
+from seedfeed.langquick import is_model_cached
 from seedfeed.model import Article
 from seedfeed.seeds import decode_seed, read_seed_bytes
 from seedfeed.writers.html import page_file, render_article, render_index_row
@@ -91,7 +91,7 @@ class Prepared(NamedTuple):
 class ParseOutcome:
     """What reading and parsing one seed gave."""
 
-    stat: bytes | None  # ``cache.seed_stat``; None: the file could not be read
+    stat: bytes | None  # ``cache.file_stat``; None: the file could not be read
     digest: bytes | None  # None: the file could not be read
     article: Article | None  # None: rejected, unchanged (digest == known_digest), or prepared
     error: SeedError | None  # None: read, and parsed or unchanged
@@ -125,19 +125,19 @@ def parse_one(
         return ParseOutcome(stat=None, digest=None, article=None, error=exc)
     digest = digest_bytes(data)
     if digest == job.known_digest:
-        return ParseOutcome(stat=seed_stat(stat), digest=digest, article=None, error=None)
+        return ParseOutcome(stat=file_stat(stat), digest=digest, article=None, error=None)
     try:
         seed = decode_seed(data, source=path, max_bytes=config.max_seed_bytes)
         article = parse_article(seed, config, first_seen=job.first_seen)
     except SeedError as exc:
-        return ParseOutcome(stat=seed_stat(stat), digest=digest, article=None, error=exc)
+        return ParseOutcome(stat=file_stat(stat), digest=digest, article=None, error=exc)
     facts = SeedFacts.of(article)
     prepared = None
     if staging is not None:
         prepared = prepare(article, facts, job.first_seen, config, staging, {} if folders is None else folders)
     if prepared is None:
-        return ParseOutcome(stat=seed_stat(stat), digest=digest, article=article, error=None, facts=facts)
-    return ParseOutcome(stat=seed_stat(stat), digest=digest, article=None, error=None, facts=facts, prepared=prepared)
+        return ParseOutcome(stat=file_stat(stat), digest=digest, article=article, error=None, facts=facts)
+    return ParseOutcome(stat=file_stat(stat), digest=digest, article=None, error=None, facts=facts, prepared=prepared)
 
 
 def prepare(
@@ -264,7 +264,7 @@ def iter_parse(
     # Each worker loads the language model as it starts (its weights memory-mapped, their pages
     # shared): the build's own process, which holds every seed's record, never imports numpy
     # (15 MB). A model not yet derived on this machine is derived here once, before the fork.
-    if not is_model_ready():
+    if not is_model_cached():
         preload_language_model()
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -335,7 +335,7 @@ def parse_seed_files(
             cached = get(name)
             # A parse made with another first-seen time may have inferred another year.
             if cached is not None and cached.first_seen == first_seen(name):
-                if found is not None and seed_stat(found) == cached.stat:
+                if found is not None and file_stat(found) == cached.stat:
                     results[index] = cached.facts
                     continue
                 reusable[index] = cached
