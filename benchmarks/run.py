@@ -18,7 +18,9 @@ For each corpus size N the runner times, as separate processes:
 each ``--runs`` times (median, min and max), with the peak resident set of
 the build's process tree (the largest single process, from ``wait4``). A
 bare feedgen script that reads every seed and parses nothing is timed as a
-reference point, and when ``hugo`` is on PATH the same articles are built as
+reference point, and so is ``bare_site.py``, which writes the same files as
+seedfeed's site without doing any of its work (the floor that the output's
+file system sets for any build of that site); when ``hugo`` is on PATH the same articles are built as
 a Hugo site (pages and an Atom feed) in the same run, with the ratio printed.
 Benchmarks print figures; nothing here is a test.
 
@@ -125,15 +127,56 @@ def run_timed(command: Sequence[str], *, env: dict[str, str] | None = None) -> t
     return elapsed, usage.ru_maxrss
 
 
+class Trash:
+    """Where the output folders of earlier runs wait until the harness ends.
+
+    Deleting a run's ten thousand files just before the next run is timed
+    makes that run pay for the deletion on some file systems: ext4 without a
+    journal (this machine's disk) skips every inode freed in the last minute
+    or more, one buffer look-up each, whenever it allocates a new one, so a
+    cold build right after ``rm -rf`` of the previous output took up to
+    several times as long to create its files as one that was not (the
+    perf profile is in docs/benchmarks.md, "The machine"). A user's first
+    build does not follow such a deletion; the folders are therefore moved
+    aside (a rename frees no inode) and deleted when every run is over.
+    ``--delete-between-runs`` deletes them at once, as the harness did before.
+    """
+
+    def __init__(self, folder: Path, *, delete_now: bool) -> None:
+        self.folder = folder
+        self.delete_now = delete_now
+        self.count = 0
+
+    def discard(self, path: Path) -> None:
+        """Move a folder (or file) out of the way, or delete it with ``delete_now``."""
+        if not path.exists():
+            return
+        if self.delete_now:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.count += 1
+        path.rename(self.folder / f"{os.getpid()}-{self.count}-{path.name}")
+
+    def empty(self) -> None:
+        """Delete everything set aside, this run's and any an interrupted run left."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 class Corpus:
     """A generated seeds folder of N seeds, its output folders and a Hugo site of the same articles."""
 
-    def __init__(self, root: Path, size: int) -> None:
+    def __init__(self, root: Path, size: int, trash: Trash) -> None:
         self.size = size
+        self.trash = trash
         self.root = root / f"n{size}"
         self.seeds = self.root / "seeds"
         self.out = self.root / "public"
         self.bare_out = self.root / "bare"
+        self.bare_site_out = self.root / "bare-site"
         self.hugo = self.root / "hugo"
         self.added: list[int] = []
         self.edited: list[int] = []
@@ -193,8 +236,8 @@ class Corpus:
             for index in (*self.edited, *self.removed):
                 self.write_hugo_page(index)
         self.added, self.edited, self.removed = [], [], []
-        for folder in (self.out, self.bare_out, self.hugo / "public", self.hugo / "resources"):
-            shutil.rmtree(folder, ignore_errors=True)
+        for folder in (self.out, self.bare_out, self.bare_site_out, self.hugo / "public", self.hugo / "resources"):
+            self.trash.discard(folder)
 
     def add_seed(self, *, hugo: bool) -> None:
         """Add one new seed (the next index after the corpus and earlier additions)."""
@@ -234,7 +277,7 @@ class Corpus:
                     shutil.rmtree(path)
                 else:
                     path.unlink()
-        shutil.rmtree(self.out, ignore_errors=True)
+        self.trash.discard(self.out)
 
 
 def measure(
@@ -279,6 +322,17 @@ def bench_size(
 
     bare = [sys.executable, str(REPO / "benchmarks" / "bare_feedgen.py"), str(corpus.seeds), str(corpus.bare_out)]
     record("cold", "bare", measure(runs, nothing, bare))
+    bare_site = [
+        sys.executable,
+        str(REPO / "benchmarks" / "bare_site.py"),
+        str(corpus.seeds),
+        str(corpus.bare_site_out),
+    ]
+
+    def clear_bare_site(_run: int) -> None:
+        corpus.trash.discard(corpus.bare_site_out)
+
+    record("cold", "bare-site", measure(runs, clear_bare_site, bare_site))
 
     if "cold" in scenarios:
         record("cold", "seedfeed", measure(runs, lambda _run: corpus.clear_build_state(), seedfeed, env))
@@ -309,7 +363,7 @@ def bench_size(
 
         def clear_hugo(_run: int) -> None:
             for folder in (corpus.hugo / "public", corpus.hugo / "resources"):
-                shutil.rmtree(folder, ignore_errors=True)
+                corpus.trash.discard(folder)
 
         if "cold" in scenarios:
             record("cold", "hugo", measure(runs, clear_hugo, command))
@@ -340,7 +394,7 @@ def render_markdown(size: int, results: dict[str, dict[str, dict[str, float]]]) 
     ]
     for scenario in SCENARIOS:
         tools = results.get(scenario, {})
-        for tool in ("seedfeed", "hugo", "bare"):
+        for tool in ("seedfeed", "hugo", "bare", "bare-site"):
             if tool not in tools:
                 continue
             s = tools[tool]
@@ -375,6 +429,11 @@ def main() -> None:
     )
     parser.add_argument("--batch", type=int, default=100, help="new seeds of the batch scenario (default 100)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument(
+        "--delete-between-runs",
+        action="store_true",
+        help="delete each run's output before the next run rather than when the harness ends (see Trash)",
+    )
     args = parser.parse_args()
     sizes = args.size or [1000, 10000]
     scenarios = args.scenario or list(SCENARIOS)
@@ -388,15 +447,19 @@ def main() -> None:
     compileall.compile_dir(REPO / "src", quiet=1)
     report: dict[str, object] = {"runs": args.runs, "python": sys.version.split()[0], "sizes": {}}
     markdown: list[str] = []
-    for size in sizes:
-        print(f"N = {size:,}", file=sys.stderr)
-        corpus = Corpus(args.work, size)
-        corpus.ensure(with_hugo=hugo is not None)
-        results = bench_size(
-            corpus, args.runs, hugo=hugo, build_args=args.build_arg, scenarios=scenarios, batch=args.batch
-        )
-        report["sizes"][str(size)] = results  # type: ignore[index]  # built here as a dict
-        markdown.append(render_markdown(size, results))
+    trash = Trash(args.work / "trash", delete_now=args.delete_between_runs)
+    try:
+        for size in sizes:
+            print(f"N = {size:,}", file=sys.stderr)
+            corpus = Corpus(args.work, size, trash)
+            corpus.ensure(with_hugo=hugo is not None)
+            results = bench_size(
+                corpus, args.runs, hugo=hugo, build_args=args.build_arg, scenarios=scenarios, batch=args.batch
+            )
+            report["sizes"][str(size)] = results  # type: ignore[index]  # built here as a dict
+            markdown.append(render_markdown(size, results))
+    finally:
+        trash.empty()
     print("\n".join(markdown))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
