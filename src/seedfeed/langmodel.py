@@ -152,10 +152,11 @@ class LanguageModel:
         shift, bits, limit = np.uint64(64 - self.bits), np.uint64(self.bits), np.uint64(1 << self.bits)
         # An entry xor the query's product shifted up is below 2**bits (and
         # then 1 + the feature's number) exactly when the entry is the query's.
+        # np.take: a flat gather, a fifth faster here than indexing with an array.
         product = queries * np.uint64(self.multipliers[0])
-        found = self.tables[0][(product >> shift).view(np.int64)] ^ (product << bits)
+        found = np.take(self.tables[0], (product >> shift).view(np.int64)) ^ (product << bits)
         product = queries * np.uint64(self.multipliers[1])
-        np.minimum(found, self.tables[1][(product >> shift).view(np.int64)] ^ (product << bits), out=found)
+        np.minimum(found, np.take(self.tables[1], (product >> shift).view(np.int64)) ^ (product << bits), out=found)
         # Misses become 0, hits 2**bits + 1 + number; features are numbered
         # shortest first, so the largest hit ending at a byte is the longest.
         np.minimum(found, limit, out=found)
