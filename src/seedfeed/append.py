@@ -33,6 +33,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import NamedTuple, TypeVar
 
 from seedfeed.archive import FEED_NAME, Document, SitePage, archive_path, order_entries, site_archive_path
@@ -140,22 +141,30 @@ def append_base(report: object, after: Ledger, config: FeedConfig) -> Iterator[b
 _PART_LENGTH = 8
 
 
+# The report order's ids are pickled this many at a time (``base_parts``).
+_IDS_PER_PART = 8192
+
+
 def base_parts(base: AppendBase) -> Iterator[bytes]:
     """Yield an append base as the snapshot stores it: the base without the report order's ids and digests, then those.
 
-    Each part comes after its length; the ids are pickled apart and the
-    digests are their own bytes. They are most of the base (9 MB at 100,000
-    entries): pickled with the rest, they were held once more, whole, at the
-    end of a full build, when it holds the most (``read_base`` reads them).
+    Each part comes after its length: the base, the ids pickled a run of
+    ``_IDS_PER_PART`` at a time, then the digests as their own bytes. The
+    ids and digests are most of the base (9 MB at 100,000 entries): pickled
+    with the rest, they were held once more, whole, at the end of a full
+    build, when it holds the most, and the ids pickled at once were 5 MB
+    more for a moment (``read_base`` reads them).
     """
     data = pickle.dumps(replace(base, order_ids=(), digests=b""), protocol=pickle.HIGHEST_PROTOCOL)
     yield len(data).to_bytes(_PART_LENGTH, "little")
     yield data
     del data
-    data = pickle.dumps(base.order_ids, protocol=pickle.HIGHEST_PROTOCOL)
-    yield len(data).to_bytes(_PART_LENGTH, "little")
-    yield data
-    del data
+    ids = base.order_ids
+    for start in range(0, max(len(ids), 1), _IDS_PER_PART):
+        data = pickle.dumps(ids[start : start + _IDS_PER_PART], protocol=pickle.HIGHEST_PROTOCOL)
+        yield len(data).to_bytes(_PART_LENGTH, "little")
+        yield data
+        del data
     yield len(base.digests).to_bytes(_PART_LENGTH, "little")
     yield base.digests
 
@@ -170,13 +179,14 @@ def read_base(data: bytes) -> AppendBase | None:
         position += _PART_LENGTH
         parts.append(view[position : position + length])
         position += length
-    if len(parts) != 3 or position != len(view):
+    if len(parts) < 3 or position != len(view):
         return None
     base = pickle.loads(parts[0])  # noqa: S301  # our own file, checksummed
-    order_ids = pickle.loads(parts[1])  # noqa: S301
-    if not isinstance(base, AppendBase) or not isinstance(order_ids, tuple):
+    runs = [pickle.loads(part) for part in parts[1:-1]]  # noqa: S301
+    if not isinstance(base, AppendBase) or not all(isinstance(run, tuple) for run in runs):
         return None
-    return replace(base, order_ids=order_ids, digests=bytes(parts[2]))
+    order_ids = runs[0] if len(runs) == 1 else tuple(chain.from_iterable(runs))
+    return replace(base, order_ids=order_ids, digests=bytes(parts[-1]))
 
 
 # Pages staged where their seeds were parsed, by stem: the entry's digest and the staged file (None: on disk).

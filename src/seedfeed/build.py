@@ -532,6 +532,7 @@ def build(
                 site, site_written = write_site(
                     out_dir, config, catalog, pages=listings, outputs=parse_cache, staged=staged, ordered=ordered
                 )
+                del listings
                 written.extend(site_written)
             # Every page staged for a published entry is committed by now: the rest (a seed whose id
             # was refused) go, and with them the table of every seed's (4 MB at 100,000).
@@ -561,7 +562,7 @@ def build(
             parse_cache.store.close()
             report = BuildReport(
                 heads=ordered,
-                changes=dict(changes),
+                changes=changes,  # reconcile's own dict: a copy was 5 MB at 100,000 seeds
                 removed=removed,
                 rejected=tuple(sorted(rejected, key=lambda e: str(e.path))),
                 # The entries' notices made from their heads as the report is read: not held.
@@ -575,6 +576,11 @@ def build(
                 subscription=shown,
                 catalog=catalog,
             )
+            # What the report does not hold goes before the snapshot is made, where a build
+            # holds the most: the lists of every page written and planned (a list each, and
+            # the site's paths, at 100,000 seeds) and the entries last loaded with their text.
+            del written, site, documents
+            catalog.forget_loaded()
 
         finally:
             discard_staged(page for _digest, page in staged.values() if page is not None)

@@ -240,6 +240,8 @@ class ParseCache:
         # Pickled values prepared where seeds were parsed, on their way to the store:
         # name -> (digest, bytes), and stem -> (entry digest, index row).
         self._pending: dict[str, dict[str, tuple[bytes, bytes]]] = {"articles": {}, "entries": {}, "rows": {}}
+        # Equal notes of the seeds put here, as one tuple each (``_shared_notes``).
+        self._notes = SharedNotes({}, {})
         # Rows of seeds this cache does not know are dropped at the next save.
         self._is_pruned = not self.seeds
         # Names of the records changed or removed since they were read: their buckets are written again.
@@ -411,7 +413,7 @@ class ParseCache:
         """
         # Shared as a saved record is (its name and dates one object each): a cold build
         # holds every record until it ends, and unpickled from a worker, none shares.
-        key, kept = _compact(name, _shared(record._replace(head=head)))
+        key, kept = _compact(name, _shared(record._replace(head=head)), self._notes)
         self.seeds[key] = kept
         self._articles.pop(name, None)
         self._entries.pop(name, None)
@@ -641,14 +643,15 @@ def _bucket_rows(
         yield bucket, _checksum(data), data
 
 
-def _compact(name: str, record: CachedSeed) -> tuple[str, CachedSeed]:
+def _compact(name: str, record: CachedSeed, notes_seen: SharedNotes | None = None) -> tuple[str, CachedSeed]:
     """Return a seed's name and record as they are best pickled: equal values as one object.
 
     Pickle writes an object met before as a reference, and reading it back
     shares it: the name with the facts' own, and the head's dates with the
     text's date or first-seen time when they are the same moment in the same
     zone (most seeds). A hundred thousand records keep tens of megabytes
-    less when read.
+    less when read. ``notes_seen`` shares equal notes among the records
+    compacted with it (``_shared_notes``).
     """
     facts, head = record.facts, record.head
     if facts.name == name:
@@ -661,7 +664,7 @@ def _compact(name: str, record: CachedSeed) -> tuple[str, CachedSeed]:
         published = known if _is_same(head.published, known) else head.published
         updated = published if _is_same(head.updated, published) else head.updated
         source = _PROVENANCES.get(head.date_source, head.date_source)
-        notes = _shared_notes(head.notes)
+        notes = _shared_notes(head.notes, notes_seen)
         if (
             published is not head.published
             or updated is not head.updated
@@ -676,23 +679,46 @@ def _compact(name: str, record: CachedSeed) -> tuple[str, CachedSeed]:
     return name, record
 
 
-def _shared_notes(notes: tuple[tuple[str, int | None, str], ...]) -> tuple[tuple[str, int | None, str], ...]:
+_Note = tuple[str, int | None, str]
+
+
+class SharedNotes(NamedTuple):
+    """Notes met so far, each one tuple however often it is met (``_shared_notes``)."""
+
+    notes: dict[_Note, _Note]
+    sets: dict[tuple[_Note, ...], tuple[_Note, ...]]
+
+
+def _shared_notes(notes: tuple[_Note, ...], seen: SharedNotes | None = None) -> tuple[_Note, ...]:
     """Return an entry's notes with one string for its path and each message interned (``sys.intern``).
 
     A seed's notes name its own file, each with a string of its own as a
     worker's pickle gives them, and most messages are one of a few ("language
     'en' (detected) differs from the feed's 'id'"): at 100,000 seeds, some
     13 MB of equal strings held until a cold build ends. Interned strings
-    are freed with their last use.
+    are freed with their last use. With ``seen``, a note on no line (one
+    of those few: about the whole seed, on its own file, ``OWN_FILE``) is
+    one tuple however many seeds have it, and so is a seed's set of such
+    notes: a tuple each was some 5 MB at 100,000 seeds. Notes on a line
+    (a year inferred from a date in the text) are seldom alike: a table of
+    them would cost more than it shares.
     """
     if not notes:
         return notes
     path = notes[0][0]
     intern = sys.intern
     # Saved records were shared when they were made: checked without a tuple made.
-    if all((other is path or other != path) and intern(message) is message for other, _line, message in notes):
+    if seen is None and all(
+        (other is path or other != path) and intern(message) is message for other, _line, message in notes
+    ):
         return notes
-    return tuple((path if other == path else other, line, intern(message)) for other, line, message in notes)
+    shared = tuple((path if other == path else other, line, intern(message)) for other, line, message in notes)
+    if seen is None:
+        return shared
+    shared = tuple(note if note[1] is not None else seen.notes.setdefault(note, note) for note in shared)
+    if any(line is not None for _path, line, _message in shared):
+        return shared
+    return seen.sets.setdefault(shared, shared)
 
 
 # Each provenance as one object: pickled once per bucket, not once per record.

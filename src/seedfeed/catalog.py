@@ -200,6 +200,10 @@ class EntryCatalog:
         """Return the full entries of some heads, in their order."""
         return tuple(self.entry(head) for head in heads)
 
+    def forget_loaded(self) -> None:
+        """Let go of the entries kept from loading (their text): they are loaded again when asked for."""
+        self._loaded.clear()
+
 
 def head_matches(head: EntryHead | None, published: datetime, updated: datetime, provenance: Provenance) -> bool:
     """Return whether a cached head was made with these dates (so its entry is current)."""
