@@ -1267,3 +1267,41 @@ def test_an_append_base_stored_in_parts_reads_back_whole() -> None:
     assert read_base(data[:-1]) is None  # cut short
     assert read_base(data + b"\0") is None  # something after it
     assert read_base(b"") is None
+
+
+def test_an_append_base_of_many_ids_is_stored_a_run_at_a_time_and_reads_back_whole() -> None:
+    import pickle
+    from array import array
+
+    from seedfeed.append import _IDS_PER_PART, _PART_LENGTH, AppendBase, base_parts, read_base
+
+    count = 2 * _IDS_PER_PART + 5
+    moment = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    base = AppendBase(
+        size=count,
+        last_arrival=count,
+        latest_event=moment,
+        tombstones=(),
+        foreign={},
+        newest=(),
+        edited=(),
+        order=array("d", [-float(n) for n in range(count)]),
+        order_ids=tuple(f"tag:x,2026:{n:06d}" for n in range(count)),
+        arrivals=array("q", range(1, count + 1)),
+        digests=bytes(32 * count),
+        notices=array("q", [0] * count),
+        rejected=0,
+    )
+    parts = list(base_parts(base))
+    data = b"".join(parts)
+    assert read_base(data) == base
+    # The base, three runs of ids, the digests: each after its length.
+    assert len(parts) == 2 * (1 + 3 + 1)
+    assert [len(pickle.loads(part)) for part in parts[3:9:2]] == [_IDS_PER_PART, _IDS_PER_PART, 5]  # noqa: S301
+    # A snapshot stored with the ids in one part (as before they were split) still reads.
+    one_run = pickle.dumps(base.order_ids, protocol=pickle.HIGHEST_PROTOCOL)
+    older = b"".join([*parts[:2], len(one_run).to_bytes(_PART_LENGTH, "little"), one_run, *parts[-2:]])
+    assert read_base(older) == base
+    # A run that is not a tuple of ids is not a base.
+    wrong = pickle.dumps(["tag:x,2026:000000"])
+    assert read_base(b"".join([*parts[:2], len(wrong).to_bytes(_PART_LENGTH, "little"), wrong, *parts[-2:]])) is None

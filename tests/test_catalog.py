@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 
 from conftest import REFERENCE_SEED
 from seedfeed.article import parse_article
-from seedfeed.cache import _is_same, _shared_notes, digest_inputs
-from seedfeed.catalog import OWN_FILE, EntryHead, SeedFacts, seeds_folder
+from seedfeed.cache import SharedNotes, _is_same, _shared_notes, digest_inputs
+from seedfeed.catalog import OWN_FILE, EntryCatalog, EntryHead, SeedFacts, seeds_folder
 from seedfeed.config import load_config
 from seedfeed.convert import dates_of, to_entry
+from seedfeed.model import Entry
 from seedfeed.seeds import read_seed
 
 _SEGMENT = st.sampled_from(["a", "b", "seeds", ".", "..", "", "x y", "é", "s100k", "001_ab.txt"])
@@ -111,3 +112,49 @@ def test_shared_notes_keep_their_values_with_one_path_string_and_interned_messag
     # Notes of another file (a caption's source) keep their own path.
     mixed = _shared_notes(((path, 1, "x"), ("/elsewhere.txt", 2, "y")))
     assert [note[0] for note in mixed] == [path, "/elsewhere.txt"]
+
+
+def test_shared_notes_make_equal_notes_on_no_line_one_tuple_among_seeds() -> None:
+    seen = SharedNotes({}, {})
+    language = "language 'en' (detected) differs from the feed's 'id'"
+    # Two seeds' notes as their workers' pickles give them: equal, each its own tuple.
+    first = ((OWN_FILE, None, "".join(language)),)
+    second = (("".join([OWN_FILE]), None, language[:9] + language[9:]),)
+    assert first == second
+    assert first is not second
+    a, b = _shared_notes(first, seen), _shared_notes(second, seen)
+    assert a == first
+    assert b == second
+    assert a is b  # the set of notes, and so its one note
+    # A note on a line (a year inferred from a date in the text) is left to its seed;
+    # a note on no line beside it is still the one tuple.
+    year = (OWN_FILE, 2, "year inferred: '3 September' (year inferred from 'November 2024')")
+    c = _shared_notes(((OWN_FILE, None, "".join(language)), year), seen)
+    d = _shared_notes(((OWN_FILE, None, "".join(language)), (year[0], year[1], year[2][:5] + year[2][5:])), seen)
+    assert c == d
+    assert c is not d
+    assert c[0] is a[0]
+    assert d[0] is a[0]
+    assert c[1] is not d[1]
+    assert all(key[1] is None for key in seen.notes)
+
+
+def test_a_catalog_that_forgot_its_loaded_entries_loads_them_again(seeds_dir: Path) -> None:
+    config = load_config(seeds_dir)
+    first_seen = datetime(2024, 10, 20, 8, 0, tzinfo=UTC)
+    article = parse_article(read_seed(seeds_dir / REFERENCE_SEED.name), config, first_seen=first_seen)
+    entry = to_entry(article, dates_of(SeedFacts.of(article), first_seen), config)
+    head = EntryHead.of(entry, digest_inputs(entry))
+    loads: list[str] = []
+
+    def load(wanted: EntryHead) -> Entry:
+        loads.append(wanted.stem)
+        return entry
+
+    catalog = EntryCatalog([head], load)
+    assert catalog.entry(head) is entry
+    assert catalog.entry(head) is entry
+    assert loads == [head.stem]
+    catalog.forget_loaded()
+    assert catalog.entry(head) == entry
+    assert loads == [head.stem, head.stem]

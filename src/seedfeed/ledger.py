@@ -980,9 +980,15 @@ def reconcile(
     # Passes over every record are made in C where they can be: at 100,000 entries, each Python one counts.
     old_records = ledger.records
     old_by_id = {r.id: r for r in map(old_records.__getitem__, old_records.keys() - present)}
-    observed_ids = set(map(_ID, observed))
-    # A rejected seed keeps its record, unless a published seed now claims its id.
-    records = {s: r for s, r in old_records.items() if s in kept and r.id not in observed_ids} if kept else {}
+    # Each set of every seed's stems or ids (4 MB at 100,000) goes once used: a full
+    # build holds the most while it reconciles and at its end.
+    del present
+    records: dict[str, LedgerRecord] = {}
+    if kept:
+        # A rejected seed keeps its record, unless a published seed now claims its id.
+        observed_ids = set(map(_ID, observed))
+        records = {s: r for s, r in old_records.items() if s in kept and r.id not in observed_ids}
+        del observed_ids
     changes: dict[str, Change] = {}
     arrival = ledger.next_arrival
     for obs in observed:
@@ -1014,7 +1020,8 @@ def reconcile(
                     old, stem=stem, published=obs.published, updated=max(old.updated, obs.published)
                 )
             changes[stem] = "unchanged"
-    live_ids = set(map(_ID, records.values()))
+    # Only old records and tombstones are looked up in it: a first build makes none.
+    live_ids = set(map(_ID, records.values())) if old_records or ledger.tombstones else set()
     gone_ids = set(map(_ID, old_records.values())) - live_ids
     gone = sorted(
         {r.id: r for r in old_records.values() if r.id in gone_ids}.values() if gone_ids else (),
