@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from dateutil.parser import isoparse
 
+from seedfeed.displaydate import DisplayNames, Token
 from seedfeed.errors import DateError
 from seedfeed.languages import LanguageTable
 from seedfeed.model import FoundDate
@@ -124,6 +125,37 @@ def babel_weekday_names(locale: str) -> tuple[str, ...]:
     return tuple(sorted((n for n in names if n), key=lambda n: (-len(n), n)))
 
 
+def babel_display_names(locale: str) -> DisplayNames | None:
+    """Return what ``displaydate`` needs to write a locale's long date and short time, as Babel gives it."""
+    from babel.dates import get_era_names, get_month_names, get_period_names, tokenize_pattern
+
+    loc = _locale(locale)
+    if loc is None:
+        return None
+
+    def tokens(pattern: str) -> tuple[Token, ...]:
+        # Literal text as a string, a field as its letter and count.
+        return tuple(value for _kind, value in tokenize_pattern(pattern))
+
+    # Field "a" as babel.dates.DateTimeFormat.format_period finds it: the first width that names the period.
+    periods = [
+        get_period_names(context="format", width="abbreviated", locale=loc),
+        get_period_names(context="format", width="wide", locale=loc),
+        get_period_names(context="format", width="narrow", locale=loc),
+    ]
+    am, pm = (next(names[period] for names in periods if period in names) for period in ("am", "pm"))
+    eras = get_era_names("abbreviated", locale=loc)
+    return DisplayNames(
+        date=tokens(loc.date_formats["long"].pattern),
+        time=tokens(loc.time_formats["short"].pattern),
+        months=tuple(get_month_names("wide", "format", loc)[number] for number in range(1, 13)),
+        eras=(eras[0], eras[1]),
+        am=am,
+        pm=pm,
+        is_rtl=loc.character_order == "right-to-left",
+    )
+
+
 def render_cldr_names(locales: Iterable[str]) -> str:
     """Return the text of CLDR_NAMES for these locales, from the installed Babel."""
     import babel
@@ -132,7 +164,11 @@ def render_cldr_names(locales: Iterable[str]) -> str:
     lines = [
         f"  {json.dumps(locale)}: "
         + json.dumps(
-            {"months": list(babel_month_names(locale).items()), "weekdays": babel_weekday_names(locale)},
+            {
+                "months": list(babel_month_names(locale).items()),
+                "weekdays": babel_weekday_names(locale),
+                "display": babel_display_names(locale),
+            },
             ensure_ascii=False,
         )
         for locale in sorted(locales)
@@ -141,17 +177,49 @@ def render_cldr_names(locales: Iterable[str]) -> str:
 
 
 @cache
-def _cldr_names() -> Mapping[str, tuple[tuple[tuple[str, int], ...], tuple[str, ...]]]:
+def _cldr_names() -> Mapping[str, tuple[tuple[tuple[str, int], ...], tuple[str, ...], DisplayNames | None]]:
     try:
         data = json.loads(CLDR_NAMES.read_text(encoding="utf-8"))
         if data["babel"] != _babel_version():
             return {}
         return {
-            locale: (tuple((str(name), int(number)) for name, number in names["months"]), tuple(names["weekdays"]))
+            locale: (
+                tuple((str(name), int(number)) for name, number in names["months"]),
+                tuple(names["weekdays"]),
+                _display_names(names["display"]),
+            )
             for locale, names in data["locales"].items()
         }
     except (OSError, ValueError, KeyError, TypeError):
         return {}  # Babel is asked instead
+
+
+def _display_names(data: object) -> DisplayNames | None:
+    """Return the display names CLDR_NAMES keeps for a locale (a JSON array), or None. Raises TypeError, ValueError."""
+    if data is None:
+        return None
+    if not isinstance(data, list) or len(data) != len(DisplayNames._fields):
+        raise ValueError("not display names")
+    date_tokens, time_tokens, months, eras, am, pm, is_rtl = data
+
+    def tokens(items: list[object]) -> tuple[Token, ...]:
+        return tuple(item if isinstance(item, str) else (str(item[0]), int(item[1])) for item in items)  # type: ignore[index]
+
+    return DisplayNames(
+        date=tokens(date_tokens),
+        time=tokens(time_tokens),
+        months=tuple(map(str, months)),
+        eras=(str(eras[0]), str(eras[1])),
+        am=str(am),
+        pm=str(pm),
+        is_rtl=bool(is_rtl),
+    )
+
+
+def display_names(locale: str) -> DisplayNames | None:
+    """Return a shipped locale's display names when the installed Babel is the one they were taken from; else None."""
+    known = _cldr_names().get(locale)
+    return known[2] if known is not None else None
 
 
 def _babel_version() -> str | None:

@@ -27,18 +27,19 @@ from datetime import datetime, timedelta, tzinfo
 from functools import cache
 from typing import TYPE_CHECKING, Literal
 
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time
 from markupsafe import Markup, escape
 
 from seedfeed.archive import ARCHIVE_DIR, E, SitePage, archive_path, order_entries, plan_site_pages, site_archive_path
 from seedfeed.config import FeedConfig
 from seedfeed.convert import ARTICLES_DIR, page_path
+from seedfeed.dates import display_names
+from seedfeed.displaydate import DisplayNames, format_display
 from seedfeed.languages import shipped_tables, table_for
 from seedfeed.model import Entry
 from seedfeed.writers.common import FEED_NAMES, FORMAT_TITLES, INDEX_NAME, MEDIA_TYPES, sort_entries
 
 if TYPE_CHECKING:
+    from babel import Locale
     from jinja2 import Environment
 
 Direction = Literal["ltr", "rtl"]
@@ -73,10 +74,17 @@ def _environment() -> Environment:
 
 @cache
 def _locale(language: str) -> Locale:
+    from babel import Locale, UnknownLocaleError  # not imported for the shipped languages (displaydate.py)
+
     try:
         return Locale.parse(language.replace("-", "_"))
     except (UnknownLocaleError, ValueError):
         return Locale.parse("en")
+
+
+def _display_names(language: str) -> DisplayNames | None:
+    """Return the kept CLDR data of a shipped language (``dates.display_names``), None for any other."""
+    return display_names(language.replace("-", "_"))
 
 
 def find_direction(config: FeedConfig, language: str) -> Direction:
@@ -84,6 +92,9 @@ def find_direction(config: FeedConfig, language: str) -> Direction:
     table = table_for(config.languages, language) or table_for(shipped_tables(), language)
     if table is not None and table.direction == "rtl":
         return "rtl"
+    known = _display_names(language)
+    if known is not None:
+        return "rtl" if known.is_rtl else "ltr"
     return "rtl" if _locale(language).character_order == "right-to-left" else "ltr"
 
 
@@ -95,14 +106,29 @@ def format_display_date(value: datetime, config: FeedConfig, language: str) -> s
     key = (local.replace(tzinfo=None), local.utcoffset(), language)
     text = _DISPLAY_DATES.get(key)
     if text is None:
-        text = format_date(local.date(), format="long", locale=_locale(language))
-        if (local.hour, local.minute) != (0, 0):
-            # A date without a time is midnight by convention; showing "00:00" would invent one.
-            text += " " + format_time(local.timetz(), format="short", locale=_locale(language))
+        # A date without a time is midnight by convention; showing "00:00" would invent one.
+        has_time = (local.hour, local.minute) != (0, 0)
+        known = _display_names(language)
+        text = None if known is None else format_display(local.date(), known.date, known)
+        if text is not None and has_time:
+            clock = format_display(local.timetz(), known.time, known) if known is not None else None
+            text = None if clock is None else f"{text} {clock}"
+        if text is None:
+            text = _babel_display_date(local, language, has_time=has_time)
         if len(_DISPLAY_DATES) >= _DISPLAY_DATES_MAX:
             _DISPLAY_DATES.clear()
-        _DISPLAY_DATES[key] = text = str(text)
+        _DISPLAY_DATES[key] = text
     return text
+
+
+def _babel_display_date(local: datetime, language: str, *, has_time: bool) -> str:
+    """Return ``format_display_date``'s text as Babel writes it, for any language."""
+    from babel.dates import format_date, format_time
+
+    text = format_date(local.date(), format="long", locale=_locale(language))
+    if has_time:
+        text += " " + format_time(local.timetz(), format="short", locale=_locale(language))
+    return str(text)
 
 
 # Articles of a feed share dates, and Babel spends some 10 µs on each; the
