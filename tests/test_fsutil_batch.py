@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from seedfeed.errors import OutputError
-from seedfeed.fsutil import write_batch_if_changed
+from seedfeed.fsutil import write_batch_if_changed, write_parts_if_changed
 
 
 def test_write_batch_writes_new_and_changed_files_only(tmp_path: Path) -> None:
@@ -51,3 +52,48 @@ def test_write_batch_refuses_symlinks_out_of_the_folder(tmp_path: Path) -> None:
     assert secret.read_bytes() == b"keep"
     assert not (tmp_path / "page.html").exists()
     assert not (out / "articles" / "ok.html").exists()
+
+
+def _taken(parts: list[bytes], seen: list[int]) -> Iterator[bytes | memoryview]:
+    """Yield the parts (every other one as a memoryview), counting those taken."""
+    for index, part in enumerate(parts):
+        seen.append(index)
+        yield memoryview(part) if index % 2 else part
+
+
+def test_write_parts_writes_a_file_made_in_parts_only_when_its_bytes_change(tmp_path: Path) -> None:
+    seen: list[int] = []
+    assert write_parts_if_changed(tmp_path, "ledger.json", _taken([b"{\n", b'  "a": 1', b"\n}\n"], seen))
+    path = tmp_path / "ledger.json"
+    assert path.read_bytes() == b'{\n  "a": 1\n}\n'
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    before = path.stat()
+    # The same bytes, cut elsewhere: nothing written, the file untouched, every part taken all the same.
+    seen.clear()
+    assert not write_parts_if_changed(tmp_path, "ledger.json", _taken([b"{", b'\n  "a": 1\n', b"}", b"\n"], seen))
+    assert seen == [0, 1, 2, 3]
+    after = path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    # Longer, shorter, or as long with other bytes: written.
+    for text in (b'{\n  "a": 1\n}\n\n', b'{\n  "a": 1\n', b'{\n  "a": 2\n}\n'):
+        assert write_parts_if_changed(tmp_path, "ledger.json", _taken([text[:3], text[3:]], []))
+        assert path.read_bytes() == text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.json"]  # no temporary file left
+
+
+def test_write_parts_refuses_a_path_outside_the_folder_and_leaves_no_temp_file(tmp_path: Path) -> None:
+    inside = tmp_path / "out"
+    inside.mkdir()
+    with pytest.raises(OutputError):
+        write_parts_if_changed(inside, "../escape.json", [b"x"])
+    assert not (tmp_path / "escape.json").exists()
+
+    def failing() -> Iterator[bytes]:
+        yield b"half"
+        raise OSError(28, "No space left on device")
+
+    (inside / "kept.json").write_bytes(b"old")
+    with pytest.raises(OutputError, match="cannot be written"):
+        write_parts_if_changed(inside, "kept.json", failing())
+    assert (inside / "kept.json").read_bytes() == b"old"
+    assert sorted(p.name for p in inside.iterdir()) == ["kept.json"]

@@ -27,6 +27,7 @@ from seedfeed.ledger import (
     LedgerRecord,
     LedgerTombstone,
     Observation,
+    ledger_file_as_read,
     ledger_from_state,
     ledger_state,
     load_ledger,
@@ -34,6 +35,7 @@ from seedfeed.ledger import (
     reconcile,
     render_ledger,
     render_ledger_as_read,
+    without_bytes,
 )
 
 LEDGER = Path("seeds") / LEDGER_NAME
@@ -200,6 +202,10 @@ def test_ledger_state_read_equals_the_parse_of_the_file_field_by_field(
 
     data, read_back = render_ledger_as_read(later)
     assert data == render_ledger(later)
+    # As a build writes it: in parts, the ledger read back without the bytes.
+    made = ledger_file_as_read(later)
+    assert b"".join(made.parts) == data
+    assert made.read_back() == without_bytes(read_back)
     parsed = parse_ledger(data, LEDGER)
     assert_same_read(read_back, parsed)
     state = ledger_state(read_back)

@@ -7,10 +7,11 @@ it is recorded only for events (a seed first seen, edited or removed).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
+from hashlib import blake2b
 from pathlib import Path
 
 from seedfeed.archive import ARCHIVE_DIR, FEED_NAME, Document, order_entries, plan_documents, plan_site_pages
@@ -18,7 +19,7 @@ from seedfeed.cache import (
     CACHE_DIR,
     ParseCache,
     cache_key,
-    digest_bytes,
+    digest_hasher,
     digest_inputs,
     load_cache,
     paused_gc,
@@ -37,6 +38,7 @@ from seedfeed.fsutil import (
     remove_files_not_in,
     remove_stale_temp_files,
     write_if_changed,
+    write_parts_if_changed,
 )
 from seedfeed.heap import keep_large_buffers_mapped
 from seedfeed.ledger import (
@@ -47,11 +49,10 @@ from seedfeed.ledger import (
     LedgerRecord,
     LedgerTombstone,
     Observation,
+    ledger_file_as_read,
     load_ledger,
     reconcile,
-    render_ledger_as_read,
     state_parts,
-    without_bytes,
 )
 from seedfeed.model import Article, Entry, Notice, Provenance, Tombstone
 from seedfeed.outputs import write_pages, write_rendered, write_site
@@ -327,6 +328,13 @@ def recent_digests(parse_cache: ParseCache, now: datetime) -> dict[str, str]:
     return {name: record.digest.hex() for name, record in seeds.items() if stat_ctime_ns(record.stat) > settled}
 
 
+def _digested(parts: Iterable[bytes | memoryview], hasher: blake2b) -> Iterator[bytes | memoryview]:
+    """Yield the parts, each added to ``hasher`` on the way: once all are taken, it digests their bytes."""
+    for part in parts:
+        hasher.update(part)
+        yield part
+
+
 def _unsourced(ledger: Ledger) -> Ledger:
     """Return the ledger without the file it was read from (its bytes), once nothing is written back from it."""
     return ledger if ledger.source is None else replace(ledger, source=None)
@@ -489,19 +497,17 @@ def build(
             # decide first-seen and edit times anew for entries readers already have.
             written: list[str] = []
             if not (_is_same_ledger(ledger, new_ledger) and parse_cache.is_ledger_current(ledger_path)):
-                ledger_data, read_back = render_ledger_as_read(new_ledger)
+                # Written as it is made, never whole (35 MB at 100,000 records), digested on the way.
+                ledger_file = ledger_file_as_read(new_ledger)
+                hasher = digest_hasher()
+                if write_parts_if_changed(ledger_path.parent, ledger_path.name, _digested(ledger_file.parts, hasher)):
+                    written.append(ledger_path.name)
                 # The file as read was written back: not needed again (30 MB at 100,000 entries),
                 # and let go before the state of the new one is made.
                 ledger, new_ledger = _unsourced(ledger), _unsourced(new_ledger)
-                if write_if_changed(ledger_path.parent, ledger_path.name, ledger_data):
-                    written.append(ledger_path.name)
                 parse_cache.wrote_ledger(ledger_path)
-                # The new file's bytes go before its state is made: not held with it, nor while
-                # the outputs are written.
-                digest = digest_bytes(ledger_data)
-                del ledger_data
-                parse_cache.keep_ledger_state_of(digest, partial(state_parts, without_bytes(read_back)))
-                del read_back
+                parse_cache.keep_ledger_state_of(hasher.digest(), partial(state_parts, ledger_file.read_back()))
+                del ledger_file
             else:
                 parse_cache.release_ledger_state()  # the file and its stored state stay as they are
             ledger, new_ledger = _unsourced(ledger), _unsourced(new_ledger)

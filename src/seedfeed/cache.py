@@ -120,7 +120,12 @@ _PENDING_MAX = 500
 
 def digest_bytes(data: bytes) -> bytes:
     """Return the hash the cache keeps of a seed's bytes."""
-    return hashlib.blake2b(data, digest_size=DIGEST_SIZE).digest()
+    return digest_hasher(data).digest()
+
+
+def digest_hasher(data: bytes = b"") -> hashlib.blake2b:
+    """Return the hash of ``digest_bytes``, to be fed more bytes (a file made in parts)."""
+    return hashlib.blake2b(data, digest_size=DIGEST_SIZE)
 
 
 @cache

@@ -341,6 +341,54 @@ def write_if_changed(root: Path, relative: str, data: Data) -> bool:
     return True
 
 
+def write_parts_if_changed(root: Path, relative: str, parts: Iterable[bytes | memoryview]) -> bool:
+    """Write ``parts`` to ``root/relative`` as they come, unless the file already holds exactly their bytes.
+
+    ``write_if_changed`` for a file too large to be made whole first (the
+    ledger of a large folder): each part goes to the temporary file as it
+    is made, and is compared with the old file's bytes at its place. Every
+    part is taken, whether or not the file is written. Returns whether it
+    was; when it was not, the old file is untouched and the temporary file
+    gone. Raises OutputError when the path escapes root or the file cannot
+    be written.
+    """
+    path = safe_path(root, relative)
+    try:
+        if not path.parent.is_dir():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _fsync_dir(path.parent.parent)
+        with contextlib.ExitStack() as stack:
+            try:
+                old = stack.enter_context(path.open("rb")) if path.is_file() else None
+            except FileNotFoundError:
+                old = None
+            is_same = old is not None
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    for part in parts:
+                        fh.write(part)
+                        if is_same and old is not None:
+                            is_same = old.read(len(part)) == part
+                    if is_same and old is not None:
+                        is_same = not old.read(1)
+                    if not is_same:
+                        fh.flush()
+                        os.fsync(fh.fileno())
+                if is_same:
+                    Path(tmp).unlink()
+                    return False
+                Path(tmp).chmod(0o644)  # mkstemp makes 0600; the web server must read the feed
+                Path(tmp).replace(path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        _fsync_dir(path.parent)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot be written: {exc.strerror or exc}") from exc
+    return True
+
+
 def remove_stale_temp_files(*folders: Path) -> list[Path]:
     """Delete the temporary files a killed write left behind; return them.
 

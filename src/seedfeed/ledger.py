@@ -163,21 +163,60 @@ def render_ledger_as_read(ledger: Ledger) -> tuple[bytes, Ledger]:
     What a build writes is what the next one reads: its state
     (``ledger_state``) is kept without the file being parsed again.
     """
+    made = ledger_file_as_read(ledger)
+    buffer = io.BytesIO()
+    buffer.writelines(made.parts)
+    data = buffer.getvalue()  # the buffer handed over, not copied
+    read_back = made.read_back()
+    if read_back.source is not None:
+        read_back = replace(read_back, source=replace(read_back.source, data=data))
+    return data, read_back
+
+
+class LedgerFile(NamedTuple):
+    """A ledger's file made as it is written (``ledger_file_as_read``)."""
+
+    parts: Iterator[bytes | memoryview]  # the file's bytes, one part after another
+    # Once every part is made: the ledger reading them gives, its source without the bytes (``without_bytes``).
+    read_back: Callable[[], Ledger]
+
+
+def ledger_file_as_read(ledger: Ledger) -> LedgerFile:
+    """Return the ledger's file as parts made as they are taken, and the ledger reading them gives.
+
+    The file is not held whole (35 MB at 100,000 records, where a full build
+    holds the most): written as it is made (``fsutil.write_parts_if_changed``).
+    What ``render_ledger_as_read`` returns, the bytes aside. A run of lines
+    still as read is a slice of the file the ledger was read from, which is
+    held until the parts are taken.
+    """
     read_back: list[LedgerRecord] = []
+    spans = array("q")
     last_arrival = ledger.next_arrival - 1
-    data, spans = _render(ledger, last_arrival=last_arrival, read_back=read_back)
-    tombstones = tuple(
-        t if t.when is (when := _time_as_read(t.when)) else replace(t, when=when)
-        for t in sorted(ledger.tombstones, key=lambda t: (t.when, t.id))
-    )
-    source = None
-    # _source: a file is written back line by line only if its first line is as this code formats it.
-    if read_back and data[spans[0] : spans[1]] == _record_line(read_back[0]).encode():
-        # The state the records written back were taken from, if any: its chunks still hold for them.
-        state = ledger.source.state if ledger.source is not None else None
-        source = LedgerSource(data=data, records=tuple(read_back), spans=spans, state=state)
-    records = dict(zip(map(_STEM, read_back), read_back, strict=True))
-    return data, Ledger(records=records, tombstones=tombstones, last_arrival=last_arrival, source=source)
+    first: list[bytes | memoryview] = []  # the first record's part: its line starts it
+
+    def parts() -> Iterator[bytes | memoryview]:
+        made = _render_parts(ledger, last_arrival=last_arrival, read_back=read_back, spans=spans)
+        for number, part in enumerate(made):
+            if number == 1:
+                first.append(part)
+            yield part
+
+    def made() -> Ledger:
+        tombstones = tuple(
+            t if t.when is (when := _time_as_read(t.when)) else replace(t, when=when)
+            for t in sorted(ledger.tombstones, key=lambda t: (t.when, t.id))
+        )
+        source = None
+        # _source: a file is written back line by line only if its first line is as this code formats it.
+        if read_back and bytes(first[0][: spans[1] - spans[0]]) == _record_line(read_back[0]).encode():
+            # The state the records written back were taken from, if any: its chunks still hold for them.
+            state = ledger.source.state if ledger.source is not None else None
+            source = LedgerSource(data=b"", records=tuple(read_back), spans=spans, state=state)
+        records = dict(zip(map(_STEM, read_back), read_back, strict=True))
+        return Ledger(records=records, tombstones=tombstones, last_arrival=last_arrival, source=source)
+
+    return LedgerFile(parts(), made)
 
 
 def _time_as_read(value: datetime) -> datetime:
@@ -200,6 +239,23 @@ def _render(ledger: Ledger, *, last_arrival: int, read_back: list[LedgerRecord] 
     With ``read_back``, the records as reading the bytes gives them are
     appended to it, in the file's order; else the lines' places are not noted.
     """
+    spans = array("q")
+    # Each part written as it is made: a list of a line per record, then joined, held the
+    # file's bytes twice over (some 70 MB at 100,000 records). getvalue() hands over the
+    # buffer without a copy.
+    buffer = io.BytesIO()
+    buffer.writelines(_render_parts(ledger, last_arrival=last_arrival, read_back=read_back, spans=spans))
+    return buffer.getvalue(), spans
+
+
+def _render_parts(
+    ledger: Ledger, *, last_arrival: int, read_back: list[LedgerRecord] | None, spans: array[int]
+) -> Iterator[bytes | memoryview]:
+    """Yield the ledger's file bytes in parts: the opening, each record's line or run of lines as read, the rest.
+
+    ``read_back`` and ``spans`` as ``_record_parts`` fills them; the first
+    record's part, when there is one, is the second.
+    """
     tombstones = [
         _line({"stem": t.stem, "id": t.id, "when": _time(t.when)})
         for t in sorted(ledger.tombstones, key=lambda t: (t.when, t.id))
@@ -207,19 +263,13 @@ def _render(ledger: Ledger, *, last_arrival: int, read_back: list[LedgerRecord] 
     head = f'{{\n  "format": {LEDGER_FORMAT},\n  "last_arrival": {last_arrival},\n  "entries": '
     tail = f',\n  "tombstones": {_array(tombstones)}\n}}\n'
     records = sorted(ledger.records.values(), key=_STEM)
-    spans = array("q")
     if not records:
-        return (head + "[]" + tail).encode(), spans
+        yield (head + "[]" + tail).encode()
+        return
     opening = (head + "[\n").encode()
-    # Each part written as it is made: a list of a line per record, then joined, held the
-    # file's bytes twice over (some 70 MB at 100,000 records). getvalue() hands over the
-    # buffer without a copy.
-    buffer = io.BytesIO()
-    buffer.write(opening)
-    for part in _record_parts(ledger.source, records, read_back, spans, len(opening)):
-        buffer.write(part)
-    buffer.write(("\n  ]" + tail).encode())
-    return buffer.getvalue(), spans
+    yield opening
+    yield from _record_parts(ledger.source, records, read_back, spans, len(opening))
+    yield ("\n  ]" + tail).encode()
 
 
 def _record_parts(
