@@ -14,9 +14,9 @@ import re
 import stat
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NewType
+from typing import TYPE_CHECKING, BinaryIO, NewType
 
 from seedfeed.errors import LockError, OutputError
 
@@ -56,19 +56,40 @@ def atomic_write(path: Path, data: Data) -> None:
 
     Raises OSError from the file system; the old file is then untouched.
     """
+
+    def write(fh: BinaryIO) -> bool:
+        # writelines loops in C: index.html of a hundred thousand entries is as many parts.
+        fh.writelines(_parts(data))
+        return True
+
+    _through_temp(path, write)
+    _fsync_dir(path.parent)
+
+
+def _through_temp(path: Path, write: Callable[[BinaryIO], bool]) -> bool:
+    """Write a file through a temporary file beside it; ``write`` fills it and says whether it replaces ``path``.
+
+    One that does is flushed to disk, made readable and renamed over
+    ``path``; one that does not is removed. Returns whether ``path`` was
+    replaced. Raises OSError from the file system; the old file is then
+    untouched and the temporary file gone.
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            # writelines loops in C: index.html of a hundred thousand entries is as many parts.
-            fh.writelines(_parts(data))
-            fh.flush()
-            os.fsync(fh.fileno())
+            is_kept = write(fh)
+            if is_kept:
+                fh.flush()
+                os.fsync(fh.fileno())
+        if not is_kept:
+            Path(tmp).unlink()
+            return False
         Path(tmp).chmod(0o644)  # mkstemp makes 0600; the web server must read the feed
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    return True
 
 
 def _syncfs(folder: Path) -> bool:
@@ -362,27 +383,17 @@ def write_parts_if_changed(root: Path, relative: str, parts: Iterable[bytes | me
                 old = stack.enter_context(path.open("rb")) if path.is_file() else None
             except FileNotFoundError:
                 old = None
-            is_same = old is not None
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    for part in parts:
-                        fh.write(part)
-                        if is_same and old is not None:
-                            is_same = old.read(len(part)) == part
+
+            def write(fh: BinaryIO) -> bool:
+                is_same = old is not None
+                for part in parts:
+                    fh.write(part)
                     if is_same and old is not None:
-                        is_same = not old.read(1)
-                    if not is_same:
-                        fh.flush()
-                        os.fsync(fh.fileno())
-                if is_same:
-                    Path(tmp).unlink()
-                    return False
-                Path(tmp).chmod(0o644)  # mkstemp makes 0600; the web server must read the feed
-                Path(tmp).replace(path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+                        is_same = old.read(len(part)) == part
+                return not (is_same and old is not None and not old.read(1))
+
+            if not _through_temp(path, write):
+                return False
         _fsync_dir(path.parent)
     except OSError as exc:
         raise OutputError(f"{path}: cannot be written: {exc.strerror or exc}") from exc
