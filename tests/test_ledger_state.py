@@ -35,7 +35,6 @@ from seedfeed.ledger import (
     reconcile,
     render_ledger,
     render_ledger_as_read,
-    without_bytes,
 )
 
 LEDGER = Path("seeds") / LEDGER_NAME
@@ -205,7 +204,9 @@ def test_ledger_state_read_equals_the_parse_of_the_file_field_by_field(
     # As a build writes it: in parts, the ledger read back without the bytes.
     made = ledger_file_as_read(later)
     assert b"".join(made.parts) == data
-    assert made.read_back() == without_bytes(read_back)
+    assert made.read_back() == (
+        read_back if read_back.source is None else replace(read_back, source=replace(read_back.source, data=b""))
+    )
     parsed = parse_ledger(data, LEDGER)
     assert_same_read(read_back, parsed)
     state = ledger_state(read_back)

@@ -154,7 +154,14 @@ def _parse_arrival(value: object) -> int:
 
 def render_ledger(ledger: Ledger) -> bytes:
     """Return the ledger's file bytes: stable order, one record per line."""
-    return _render(ledger, last_arrival=ledger.next_arrival - 1, read_back=None)[0]
+    return _joined(_render_parts(ledger, last_arrival=ledger.next_arrival - 1, read_back=None, spans=array("q")))
+
+
+def _joined(parts: Iterable[bytes | memoryview]) -> bytes:
+    """Return parts as one bytes object, written into one buffer (no list of them joined, no copy handed over)."""
+    buffer = io.BytesIO()
+    buffer.writelines(parts)
+    return buffer.getvalue()
 
 
 def render_ledger_as_read(ledger: Ledger) -> tuple[bytes, Ledger]:
@@ -164,9 +171,7 @@ def render_ledger_as_read(ledger: Ledger) -> tuple[bytes, Ledger]:
     (``ledger_state``) is kept without the file being parsed again.
     """
     made = ledger_file_as_read(ledger)
-    buffer = io.BytesIO()
-    buffer.writelines(made.parts)
-    data = buffer.getvalue()  # the buffer handed over, not copied
+    data = _joined(made.parts)
     read_back = made.read_back()
     if read_back.source is not None:
         read_back = replace(read_back, source=replace(read_back.source, data=data))
@@ -177,7 +182,7 @@ class LedgerFile(NamedTuple):
     """A ledger's file made as it is written (``ledger_file_as_read``)."""
 
     parts: Iterator[bytes | memoryview]  # the file's bytes, one part after another
-    # Once every part is made: the ledger reading them gives, its source without the bytes (``without_bytes``).
+    # Once every part is made: the ledger reading them gives, its source without the bytes.
     read_back: Callable[[], Ledger]
 
 
@@ -233,28 +238,15 @@ def _record_as_read(r: LedgerRecord) -> LedgerRecord:
     return replace(r, published=published, updated=updated, first_seen=first_seen)
 
 
-def _render(ledger: Ledger, *, last_arrival: int, read_back: list[LedgerRecord] | None) -> tuple[bytes, array[int]]:
-    """Return the ledger's file bytes (its last arrival given, made once) and where each record's line is in them.
-
-    With ``read_back``, the records as reading the bytes gives them are
-    appended to it, in the file's order; else the lines' places are not noted.
-    """
-    spans = array("q")
-    # Each part written as it is made: a list of a line per record, then joined, held the
-    # file's bytes twice over (some 70 MB at 100,000 records). getvalue() hands over the
-    # buffer without a copy.
-    buffer = io.BytesIO()
-    buffer.writelines(_render_parts(ledger, last_arrival=last_arrival, read_back=read_back, spans=spans))
-    return buffer.getvalue(), spans
-
-
 def _render_parts(
     ledger: Ledger, *, last_arrival: int, read_back: list[LedgerRecord] | None, spans: array[int]
 ) -> Iterator[bytes | memoryview]:
     """Yield the ledger's file bytes in parts: the opening, each record's line or run of lines as read, the rest.
 
-    ``read_back`` and ``spans`` as ``_record_parts`` fills them; the first
-    record's part, when there is one, is the second.
+    With ``read_back``, the records as reading the bytes gives them are
+    appended to it, in the file's order, and where each one's line is to
+    ``spans`` (``_record_parts``); the first record's part, when there is
+    one, is the second. The file's last arrival is given, made once.
     """
     tombstones = [
         _line({"stem": t.stem, "id": t.id, "when": _time(t.when)})
@@ -790,16 +782,11 @@ def _chunk_starts(records: Sequence[LedgerRecord]) -> list[int]:
 def ledger_state(ledger: Ledger, previous: bytes | None = None) -> bytes:
     """Return what reading a ledger file gave, pickled as plain tuples: it loads in C (``ledger_from_state``).
 
-    ``ledger_state_parts`` joined.
+    ``state_parts`` joined: its header, then its chunks.
     """
-    return b"".join(ledger_state_parts(ledger, previous))
-
-
-def ledger_state_parts(ledger: Ledger, previous: bytes | None = None) -> list[bytes | memoryview]:
-    """Return ``ledger_state``'s bytes in parts: its header, then a part per chunk of records."""
     made = state_parts(ledger, previous)
-    body = list(made.body)
-    return [*made.header(), *body]
+    body = _joined(made.body)
+    return b"".join(made.header()) + body
 
 
 def state_parts(ledger: Ledger, previous: bytes | None = None) -> StateParts:
@@ -936,16 +923,6 @@ def ledger_from_state(
         header = state[:body]
         source = LedgerSource(data=data, records=read, spans=spans, state=StateChunks(header, read, chunks))
     return Ledger(records=records, tombstones=tombstones, last_arrival=last_arrival, source=source)
-
-
-def without_bytes(ledger: Ledger) -> Ledger:
-    """Return a ledger as read without its file's bytes: all ``ledger_state`` needs of its source.
-
-    A build lets go of the ledger's bytes (30 MB at 100,000 records) before
-    it makes the state, which is the moment it holds the most.
-    """
-    source = ledger.source
-    return ledger if source is None or not source.data else replace(ledger, source=replace(source, data=b""))
 
 
 def load_ledger(
