@@ -13,7 +13,7 @@ Then the fixed cost of the first parse in a process (what a rebuild after one
 new seed pays once): fresh interpreters each import the parser, decode one
 seed and time ``parse_article`` on it in CPU time, for a few seeds.
 
-    python benchmarks/stages.py SEEDS_DIR [--limit N] [--first N]
+    python benchmarks/stages.py SEEDS_DIR [--limit N] [--first N] [--src DIR]
 """
 
 from __future__ import annotations
@@ -30,7 +30,11 @@ from pathlib import Path
 from typing import TypeVar
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "src"))
+# --src is read before the imports below: it chooses which seedfeed they load
+# (benchmarks/compiled.py points it at a copy with modules compiled by mypyc).
+_early = argparse.ArgumentParser(add_help=False)
+_early.add_argument("--src", type=Path, default=REPO / "src")
+sys.path.insert(0, str(_early.parse_known_args()[0].src))
 
 from seedfeed.article import choose_language, parse_article, tables_for  # noqa: E402
 from seedfeed.config import load_config  # noqa: E402
@@ -71,9 +75,9 @@ print((time.process_time_ns() - start) / 1e6, "numpy" in sys.modules)
 """
 
 
-def first_parse(paths: list[Path]) -> None:
+def first_parse(paths: list[Path], src: Path) -> None:
     """Print the CPU time of the first parse in fresh processes, one per seed."""
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    env = {**os.environ, "PYTHONPATH": str(src)}
     results = []
     for path in paths:
         done = subprocess.run(
@@ -95,6 +99,7 @@ def main() -> None:
     parser.add_argument("seeds_dir", type=Path)
     parser.add_argument("--limit", type=int, default=2000, help="seeds to time (default 2000)")
     parser.add_argument("--first", type=int, default=10, help="seeds to time a first parse with (default 10)")
+    parser.add_argument("--src", type=Path, default=REPO / "src", help="the folder holding the seedfeed package")
     args = parser.parse_args()
     config = load_config(args.seeds_dir)
     paths = list_seeds(args.seeds_dir)[: args.limit]
@@ -154,7 +159,7 @@ def main() -> None:
         print(f"| {name} | {statistics.median(values):.0f} | {mean:.0f} | {mean / total:.0%} |")
     print(f"| **total** | | {total:.0f} | |")
     if args.first:
-        first_parse(paths[:: max(1, len(paths) // args.first)][: args.first])
+        first_parse(paths[:: max(1, len(paths) // args.first)][: args.first], args.src)
 
 
 if __name__ == "__main__":
