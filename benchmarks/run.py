@@ -12,6 +12,8 @@ For each corpus size N the runner times, as separate processes:
   cron job or a CI step finds it): a build then also records the no-op
   snapshot, which a build right after the change does not (seedfeed only;
   for Hugo it is ``new``);
+- ``mixed``: a rebuild after one new seed arrived and another seed was
+  edited, both since the last build (a scrape that brings a correction);
 - ``batch``: a rebuild after a batch of new seeds (``--batch``, 100 unless
   told) arrived at once, as a morning's scrape lands;
 
@@ -48,9 +50,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate_corpus import FEED_TOML, GENERATOR_VERSION, make_seed, seed_name, write_corpus
 
 REPO = Path(__file__).resolve().parent.parent
-SCENARIOS = ("cold", "noop", "new", "edit", "remove", "cron", "batch")
+SCENARIOS = ("cold", "noop", "new", "edit", "remove", "cron", "mixed", "batch")
 # How long the cron scenario waits after adding a seed: more than seedfeed's settling margin (2 s).
 CRON_WAIT = 3.0
+# The mixed scenario's edits are numbered from here: other seeds and other texts than the edit scenario's.
+MIXED_EDITS = 1000
 
 HUGO_CONFIG = """\
 baseURL = "https://bench.example.org/"
@@ -260,6 +264,11 @@ class Corpus:
         if hugo:
             self.write_hugo_page(index, edit=run + 1)
 
+    def add_and_edit(self, run: int, *, hugo: bool) -> None:
+        """Add one new seed and edit one seed (none the edit scenario touches) for the same rebuild."""
+        self.add_seed(hugo=hugo)
+        self.edit_seed(run + MIXED_EDITS, hugo=hugo)
+
     def remove_seed(self, run: int, *, hugo: bool) -> None:
         """Delete one seed of the corpus, a different one on each run (and none an edit touches)."""
         index = (run * 7919 + self.size // 2 + 1) % self.size
@@ -354,6 +363,8 @@ def bench_size(
             time.sleep(CRON_WAIT)
 
         record("cron", "seedfeed", measure(runs, add_and_wait, seedfeed, env))
+    if "mixed" in scenarios:
+        record("mixed", "seedfeed", measure(runs, lambda run: corpus.add_and_edit(run, hugo=False), seedfeed, env))
     if "batch" in scenarios:
         record("batch", "seedfeed", measure(runs, lambda _run: corpus.add_seeds(batch, hugo=False), seedfeed, env))
     corpus.restore()
@@ -378,6 +389,8 @@ def bench_size(
             record("edit", "hugo", measure(runs, lambda run: corpus.edit_seed(run, hugo=True), command))
         if "remove" in scenarios:
             record("remove", "hugo", measure(runs, lambda run: corpus.remove_seed(run, hugo=True), command))
+        if "mixed" in scenarios:
+            record("mixed", "hugo", measure(runs, lambda run: corpus.add_and_edit(run, hugo=True), command))
         if "batch" in scenarios:
             record("batch", "hugo", measure(runs, lambda _run: corpus.add_seeds(batch, hugo=True), command))
         corpus.restore()
