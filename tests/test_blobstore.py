@@ -8,11 +8,15 @@ from collections.abc import Callable
 from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import seedfeed.parallel
 from seedfeed.blobstore import BLOBS_FILE, BlobStore
 from seedfeed.cache import CACHE_DIR
+from seedfeed.config import FeedConfig
+from seedfeed.model import Article, Seed
 from test_incremental import START, Twins, _corpus_seeds
 
 BLOBS = Path(CACHE_DIR) / BLOBS_FILE
@@ -110,3 +114,53 @@ def test_blob_store_row_written_from_parts_made_as_they_are_read(tmp_path: Path)
     store.write_parts("ledger", "other", b"d4", iter([b"x"]), size=1)
     assert store.get("ledger", "other", b"d4") == b"x"
     store.close()
+
+
+def test_blob_store_opened_reads_any_range_of_a_row_as_the_row_holds_it(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path / BLOBS_FILE, "key-1")
+    value = bytes(range(256)) * 50
+    store.write("ledger", {"state": (b"d1", value)})
+    with store.opened("ledger", "state", b"d1") as read:
+        assert read is not None
+        for start, stop in [(0, 10), (5, 5), (255, 1024), (12_000, 12_800), (12_790, 99_999), (-4, 3), (9, 2)]:
+            assert read(start, stop) == value[max(0, start) : stop]
+        assert read(len(value), len(value) + 10) == b""
+    # Another file's state, or none stored: nothing to read.
+    with store.opened("ledger", "state", b"d0") as read:
+        assert read is None
+    with store.opened("ledger", "other", b"d1") as read:
+        assert read is None
+    # The store is written again once the block ends.
+    store.write_parts("ledger", "state", b"d2", [b"new"])
+    assert store.get("ledger", "state", b"d2") == b"new"
+    store.close()
+
+
+def test_damaged_output_records_cost_no_byte_and_are_written_anew(
+    twins: Twins, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    twins.step(START)
+    parsed: list[str] = []
+    real = seedfeed.parallel.parse_article
+
+    def spy(seed: Seed, config: FeedConfig, **kwargs: Any) -> Article:
+        parsed.append(seed.source.name)
+        return real(seed, config, **kwargs)
+
+    monkeypatch.setattr(seedfeed.parallel, "parse_article", spy)
+    with closing(sqlite3.connect(twins.cached / BLOBS)) as db:
+        (stored,) = db.execute("SELECT count(*) FROM outputs").fetchone()
+    assert stored > 0
+    # Every output record damaged: they are read only when the outputs are written, so the
+    # seeds' records (read at the start) stand, and the outputs are all rendered and compared.
+    _sql(twins.cached / BLOBS, "UPDATE outputs SET data = x'00'")
+    edited = sorted(twins.seeds.glob("*.txt"))[1]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nSatu paragraf lagi.\n", encoding="utf-8")
+    report = twins.step(START + timedelta(hours=1))
+    assert (report.count("updated"), report.count("unchanged")) == (1, 5)
+    # The cached build parsed the edited seed alone (the build without a cache, all six).
+    assert sorted(parsed) == sorted([edited.name, *(p.name for p in twins.seeds.glob("*.txt"))])
+    with closing(sqlite3.connect(twins.cached / BLOBS)) as db:
+        rows = db.execute("SELECT data FROM outputs").fetchall()
+    assert len(rows) == stored
+    assert all(data != b"\0" for (data,) in rows)

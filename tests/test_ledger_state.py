@@ -15,15 +15,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import seedfeed.build
 import seedfeed.ledger
 from conftest import FEED_TOML, check_atom
 from feedreader import seed_text
 from seedfeed.build import build
 from seedfeed.cache import CACHE_DIR, cache_path
 from seedfeed.catalog import EntryHead, SeedFacts, fixed_offset
+from seedfeed.errors import LedgerError
 from seedfeed.ledger import (
     LEDGER_NAME,
     Ledger,
+    LedgerFile,
     LedgerRecord,
     LedgerTombstone,
     Observation,
@@ -446,3 +449,66 @@ def test_reconcile_numbers_new_entries_by_published_then_id_and_keeps_or_tombsto
     assert set(result.ledger.records) == set(observed) | kept
     gone = [r for r in old if r.stem not in observed and r.stem not in kept]
     assert result.removed == tuple(r.id for r in sorted(gone, key=lambda r: (r.arrival, r.id)))
+
+
+def test_build_ledger_touched_while_the_build_runs_is_written_from_its_records(
+    seeds: Path, tmp_path: Path, parses: list[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ledger's unchanged lines are read back from its file when written; a file changed since is not used."""
+    out = tmp_path / "out"
+    _build(seeds, out, 1)
+    path = seeds / LEDGER_NAME
+    real = seedfeed.build.reconcile
+    touched: list[int] = []
+
+    def touching(*args: object, **kwargs: object) -> object:
+        # Between reading the ledger and writing it: the same bytes, another stat.
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        touched.append(stat.st_size)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    written_from: list[bool] = []  # whether the ledger written had the file as read to copy lines from
+    real_file = seedfeed.build.ledger_file_as_read
+
+    def spy(ledger: Ledger) -> LedgerFile:
+        written_from.append(ledger.source is not None)
+        return real_file(ledger)
+
+    (seeds / "berita-5.txt").write_text(seed_text(5, day=5, month=3), encoding="utf-8")
+    expected = _fresh_build(seeds, tmp_path, 2)
+    monkeypatch.setattr(seedfeed.build, "reconcile", touching)
+    monkeypatch.setattr(seedfeed.build, "ledger_file_as_read", spy)
+    parses.clear()
+    assert _build(seeds, out, 2) == expected[0]
+    assert touched
+    assert written_from == [False]
+    assert parses == []
+    assert _outputs(out) == expected[1]
+    # Its lines formatted afresh are the lines as read: the state kept serves the next build.
+    monkeypatch.setattr(seedfeed.build, "reconcile", real)
+    (seeds / "berita-6.txt").write_text(seed_text(6, day=6, month=3), encoding="utf-8")
+    expected = _fresh_build(seeds, tmp_path, 3)
+    parses.clear()
+    written_from.clear()
+    assert _build(seeds, out, 3) == expected[0]
+    assert parses == []
+    assert written_from == [True]  # not touched this time: the lines as read were copied
+    assert _outputs(out) == expected[1]
+
+
+def test_build_ledger_cut_short_while_its_lines_are_written_back_fails_and_keeps_the_file(
+    seeds: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    before = _build(seeds, out, 1)
+    real = os.pread
+
+    def short(descriptor: int, size: int, offset: int) -> bytes:
+        return real(descriptor, size, offset)[:-1]
+
+    monkeypatch.setattr(seedfeed.build.os, "pread", short)
+    (seeds / "berita-5.txt").write_text(seed_text(5, day=5, month=3), encoding="utf-8")
+    with pytest.raises(LedgerError, match="changed while its lines were written back"):
+        build(seeds, out, now=datetime(2024, 4, 2, tzinfo=UTC), jobs=1)
+    assert (seeds / LEDGER_NAME).read_bytes() == before

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from pathlib import Path
 
 BLOBS_FILE = "blobs.sqlite"
@@ -79,12 +79,12 @@ class BlobStore:
                     db.execute(f"DELETE FROM {table}")  # noqa: S608  # table names are ours
                 db.execute("COMMIT")
         except sqlite3.Error as exc:
-            self._give_up(exc)
+            self.give_up(exc)
             return None
         self._db = db
         return db
 
-    def _give_up(self, error: sqlite3.Error) -> None:
+    def give_up(self, error: sqlite3.Error) -> None:
         """Stop using the store for this build: it behaves as an empty one that keeps nothing.
 
         A damaged store is removed, so the next build starts an empty one. A
@@ -113,7 +113,7 @@ class BlobStore:
         try:
             return self._select(db, table, name, digest)
         except sqlite3.Error as exc:
-            self._give_up(exc)
+            self.give_up(exc)
             return None
 
     @staticmethod
@@ -123,6 +123,42 @@ class BlobStore:
             (name, digest),
         ).fetchone()
         return bytes(row[0]) if row is not None else None
+
+    @contextlib.contextmanager
+    def opened(self, table: str, name: str, digest: bytes) -> Iterator[Callable[[int, int], bytes] | None]:
+        """Yield a reader of the value stored for ``name`` if it was made from ``digest`` (None if none).
+
+        ``read(start, stop)`` returns those bytes of the value, read from the
+        file as they are asked for (SQLite's incremental blob I/O): the value
+        is never held whole, where ``get`` holds it twice for a moment. The
+        reader is good until the block ends; the store is not written meanwhile.
+        A read that fails raises sqlite3.Error in the block.
+        """
+        db = self._connect()
+        blob = None
+        if db is not None:
+            try:
+                found = db.execute(
+                    f"SELECT rowid FROM {table} WHERE name = ? AND digest = ?",  # noqa: S608  # ours
+                    (name, digest),
+                ).fetchone()
+                blob = db.blobopen(table, "data", found[0], readonly=True) if found is not None else None
+            except sqlite3.Error as exc:
+                self.give_up(exc)
+        if blob is None:
+            yield None
+            return
+        with blob:
+            size = len(blob)
+
+            def read(start: int, stop: int) -> bytes:
+                start, stop = max(0, start), min(stop, size)
+                if start >= stop:
+                    return b""
+                blob.seek(start)
+                return blob.read(stop - start)
+
+            yield read
 
     def get_many(self, table: str, names: Iterable[str]) -> dict[str, tuple[bytes, bytes]]:
         """Return the ``name -> (digest, data)`` rows of these names that the table holds.
@@ -143,7 +179,7 @@ class BlobStore:
                 for name, digest, data in db.execute(query, chunk):
                     found[name] = (bytes(digest), bytes(data))
         except sqlite3.Error as exc:
-            self._give_up(exc)
+            self.give_up(exc)
             return {}
         return found
 
@@ -155,7 +191,7 @@ class BlobStore:
         try:
             rows = db.execute(f"SELECT name, digest, data FROM {table}").fetchall()  # noqa: S608  # ours
         except sqlite3.Error as exc:
-            self._give_up(exc)
+            self.give_up(exc)
             return {}
         return {name: (bytes(digest), bytes(data)) for name, digest, data in rows}
 
@@ -171,7 +207,7 @@ class BlobStore:
             for name, digest, data in db.execute(f"SELECT name, digest, data FROM {table}"):  # noqa: S608  # ours
                 yield name, bytes(digest), bytes(data)
         except sqlite3.Error as exc:
-            self._give_up(exc)
+            self.give_up(exc)
             raise
 
     def write(self, table: str, rows: Mapping[str, tuple[bytes, bytes]], keep: Container[str] | None = None) -> None:
@@ -196,7 +232,7 @@ class BlobStore:
                 _delete_others(db, table, db.execute(f"SELECT name FROM {table}"), keep)  # noqa: S608
             db.execute("COMMIT")
         except sqlite3.Error as exc:
-            self._give_up(exc)
+            self.give_up(exc)
 
     def write_parts(
         self, table: str, name: str, digest: bytes, parts: Iterable[bytes | memoryview], size: int | None = None
@@ -232,7 +268,7 @@ class BlobStore:
         except ValueError:  # parts longer than said: written past the row's end
             db.execute("ROLLBACK")
         except sqlite3.Error as exc:
-            self._give_up(exc)
+            self.give_up(exc)
 
     def drop_prefixed(self, table: str, prefix: str, keep: Container[str]) -> None:
         """Drop the rows whose names start with ``prefix`` (one character), but those named in ``keep``.
@@ -249,7 +285,7 @@ class BlobStore:
             _delete_others(db, table, db.execute(query, (prefix, chr(ord(prefix) + 1))), keep)
             db.execute("COMMIT")
         except sqlite3.Error as exc:
-            self._give_up(exc)
+            self.give_up(exc)
 
     def close(self) -> None:
         """Close the database, if it was opened; later reads open it once each."""

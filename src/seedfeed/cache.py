@@ -43,7 +43,7 @@ import sys
 import tempfile
 import zlib
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache, partial
@@ -54,7 +54,7 @@ from typing import NamedTuple, get_args
 from seedfeed.blobstore import BLOBS_FILE, BlobStore
 from seedfeed.catalog import EntryHead, SeedFacts, fixed_offset
 from seedfeed.config import FeedConfig
-from seedfeed.ledger import StateParts
+from seedfeed.ledger import StateParts, StateReader
 from seedfeed.model import Article, Entry, Provenance
 from seedfeed.seeds import SEED_SUFFIX
 
@@ -231,10 +231,13 @@ class ParseCache:
         *,
         ledger: tuple[str, bytes] | None = None,  # the ledger file's path and ``file_stat``
         store: BlobStore | None = None,
+        outputs_rows: Callable[[], Iterable[tuple[str, bytes, bytes]]] | None = None,
     ) -> None:
         self.key = key
         self.seeds: dict[str, CachedSeed] = dict(seeds or {})
-        self.outputs: dict[str, WrittenOutput] = dict(outputs or {})
+        # With ``outputs_rows``, the output records are read when first asked for (``outputs``).
+        self._outputs: dict[str, WrittenOutput] | None = dict(outputs or {}) if outputs_rows is None else None
+        self._outputs_rows = outputs_rows
         # The ledger file's path and stat as the last build left it.
         self.ledger = ledger
         self.store = store if store is not None else BlobStore(None, repr(key))
@@ -253,11 +256,38 @@ class ParseCache:
         # None: every bucket is (nothing was read).
         self._dirty: dict[str, set[str] | None] = {"light": None, "outputs": None}
         self._is_ledger_dirty = True
-        # What reading the ledger gave, as ledger_state last returned it: None once another is kept.
-        self._read_ledger_state: bytes | None = None
+        # The digest of the ledger file whose state ledger_state last returned: None once another
+        # is kept. Not the state (20 MB at 100,000 entries): read again when the next one is made.
+        self._read_ledger_digest: bytes | None = None
         self.changed = False
         # The keys of the stencils the store holds, as ``stencils`` read them.
         self._stencil_keys: set[tuple[object, ...]] = set()
+
+    @property
+    def outputs(self) -> dict[str, WrittenOutput]:
+        """Return the output records: which file was rendered from what, and the stat its write left.
+
+        A full build asks for them only once its ledger is written: read at
+        the start, a record per page (20 MB at 100,000 seeds) would be held
+        through reconciling, where such a build holds the most. Rows found
+        damaged then: no record, and every bucket is written again.
+        """
+        outputs = self._outputs
+        if outputs is None:
+            rows, self._outputs_rows = self._outputs_rows, None
+            try:
+                read = _read_rows(lambda table: rows() if table == "outputs" and rows is not None else ())
+            except sqlite3.Error:
+                read = None
+            if read is None:
+                self._dirty["outputs"] = None
+            found: dict[str, WrittenOutput] = read.records["outputs"] if read is not None else {}  # type: ignore[assignment]  # written by save_light from such records
+            self._outputs = outputs = found
+        return outputs
+
+    @outputs.setter
+    def outputs(self, records: dict[str, WrittenOutput]) -> None:
+        self._outputs, self._outputs_rows = records, None
 
     def mark_read(self) -> None:
         """Note that the records held now are what the store holds: only those changed later are written."""
@@ -323,44 +353,72 @@ class ParseCache:
     def ledger_state(self, data: bytes) -> bytes | None:
         """Return what reading a ledger file of these bytes gave, as kept by ``keep_ledger_state``; None if not kept.
 
-        Opaque here: ``ledger.py`` alone knows the ledger's format. The state
-        is held until the next ``keep_ledger_state``, which may reuse it.
+        Opaque here: ``ledger.py`` alone knows the ledger's format. The next
+        ``keep_ledger_state`` reads it again and may reuse its chunks; the
+        caller lets it go once the ledger is made from it.
         """
         digest = digest_bytes(data)
+        state = self._stored_state(digest)
+        if state is not None:
+            self._read_ledger_digest = digest
+        return state
+
+    def _stored_state(self, digest: bytes) -> bytes | None:
+        """Return the stored state of the ledger file whose bytes have this digest; None if not kept or damaged."""
         state = self.store.get("ledger", _LEDGER_STATE_ROW, digest)
         checksum = self.store.get("ledger", _LEDGER_CHECKSUM_ROW, digest)
         if state is None or checksum is None or checksum != _checksum(state):
             return None
-        self._read_ledger_state = state
         return state
 
-    def release_ledger_state(self) -> None:
-        """Let go of the state ``ledger_state`` returned: no new one will be made from it."""
-        self._read_ledger_state = None
+    def _is_sound(self, read: Callable[[int, int], bytes], digest: bytes) -> bool:
+        """Return whether the state ``read`` reads is the one stored for this digest, checksum and all."""
+        checksum = self.store.get("ledger", _LEDGER_CHECKSUM_ROW, digest)
+        hasher = hashlib.blake2b(digest_size=16)  # _checksum's, a block at a time
+        start = 0
+        while block := read(start, start + _SPOOL_BLOCK):
+            hasher.update(block)
+            start += len(block)
+        return checksum is not None and hasher.digest() == checksum
 
-    def keep_ledger_state(self, data: bytes, state: Callable[[bytes | None], StateParts]) -> None:
+    def release_ledger_state(self) -> None:
+        """Forget the state ``ledger_state`` returned: no new one will be made from it."""
+        self._read_ledger_digest = None
+
+    def keep_ledger_state(self, data: bytes, state: Callable[[StateReader | None], StateParts]) -> None:
         """Store what reading a ledger file of these bytes gives, for the next build (``keep_ledger_state_of``)."""
         self.keep_ledger_state_of(digest_bytes(data), state)
 
-    def keep_ledger_state_of(self, digest: bytes, state: Callable[[bytes | None], StateParts]) -> None:
+    def keep_ledger_state_of(self, digest: bytes, state: Callable[[StateReader | None], StateParts]) -> None:
         """Store what reading the ledger file whose bytes have this digest (``digest_bytes``) gives.
 
-        ``state`` is called only if the store keeps what it writes, with the
-        state ``ledger_state`` last returned (None if none), and returns the
+        ``state`` is called only if the store keeps what it writes, with a
+        reader of the state ``ledger_state`` last returned (None if none, or
+        if the store no longer holds it as it was), and returns the
         state as it is made (``ledger.StateParts``). Stored at once, so that
         no build holds two states while it writes its outputs; its chunks go
         to a temporary file as they are made, so that the state is not held
         whole either (20 MB at 100,000 entries, where a cold build holds the
         most): its header, which comes first, is known only after them.
         """
-        previous, self._read_ledger_state = self._read_ledger_state, None
+        was, self._read_ledger_digest = self._read_ledger_digest, None
         if not self.store.is_persistent:
             return
-        made = state(previous)
         with tempfile.TemporaryFile() as spool:
-            spool.writelines(made.body)
-            del previous  # the body is written: its chunks that were slices of it are gone
-            head = made.header()
+            try:
+                # The chunks of the state read at the start, read again from the store as they are
+                # copied: never held whole, where a full build holds the most (the store is this
+                # build's alone, under its lock). Lost or damaged meanwhile: the state is made whole.
+                with (
+                    self.store.opened("ledger", _LEDGER_STATE_ROW, was) if was is not None else nullcontext(None)
+                ) as found:
+                    previous = found if found is not None and was is not None and self._is_sound(found, was) else None
+                    made = state(previous)
+                    spool.writelines(made.body)
+                    head = made.header()
+            except sqlite3.Error as exc:
+                self.store.give_up(exc)
+                return
             size = sum(map(len, head)) + spool.tell()
             spool.seek(0)
             checksum = hashlib.blake2b(digest_size=16)
@@ -609,10 +667,11 @@ class ParseCache:
 
     def save_light(self) -> None:
         """Write the buckets of light and output records that hold a change, and the ledger's stat."""
-        for table, records in (("light", self.seeds), ("outputs", self.outputs)):
+        for table in ("light", "outputs"):
             dirty = self._dirty[table]
             if dirty is not None and not dirty:
                 continue
+            records: Mapping[str, CachedSeed | WrittenOutput] = self.seeds if table == "light" else self.outputs
             buckets = None if dirty is None else {_bucket(name) for name in dirty}
             # The names of each bucket written, then the buckets pickled one at a time as
             # the store takes them: all of them at once are tens of megabytes at 100,000 seeds.
@@ -804,14 +863,24 @@ def _read_rows(rows: Callable[[str], Iterable[tuple[str, bytes, bytes]]]) -> _Re
     return read._replace(ledger=ledger)
 
 
-def _cache_of(cls: type[ParseCache], key: CacheKey, read: _Read, store: BlobStore) -> ParseCache:
-    """Return a cache holding what was read, each record noted as the store's."""
+def _cache_of(
+    cls: type[ParseCache],
+    key: CacheKey,
+    read: _Read,
+    store: BlobStore,
+    outputs_rows: Callable[[], Iterable[tuple[str, bytes, bytes]]] | None = None,
+) -> ParseCache:
+    """Return a cache holding what was read, each record noted as the store's.
+
+    With ``outputs_rows``, the output records are read from those rows when first asked for.
+    """
     parse_cache = cls(
         key,
         read.records["light"],  # type: ignore[arg-type]  # written by save_light from such records
         read.records["outputs"],  # type: ignore[arg-type]  # likewise
         ledger=read.ledger if isinstance(read.ledger, tuple) else None,
         store=store,
+        outputs_rows=outputs_rows,
     )
     parse_cache.mark_read()
     return parse_cache
@@ -820,12 +889,13 @@ def _cache_of(cls: type[ParseCache], key: CacheKey, read: _Read, store: BlobStor
 def read_cache(key: CacheKey, store: BlobStore) -> ParseCache:
     """Return the cache a store holds, or an empty one if it is damaged or holds none."""
     try:
-        read = _read_rows(store.iter_all)
+        # The light records now, the output records when first asked for (``ParseCache.outputs``).
+        read = _read_rows(lambda table: store.iter_all(table) if table == "light" else ())
     except sqlite3.Error:
         read = None
     if read is None or not read.records["light"]:
         return ParseCache(key, store=store)
-    return _cache_of(ParseCache, key, read, store)
+    return _cache_of(ParseCache, key, read, store, partial(store.iter_all, "outputs"))
 
 
 class ParseCacheSlice(ParseCache):

@@ -17,7 +17,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from itertools import accumulate, chain, compress, count, pairwise, repeat
+from itertools import accumulate, chain, compress, count, filterfalse, pairwise, repeat
 from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) writes, in C
 from operator import attrgetter
 from pathlib import Path
@@ -71,6 +71,8 @@ class LedgerSource:
     # records are all still as read is kept as it is by the next ``ledger_state``. None:
     # they were parsed from the JSON.
     state: StateChunks | None = None
+    # Where ``data`` was let go: ``read(start, stop)`` yields those bytes of the file, in pieces.
+    read: Callable[[int, int], Iterable[bytes]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,17 +208,24 @@ def ledger_file_as_read(ledger: Ledger) -> LedgerFile:
             if number == 1:
                 first.append(part)
             yield part
+        if first and len(spans) >= 2:
+            # made() compares the first line alone: the part may be a slice of the whole file as read.
+            first[0] = bytes(first[0][: spans[1] - spans[0]])
+
+    # What made() needs of the ledger, not the ledger: its source holds the file it was read from
+    # (35 MB at 100,000 records), which can go once the parts are taken.
+    kept = ledger.tombstones
+    # The state the records written back were taken from, if any: its chunks still hold for them.
+    state = ledger.source.state if ledger.source is not None else None
 
     def made() -> Ledger:
         tombstones = tuple(
             t if t.when is (when := _time_as_read(t.when)) else replace(t, when=when)
-            for t in sorted(ledger.tombstones, key=lambda t: (t.when, t.id))
+            for t in sorted(kept, key=lambda t: (t.when, t.id))
         )
         source = None
         # _source: a file is written back line by line only if its first line is as this code formats it.
         if read_back and bytes(first[0][: spans[1] - spans[0]]) == _record_line(read_back[0]).encode():
-            # The state the records written back were taken from, if any: its chunks still hold for them.
-            state = ledger.source.state if ledger.source is not None else None
             source = LedgerSource(data=b"", records=tuple(read_back), spans=spans, state=state)
         records = dict(zip(map(_STEM, read_back), read_back, strict=True))
         return Ledger(records=records, tombstones=tombstones, last_arrival=last_arrival, source=source)
@@ -316,7 +325,10 @@ def _record_parts(
         elif source is not None and view is not None:
             # The lines between are joined in the file as render_ledger joins them.
             start, stop = source.spans[2 * item[0]], source.spans[2 * item[1] + 1]
-            yield view[start:stop]
+            if source.read is not None:
+                yield from source.read(start, stop)
+            else:
+                yield view[start:stop]
             if read_back is not None:
                 read_back.extend(read[item[0] : item[1] + 1])
                 moved = source.spans[2 * item[0] : 2 * item[1] + 2]
@@ -731,11 +743,22 @@ class LedgerStates(Protocol):
     def ledger_state(self, data: bytes) -> bytes | None:
         """Return the state kept for a file of these bytes; None if there is none."""
 
-    def keep_ledger_state(self, data: bytes, state: Callable[[bytes | None], StateParts]) -> None:
+    def keep_ledger_state(self, data: bytes, state: Callable[[StateReader | None], StateParts]) -> None:
         """Keep the state reading these bytes gives (``state(previous)``), called only if it is kept.
 
-        ``previous`` is the state last returned by ``ledger_state``, if any.
+        ``previous`` reads the state last returned by ``ledger_state``, if any.
         """
+
+
+# Reads the bytes from ``start`` to ``stop`` of a state made earlier (``ledger_state``): a new
+# state copies the chunks that still hold from it, so it need not be held whole for that.
+StateReader = Callable[[int, int], bytes | memoryview]
+
+
+def state_reader(state: bytes) -> StateReader:
+    """Return a reader of a state held as bytes."""
+    view = memoryview(state)
+    return lambda start, stop: view[start:stop]
 
 
 class StateParts(NamedTuple):
@@ -784,12 +807,12 @@ def ledger_state(ledger: Ledger, previous: bytes | None = None) -> bytes:
 
     ``state_parts`` joined: its header, then its chunks.
     """
-    made = state_parts(ledger, previous)
+    made = state_parts(ledger, state_reader(previous) if previous is not None else None)
     body = _joined(made.body)
     return b"".join(made.header()) + body
 
 
-def state_parts(ledger: Ledger, previous: bytes | None = None) -> StateParts:
+def state_parts(ledger: Ledger, previous: StateReader | None = None) -> StateParts:
     """Return ``ledger_state``'s bytes as they are made: a part per chunk of records, then the header's parts.
 
     Stored as they are (``BlobStore.write_parts``), never joined: at 100,000
@@ -799,8 +822,8 @@ def state_parts(ledger: Ledger, previous: bytes | None = None) -> StateParts:
     its records in the file's order, its source that file's. Not the
     records themselves: a slots dataclass pickles through Python code, a
     tuple of strings, times and ints does not. A chunk of records that are
-    all still as read from the state ``previous`` is copied from it, not
-    pickled again.
+    all still as read from the state ``previous`` reads is copied from it,
+    not pickled again.
     """
     records = tuple(ledger.records.values())
     source = ledger.source
@@ -809,7 +832,7 @@ def state_parts(ledger: Ledger, previous: bytes | None = None) -> StateParts:
         # Each line's length: where the lines are follows, the file's layout being fixed between them.
         lengths = array("q", map(operator.sub, source.spans[1::2], source.spans[::2]))
     chunks = source.state if source is not None else None
-    if chunks is not None and (previous is None or not previous.startswith(chunks.header)):
+    if chunks is not None and (previous is None or bytes(previous(0, len(chunks.header))) != chunks.header):
         chunks = None  # not the state the records were taken from
     table: list[int] = []  # where each chunk ends in the body
 
@@ -835,7 +858,7 @@ def _state_body(
     starts: list[int],
     lengths: array[int] | None,
     chunks: StateChunks | None,
-    previous: bytes | None,
+    previous: StateReader | None,
     table: list[int],
 ) -> Iterator[bytes | memoryview]:
     """Yield the state's chunk of each run of records (``starts``), noting in ``table`` where each ends."""
@@ -850,7 +873,7 @@ def _state_body(
             and all(map(operator.is_, records[start:stop], chunks.records[kept[0] : kept[0] + kept[1]]))
         ):
             # The same records as read, so the same lines: the same chunk, lengths and all.
-            chunk: bytes | memoryview = memoryview(previous)[kept[2] : kept[3]]
+            chunk = previous(kept[2], kept[3])
         else:
             rows = tuple(map(_STATE_ROW, records[start:stop]))
             chunk = pickle.dumps(
@@ -1049,7 +1072,8 @@ def reconcile(
             changes[stem] = "unchanged"
     # Only old records and tombstones are looked up in it: a first build makes none.
     live_ids = set(map(_ID, records.values())) if old_records or ledger.tombstones else set()
-    gone_ids = set(map(_ID, old_records.values())) - live_ids
+    # Filtered as they are made, in C: not a set of every old id first.
+    gone_ids = set(filterfalse(live_ids.__contains__, map(_ID, old_records.values())))
     gone = sorted(
         {r.id: r for r in old_records.values() if r.id in gone_ids}.values() if gone_ids else (),
         key=lambda r: (r.arrival, r.id),
