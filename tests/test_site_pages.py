@@ -26,7 +26,7 @@ from seedfeed.cache import INDEX_ROW, ParseCache, cache_key, load_cache
 from seedfeed.config import FeedConfig, load_config
 from seedfeed.ledger import LEDGER_NAME, load_ledger
 from seedfeed.model import Entry
-from seedfeed.writers.html import render_site
+from seedfeed.writers.html import page_file, render_site
 
 CORPUS = TESTS / "data" / "corpus"
 START = datetime(2024, 3, 1, 8, tzinfo=UTC)
@@ -376,3 +376,19 @@ def test_site_pages_removed_or_edited_by_hand_are_written_again(seeds: Path, tmp
     report = build(seeds, out, now=START + timedelta(hours=1), jobs=1)
     assert {"archive/1.html", "archive/2.html", "archive/3.html"} <= set(report.written)
     assert _published(out) == before
+
+
+def test_site_paths_hold_each_published_articles_page_and_the_listing_pages_alone() -> None:
+    paths = outputs.SitePaths({"berita-1", "a b", "x.html"}, {"index.html", "archive/1.html"})
+    for stem in ("berita-1", "a b", "x.html"):
+        assert page_file(stem) in paths
+    assert "index.html" in paths
+    assert "archive/1.html" in paths
+    assert page_file("berita-2") not in paths
+    assert "archive/2.html" not in paths
+    # Only the exact path of a page: not its stem, another suffix or another folder.
+    for near in ("berita-1", "articles/berita-1.htm", "articles/berita-1", "other/berita-1.html", "articles/x"):
+        assert near not in paths
+    assert 1 not in paths
+    assert paths
+    assert not outputs.SitePaths(set(), set())

@@ -59,7 +59,7 @@ from seedfeed.ledger import (
     state_parts,
 )
 from seedfeed.model import Article, Entry, Notice, Provenance, Tombstone
-from seedfeed.outputs import write_pages, write_rendered, write_site
+from seedfeed.outputs import SitePaths, write_pages, write_rendered, write_site
 from seedfeed.parallel import Staging, cached_article, default_jobs, parse_seed_files
 from seedfeed.seeds import SEED_SUFFIX, SeedPaths, list_seed_names
 from seedfeed.snapshot import REPORT_FORMS, FinishedBuild, save_snapshot, settled_ns
@@ -472,7 +472,13 @@ def build(
         # Read again when the unchanged lines are written back: held from here to
         # there, the file (35 MB at 100,000 records) was part of the build's peak.
         ledger, ledger_stat = _bytes_released(ledger, ledger_path)
-        names = list_seed_names(seeds_dir)
+        # The cache's own strings for the names it has (its records' keys): the listing's
+        # are 8 MB more at 100,000 seeds, held while the build holds the most.
+        known = parse_cache.seeds
+        listed = list_seed_names(seeds_dir)
+        names = [seen.facts.name if (seen := known.get(name)) is not None else name for name in listed]
+        del listed
+        del known
         total = len(names)
         # A seed's Path is made only when something needs it: a parse, a message.
         paths = SeedPaths(seeds_dir)
@@ -604,7 +610,7 @@ def build(
             published = next(d for d in documents if d.path == FEED_NAME)
             # Pages before the feeds that link to them: a reader never follows a link to nothing.
             ordered = order_entries(catalog.heads)
-            site: list[str] = []
+            site: SitePaths | None = None
             if "html" in config.formats:
                 # Split by arrival as the Atom documents are, in complete mode too.
                 listings = plan_site_pages(

@@ -14,7 +14,7 @@ import re
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, NewType
 
@@ -426,15 +426,15 @@ def remove_stale_temp_files(*folders: Path) -> list[Path]:
     return removed
 
 
-def remove_files_not_in(root: Path, folder: str, suffix: str, keep: Iterable[str]) -> list[str]:
+def remove_files_not_in(root: Path, folder: str, suffix: str, keep: Container[str]) -> list[str]:
     """Delete ``root/folder/*<suffix>`` files whose relative path is not in keep; return them.
 
     For generated pages of articles whose seed is gone: a removed article
     must stop being served too. Raises OutputError when the folder cannot be
-    listed or a file cannot be removed.
+    listed or a file cannot be removed. ``keep`` is asked once per file: a
+    set, or as quick to ask (``outputs.SitePaths``).
     """
     directory = safe_path(root, folder)
-    kept = set(keep)
     removed: list[str] = []
     try:
         # Names, not paths, and only those not kept: the folder may hold a page
@@ -442,7 +442,7 @@ def remove_files_not_in(root: Path, folder: str, suffix: str, keep: Iterable[str
         prefix = f"{folder}/"
         with os.scandir(directory) as entries:
             candidates = sorted(
-                e.name for e in entries if e.name.endswith(suffix) and prefix + e.name not in kept and e.is_file()
+                e.name for e in entries if e.name.endswith(suffix) and prefix + e.name not in keep and e.is_file()
             )
     except FileNotFoundError:
         return removed

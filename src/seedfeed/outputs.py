@@ -12,13 +12,14 @@ changed. Without a cache, everything is rendered: the bytes are the same.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from pathlib import Path
 
 from seedfeed.archive import SitePage, order_entries
 from seedfeed.cache import INDEX_ROW, ParseCache, digest_inputs
 from seedfeed.catalog import EntryCatalog, EntryHead
 from seedfeed.config import FeedConfig
+from seedfeed.convert import ARTICLES_DIR
 from seedfeed.fsutil import Data, StagedFile, commit_staged, discard_staged, write_batch_if_changed, write_if_changed
 from seedfeed.writers.html import (
     page_file,
@@ -36,6 +37,33 @@ from seedfeed.writers.html import (
 _WRITE_BATCH = 1000
 # Staged pages put in place together: one syncfs, then a rename each.
 _COMMIT_BATCH = 5000
+
+
+class SitePaths(Container[str]):
+    """Every page of the site by its path: an article page per published stem, and the listing pages.
+
+    What ``fsutil.remove_files_not_in`` keeps, asked a path at a time: not a
+    string per page (10 MB at 100,000 seeds, held from the pages to the end
+    of a build), only the stems the heads already hold.
+    """
+
+    __slots__ = ("_listings", "_stems")
+
+    def __init__(self, stems: set[str], listings: set[str]) -> None:
+        self._stems = stems
+        self._listings = listings
+
+    def __contains__(self, path: object) -> bool:
+        if not isinstance(path, str):
+            return False
+        if path in self._listings:
+            return True
+        # page_file's inverse, checked by page_file itself.
+        stem = path.removeprefix(f"{ARTICLES_DIR}/").removesuffix(".html")
+        return stem in self._stems and page_file(stem) == path
+
+    def __bool__(self) -> bool:
+        return bool(self._stems or self._listings)
 
 
 def write_rendered(
@@ -82,7 +110,7 @@ def write_site(
     outputs: ParseCache | None,
     staged: dict[str, tuple[bytes, StagedFile | None]] | None = None,
     ordered: Sequence[EntryHead] | None = None,
-) -> tuple[list[str], list[str]]:
+) -> tuple[SitePaths, list[str]]:
     """Write each article's page, then the listing ``pages``; return every page's path and those whose bytes changed.
 
     The pages are those ``writers.html.render_site`` makes, ``pages`` being
@@ -92,7 +120,6 @@ def write_site(
     has them. Raises OutputError when a page cannot be written.
     """
     ordered = order_entries(catalog.heads) if ordered is None else ordered
-    paths: list[str] = []
     written: list[str] = []
     pending: list[tuple[str, bytes, bytes]] = []  # path, inputs, rendered page
 
@@ -114,7 +141,6 @@ def write_site(
 
     for head in ordered:
         relative = page_file(head.stem)
-        paths.append(relative)
         # A page is made from its entry alone (configuration and code are in the
         # cache's key), and its record is kept under its path: the entry's digest
         # is the page's inputs, with nothing to hash per page.
@@ -141,7 +167,7 @@ def write_site(
     commit_pending()
     written.extend(committed)
     # The listing pages after the articles they link to; the index, last, after the archive pages.
-    paths.extend(page.path for page in pages)
+    paths = SitePaths({head.stem for head in ordered}, {page.path for page in pages})
     written.extend(_write_listings(out_dir, config, catalog, pages, outputs))
     return paths, written
 
