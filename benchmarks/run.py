@@ -114,6 +114,10 @@ class Timing:
             "peak_rss_mib": max(self.peak_rss_kib) / 1024,
         }
 
+    def runs(self) -> list[tuple[float, float]]:
+        """Return each run's seconds and peak RSS (MiB), in the order they ran."""
+        return [(seconds, rss / 1024) for seconds, rss in zip(self.seconds, self.peak_rss_kib, strict=True)]
+
 
 def run_timed(command: Sequence[str], *, env: dict[str, str] | None = None) -> tuple[float, int]:
     """Run a command to its end; return wall seconds and the peak RSS (KiB) of its process tree."""
@@ -328,6 +332,8 @@ def bench_size(
             f"  peak RSS {s['peak_rss_mib']:7.1f} MiB",
             file=sys.stderr,
         )
+        each = ", ".join(f"{seconds:.3f} s {rss:.1f} MiB" for seconds, rss in timing.runs())
+        print(f"  {'':<6} {'':<9} runs: {each}", file=sys.stderr)
 
     bare = [sys.executable, str(REPO / "benchmarks" / "bare_feedgen.py"), str(corpus.seeds), str(corpus.bare_out)]
     record("cold", "bare", measure(runs, nothing, bare))

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from contextlib import closing
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 import pytest
@@ -24,6 +25,7 @@ from click.testing import CliRunner
 
 from conftest import REFERENCE_SEED, TESTS, check_atom
 from seedfeed import blobstore, parallel
+from seedfeed import build as build_module
 from seedfeed import cache as cache_module
 from seedfeed import outputs as outputs_module
 from seedfeed.build import BuildReport, build
@@ -31,7 +33,7 @@ from seedfeed.cache import CACHE_DIR, cache_key, cache_path, load_cache
 from seedfeed.cli import main
 from seedfeed.config import FeedConfig, load_config
 from seedfeed.ledger import LEDGER_NAME
-from seedfeed.model import Entry
+from seedfeed.model import Article, Entry, Seed
 from seedfeed.parallel import ParseJob, parse_many
 from seedfeed.seeds import list_seeds
 
@@ -417,3 +419,30 @@ def test_report_entries_after_the_build_come_from_the_store_then_from_the_seeds(
     assert report.entries == expected
     # "18 Oktober" before a first-seen time of March 2024.
     assert next(e for e in report.entries if e.stem == "no_year").published.year == START.year - 1
+
+
+def test_large_folder_parses_its_few_changed_seeds_in_a_worker_with_the_same_bytes(
+    twins: Twins, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What parsing loads (numpy and the language model) stays out of a large folder's build process."""
+    twins.step(START)
+    monkeypatch.setattr(build_module, "ISOLATED_PARSE_SEEDS", 1)  # every folder counts as large
+    monkeypatch.setattr(parallel, "_can_fork", lambda: True)
+    pids = tmp_path / "parsed-in"
+    real = parallel.parse_article
+
+    def spy(seed: Seed, config: FeedConfig, **kwargs: Any) -> Article:
+        with pids.open("a", encoding="utf-8") as file:
+            file.write(f"{os.getpid()}\n")
+        return real(seed, config, **kwargs)
+
+    monkeypatch.setattr(parallel, "parse_article", spy)
+    new = _corpus_seeds(9)[8]
+    shutil.copy(new, twins.seeds / new.name)
+    edited = sorted(twins.seeds.glob("*.txt"))[1]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nSatu paragraf lagi.\n", encoding="utf-8")
+    report = twins.step(START + timedelta(hours=1))  # the same bytes as a build without the cache
+    assert (report.count("new"), report.count("updated")) == (1, 1)
+    parsed_in = pids.read_text(encoding="utf-8").split()
+    assert parsed_in
+    assert str(os.getpid()) not in parsed_in

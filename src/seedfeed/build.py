@@ -195,6 +195,9 @@ def parse_seeds(
         progress=progress,
         staging=staging,
         pages=pages,
+        # Where the records of every seed are large, what parsing loads (numpy and the language
+        # model, some 25 MiB) would be held to the end, on top of them: it stays in a worker.
+        is_isolated=len(names) >= ISOLATED_PARSE_SEEDS,
     )
     for outcome in scan.outcomes:
         if isinstance(outcome, SeedError):
@@ -264,6 +267,8 @@ def _load_ledger(path: Path, notices: list[Notice], parse_cache: ParseCache | No
         return Ledger()
 
 
+# From this many seeds, a full build parses even one changed seed in a worker process (``parse_seeds``).
+ISOLATED_PARSE_SEEDS = 20_000
 # The ledger file's unchanged lines are read back from it in pieces of this size.
 _LEDGER_PIECE = 1 << 20
 # Archive pages rendered before they are written together: some megabytes.

@@ -247,14 +247,20 @@ def iter_parse(
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
     staging: Staging | None = None,
+    is_isolated: bool = False,
 ) -> Iterator[ParseOutcome]:
     """Yield the outcome of each job, in the order of the jobs, as they are ready.
 
     ``workers`` > 1 parses in that many processes when there are enough
     seeds; ``progress`` is told how many more seeds are done, as they are;
     ``staging`` prepares each parsed seed's entry and page (``Prepared``).
+    ``is_isolated`` parses even a few seeds in a worker process (where a
+    process can fork): what parsing loads (numpy and the language model,
+    some 25 MiB, for a text whose language the quick scores leave unsure)
+    then stays out of this process.
     """
-    if workers <= 1 or len(jobs) < MIN_PARALLEL_SEEDS or not _can_fork():
+    is_pooled = (workers > 1 and len(jobs) >= MIN_PARALLEL_SEEDS) or (is_isolated and bool(jobs))
+    if not is_pooled or not _can_fork():
         folders: dict[str, Path] = {}
         for job in jobs:
             yield parse_one(job, config, staging, folders)
@@ -272,7 +278,10 @@ def iter_parse(
     context = multiprocessing.get_context("fork")
     with (
         ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(config, staging, os.getpid())
+            max_workers=max(1, min(workers, len(jobs))),
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(config, staging, os.getpid()),
         ) as pool,
         paused_gc(),
     ):
@@ -300,6 +309,7 @@ def parse_seed_files(
     progress: Callable[[int], None] | None = None,
     staging: Staging | None = None,
     pages: dict[str, tuple[bytes, StagedFile | None]] | None = None,
+    is_isolated: bool = False,
 ) -> SeedScan:
     """Return each seed's facts, or the error that rejects it, in the order of ``names``.
 
@@ -311,6 +321,8 @@ def parse_seed_files(
     With ``staging``, each parsed seed's entry is prepared where it is parsed
     (the cache learns it too) and its staged page goes into ``pages``
     (stem -> (entry digest, staged page or None when the file holds it)).
+    ``is_isolated`` parses them in worker processes however few they are
+    (``iter_parse``).
     """
     results: list[SeedFacts | SeedError | None] = [None] * len(names)
     reusable: dict[int, CachedSeed] = {}
@@ -352,7 +364,7 @@ def parse_seed_files(
         os.close(folder)
     if progress is not None and len(jobs) < len(names):
         progress(len(names) - len(jobs))
-    outcomes = iter_parse(jobs, config, workers=workers, progress=progress, staging=staging)
+    outcomes = iter_parse(jobs, config, workers=workers, progress=progress, staging=staging, is_isolated=is_isolated)
     for index, job, outcome in zip(positions, jobs, outcomes, strict=True):
         if outcome.error is not None:
             results[index] = outcome.error
