@@ -411,7 +411,7 @@ def _bytes_restored(ledger: Ledger, path: Path, stat: bytes | None) -> Iterator[
 
 
 def _unsourced(ledger: Ledger) -> Ledger:
-    """Return the ledger without the file it was read from (its bytes), once nothing is written back from it."""
+    """Return the ledger without its source (the records as read, their places in the file), once written back."""
     return ledger if ledger.source is None else replace(ledger, source=None)
 
 
@@ -482,8 +482,7 @@ def build(
         known = parse_cache.seeds
         listed = list_seed_names(seeds_dir)
         names = [seen.facts.name if (seen := known.get(name)) is not None else name for name in listed]
-        del listed
-        del known
+        del listed, known
         total = len(names)
         # A seed's Path is made only when something needs it: a parse, a message.
         paths = SeedPaths(seeds_dir)
@@ -585,16 +584,13 @@ def build(
                 hasher = digest_hasher()
                 with _bytes_restored(new_ledger, ledger_path, ledger_stat) as restored:
                     ledger_file = ledger_file_as_read(restored)
-                    del restored
                     if write_parts_if_changed(
                         ledger_path.parent, ledger_path.name, _digested(ledger_file.parts, hasher)
                     ):
                         written.append(ledger_path.name)
-                # The file as read was written back: not needed again (30 MB at 100,000 entries),
-                # and let go before the state of the new one is made.
+                # Written back: the records as read and their places in the file are not needed again.
                 ledger, new_ledger = _unsourced(ledger), _unsourced(new_ledger)
                 parse_cache.wrote_ledger(ledger_path)
-                # The file as read goes with ledger_file (its parts' closure holds it), before the state is made.
                 read_back = ledger_file.read_back()
                 del ledger_file
                 parse_cache.keep_ledger_state_of(hasher.digest(), partial(state_parts, read_back))
